@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Everything CI checks, in order: formatting, lints (native and wasm), the
+# Rust tests (CPU, then wgpu over Mesa's lavapipe), the release build of the
+# page, and the browser tests against that build in the system Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step setup
+bash scripts/setup.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+# The browser tests use the distribution's Chromium (never a downloaded one)
+# and the wgpu tests need a Vulkan driver (lavapipe runs on the CPU).
+missing=()
+for pkg in chromium mesa-vulkan-drivers; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  else
+    echo "test: missing Debian packages: ${missing[*]} (install them, or run as root with apt)" >&2
+    exit 1
+  fi
+fi
+
+step "cargo fmt"
+cargo fmt --all -- --check
+
+step "cargo clippy (native)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo clippy (wasm32)"
+cargo clippy -p mdn-web --target wasm32-unknown-unknown -- -D warnings
+
+step "cargo test"
+cargo test --workspace
+
+step "cargo test (wgpu)"
+cargo test -p mdn-core --features wgpu
+
+step "trunk build --release"
+trunk build --release
+
+step "browser tests"
+# One test file at a time: each drives a real Chromium training real models,
+# and running them side by side on a small machine only makes all of them slow.
+node --test --test-concurrency=1 tests/
