@@ -1,0 +1,89 @@
+// The backend choice: WebGPU when asked for (SwiftShader here), the CPU when
+// there is no adapter or the URL says so, and training works on both.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { MINUTE, launch, numberAttr, openPage, serveDist, waitForAttr } from './helpers.mjs';
+
+// Waits for the first toy NLL, then for the model to train past it.
+async function assertToyLearns(page, { steps }) {
+  await waitForAttr(page, '#toy', 'data-nll', (v) => v !== null, { timeout: 5 * MINUTE });
+  const first = {
+    step: await numberAttr(page, '#toy', 'data-step'),
+    nll: await numberAttr(page, '#toy', 'data-nll'),
+  };
+  assert.ok(Number.isFinite(first.nll), `first NLL: ${first.nll}`);
+  await waitForAttr(page, '#toy', 'data-step', (v, s) => Number(v) >= s, {
+    arg: first.step + steps,
+    timeout: 8 * MINUTE,
+  });
+  const nll = await waitForAttr(page, '#toy', 'data-nll', (v, n) => Number(v) < n, {
+    arg: first.nll,
+    timeout: 3 * MINUTE,
+  });
+  return { first, nll: Number(nll) };
+}
+
+describe('backend', () => {
+  let server;
+  before(async () => {
+    server = await serveDist();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  describe('with a WebGPU adapter (SwiftShader)', () => {
+    let browser;
+    before(async () => {
+      browser = await launch({ webgpu: true });
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    test('?backend=webgpu runs on WebGPU and the toy learns', async () => {
+      const { page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu`);
+      assert.equal(await page.getAttribute('#toy', 'data-backend'), 'webgpu');
+      assert.equal(await page.getAttribute('#paint', 'data-backend'), 'webgpu');
+      const line = await page.textContent('#backend');
+      assert.match(line, /WebGPU: .*swiftshader/i);
+      assert.match(line, /requested in the URL/);
+
+      const { first, nll } = await assertToyLearns(page, { steps: 100 });
+      assert.ok(nll < first.nll, `NLL ${nll} after training vs ${first.nll} at first`);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+
+    test('?backend=cpu overrides the automatic choice', async () => {
+      const { page, errors, context } = await openPage(browser, `${server.url}?backend=cpu`);
+      assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
+      assert.match(await page.textContent('#backend'), /CPU: requested in the URL/);
+      await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  });
+
+  describe('without a WebGPU adapter', () => {
+    let browser;
+    before(async () => {
+      browser = await launch({ webgpu: false });
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    test('falls back to the CPU, says why, and the toy learns', async () => {
+      const { page, errors, context } = await openPage(browser, server.url);
+      assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
+      assert.equal(await page.getAttribute('#paint', 'data-backend'), 'cpu');
+      assert.match(await page.textContent('#backend'), /CPU: (no WebGPU adapter|WebGPU unavailable)/);
+
+      const { first, nll } = await assertToyLearns(page, { steps: 300 });
+      assert.ok(nll < first.nll);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  });
+});

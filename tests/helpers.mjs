@@ -1,0 +1,135 @@
+// Shared by the browser tests: serve the release build in dist/ on a free
+// loopback port, drive the system Chromium (never a downloaded one) and wait
+// on the live data-* attributes the page keeps on each demo.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import sirv from 'sirv';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// DIST_DIR tests another build of the page than dist/.
+export const distDir = path.resolve(process.env.DIST_DIR || path.join(repoRoot, 'dist'));
+export const imagesDir = path.resolve(repoRoot, '../shared/data/images');
+export const artifactsDir = path.join(repoRoot, 'tests', 'artifacts');
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+// The CPU backend in wasm and SwiftShader are slow, the more so on a small
+// machine running several things: waits are long, and only the long-task test
+// asserts anything about time.
+export const MINUTE = 60_000;
+
+export async function serveDist() {
+  for (const file of ['index.html', 'mdn-web.js', 'mdn-web_bg.wasm', 'www/worker.js']) {
+    if (!fs.existsSync(path.join(distDir, file))) {
+      throw new Error(`${path.join(distDir, file)} is missing: run \`trunk build --release\` first`);
+    }
+  }
+  // dev: re-reads files on every request and sends no cache headers, so a
+  // fresh build is always what gets tested. sirv types .wasm as
+  // application/wasm, which streaming compilation requires.
+  const handler = sirv(distDir, { dev: true, etag: false });
+  const server = http.createServer((req, res) =>
+    handler(req, res, () => {
+      res.statusCode = 404;
+      res.end('not found');
+    }),
+  );
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
+  };
+}
+
+// webgpu: whether Chromium exposes its (SwiftShader) WebGPU adapter. Without
+// the flag, headless Chromium on a machine without a GPU has no adapter.
+export function launch({ webgpu = true } = {}) {
+  const args = [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ];
+  if (webgpu) args.splice(1, 0, '--enable-unsafe-webgpu');
+  return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
+}
+
+// Collects console errors and uncaught exceptions from the page and from its
+// worker (where all the wasm runs).
+export function collectErrors(page) {
+  const errors = [];
+  const onConsole = (where) => (msg) => {
+    if (msg.type() === 'error') errors.push(`${where} console.error: ${msg.text()} (${msg.location().url})`);
+  };
+  page.on('console', onConsole('page'));
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('worker', (worker) => worker.on('console', onConsole('worker')));
+  return errors;
+}
+
+export function attr(page, selector, name) {
+  return page.$eval(selector, (el, n) => el.getAttribute(n), name);
+}
+
+export async function numberAttr(page, selector, name) {
+  const value = await attr(page, selector, name);
+  return value === null ? NaN : Number(value);
+}
+
+// Waits until `predicate(value)` holds for the attribute's value (a string, or
+// null when absent). The predicate runs in the page, so it must be
+// self-contained; `arg` is passed to it as a second argument.
+export async function waitForAttr(page, selector, name, predicate, { timeout = 5 * MINUTE, arg } = {}) {
+  const started = Date.now();
+  try {
+    await page.waitForFunction(
+      ([sel, n, source, a]) => {
+        const el = document.querySelector(sel);
+        // eslint-disable-next-line no-new-func
+        const test = new Function(`return (${source})`)();
+        return el !== null && test(el.getAttribute(n), a);
+      },
+      [selector, name, predicate.toString(), arg],
+      { timeout, polling: 200 },
+    );
+  } catch (e) {
+    const value = await attr(page, selector, name).catch(() => '(unreadable)');
+    const extra = await page
+      .evaluate(() => ({
+        backend: document.getElementById('backend-text')?.textContent,
+        toy: document.getElementById('toy-status')?.textContent,
+        paint: document.getElementById('paint-status')?.textContent,
+        message: document.getElementById('paint-message')?.textContent,
+      }))
+      .catch(() => ({}));
+    throw new Error(
+      `waited ${Math.round((Date.now() - started) / 1000)} s for ${selector}[${name}] to satisfy ${predicate}` +
+        ` (arg ${JSON.stringify(arg)}); it is ${JSON.stringify(value)}; page: ${JSON.stringify(extra)}`,
+      { cause: e },
+    );
+  }
+  return attr(page, selector, name);
+}
+
+// Opens the page and waits until the worker has chosen a backend.
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, initScript } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  if (initScript) await page.addInitScript(initScript);
+  await page.goto(url);
+  await waitForAttr(page, '#toy', 'data-backend', (v) => v !== null, { timeout: 2 * MINUTE });
+  return { page, context, errors };
+}
