@@ -1,0 +1,165 @@
+//! The networks: an MDN (tanh MLP trunk + mixture head) and the least-squares
+//! regressor it is compared with.
+
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::mixture::{Covariance, Mixture, MixtureHead, MixtureHeadConfig, SIGMA_MIN};
+
+/// Floor of the colour scales of the painting MDN: colours are 8-bit, so
+/// no colour is known more finely than a fraction of 1/255.
+pub const PAINT_SIGMA_MIN: f32 = 2e-3;
+
+/// Shape of an MDN: input width, tanh hidden layers, and the mixture it outputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MdnConfig {
+    /// Input width (1 for the toy, 2 for pixel coordinates).
+    pub input_dim: usize,
+    /// Widths of the tanh hidden layers, input side first.
+    pub hidden: Vec<usize>,
+    /// Number of mixture components K.
+    pub components: usize,
+    /// Target dimension D (1 for the toy, 3 for RGB).
+    pub output_dim: usize,
+    /// Covariance parametrisation.
+    pub covariance: Covariance,
+    /// Floor of every scale σ, in target units.
+    pub sigma_min: f32,
+}
+
+impl MdnConfig {
+    /// The sinusoid-inversion model of workload W1: 1 → 24 tanh → K = 24
+    /// one-dimensional components (72 outputs).
+    pub fn toy() -> Self {
+        Self {
+            input_dim: 1,
+            hidden: vec![24],
+            components: 24,
+            output_dim: 1,
+            covariance: Covariance::Diagonal,
+            sigma_min: SIGMA_MIN,
+        }
+    }
+
+    /// The painting model of workload W2: (x, y) → 4 × 128 tanh → K
+    /// Gaussians over (R, G, B).
+    pub fn paint(covariance: Covariance, components: usize) -> Self {
+        Self {
+            input_dim: 2,
+            hidden: vec![128; 4],
+            components,
+            output_dim: 3,
+            covariance,
+            sigma_min: PAINT_SIGMA_MIN,
+        }
+    }
+
+    /// The mixture head's configuration.
+    pub fn head(&self) -> MixtureHeadConfig {
+        MixtureHeadConfig {
+            features: self.hidden.last().copied().unwrap_or(self.input_dim),
+            components: self.components,
+            dim: self.output_dim,
+            covariance: self.covariance,
+            sigma_min: self.sigma_min,
+        }
+    }
+
+    /// A freshly initialised model on `device` (an autodiff device to train
+    /// it). Weights and biases are U(−1/√fan_in, 1/√fan_in), PyTorch's
+    /// default for linear layers, drawn from `seed`, so the same seed gives
+    /// the same model on every backend.
+    pub fn init(&self, seed: u64, device: &Device) -> Mdn {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let trunk = trunk(self.input_dim, &self.hidden, &mut rng, device);
+        let head = self.head();
+        let out = linear(head.features, head.outputs(), &mut rng, device);
+        Mdn {
+            trunk,
+            head: head.init_with(out),
+        }
+    }
+}
+
+/// A Mixture Density Network: x ↦ tanh MLP ↦ mixture parameters of p(y|x).
+#[derive(Module, Debug)]
+pub struct Mdn {
+    trunk: Vec<Linear>,
+    head: MixtureHead,
+}
+
+impl Mdn {
+    /// The mixture p(y|x) for inputs `[batch, input_dim]`.
+    pub fn forward(&self, inputs: Tensor<2>) -> Mixture {
+        self.head.forward(forward_trunk(&self.trunk, inputs))
+    }
+
+    /// The output head (K, D and covariance kind).
+    pub fn head(&self) -> &MixtureHead {
+        &self.head
+    }
+}
+
+/// Least-squares regression y ≈ f(x) with the same tanh trunk as an MDN:
+/// the baseline that can only learn the conditional mean E[y|x].
+#[derive(Module, Debug)]
+pub struct Regressor {
+    trunk: Vec<Linear>,
+    out: Linear,
+}
+
+impl Regressor {
+    /// A model `input_dim` → `hidden` tanh layers → `output_dim`, initialised
+    /// as [`MdnConfig::init`] does.
+    pub fn init(
+        input_dim: usize,
+        hidden: &[usize],
+        output_dim: usize,
+        seed: u64,
+        device: &Device,
+    ) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let trunk = trunk(input_dim, hidden, &mut rng, device);
+        let features = hidden.last().copied().unwrap_or(input_dim);
+        let out = linear(features, output_dim, &mut rng, device);
+        Self { trunk, out }
+    }
+
+    /// Predictions `[batch, output_dim]` for inputs `[batch, input_dim]`.
+    pub fn forward(&self, inputs: Tensor<2>) -> Tensor<2> {
+        self.out.forward(forward_trunk(&self.trunk, inputs))
+    }
+}
+
+fn forward_trunk(trunk: &[Linear], inputs: Tensor<2>) -> Tensor<2> {
+    trunk
+        .iter()
+        .fold(inputs, |h, layer| layer.forward(h).tanh())
+}
+
+fn trunk(input_dim: usize, hidden: &[usize], rng: &mut StdRng, device: &Device) -> Vec<Linear> {
+    let mut fan_in = input_dim;
+    hidden
+        .iter()
+        .map(|&width| {
+            let layer = linear(fan_in, width, rng, device);
+            fan_in = width;
+            layer
+        })
+        .collect()
+}
+
+fn linear(fan_in: usize, fan_out: usize, rng: &mut StdRng, device: &Device) -> Linear {
+    let bound = 1.0 / (fan_in as f32).sqrt();
+    let mut uniform =
+        |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
+    let weight = TensorData::new(uniform(fan_in * fan_out), [fan_in, fan_out]);
+    let bias = TensorData::new(uniform(fan_out), [fan_out]);
+    Linear {
+        weight: Param::from_tensor(Tensor::from_data(weight, device)),
+        bias: Some(Param::from_tensor(Tensor::from_data(bias, device))),
+    }
+}

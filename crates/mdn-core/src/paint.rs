@@ -1,0 +1,160 @@
+//! The painting demo: an MDN from pixel coordinates to a mixture over
+//! (R, G, B), trained on one picture, and its repaints.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+use crate::data::Dataset;
+use crate::inference::{ReadbackError, read_f32};
+use crate::mixture::Covariance;
+use crate::model::{Mdn, MdnConfig};
+use crate::picture::{DEFAULT_TRAIN_SIDE, Picture, psnr};
+use crate::training::{TrainConfig, Trainer};
+
+/// Largest number of mixture components the painting accepts.
+pub const MAX_COMPONENTS: usize = 32;
+
+/// Settings of a painting run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PaintConfig {
+    /// Covariance parametrisation of the colour mixture.
+    pub covariance: Covariance,
+    /// Mixture components K, 1..=32.
+    pub components: usize,
+    /// Pixels per minibatch.
+    pub batch_size: usize,
+    /// Seed of the initial weights and the shuffles.
+    pub seed: u64,
+}
+
+impl Default for PaintConfig {
+    /// Workload W2's settings: K = 8 diagonal Gaussians, minibatches of 1024.
+    fn default() -> Self {
+        Self {
+            covariance: Covariance::Diagonal,
+            components: 8,
+            batch_size: 1024,
+            seed: 0,
+        }
+    }
+}
+
+/// The longer side a painting trains at by default, in pixels.
+pub const DEFAULT_SIDE: u32 = DEFAULT_TRAIN_SIDE;
+
+/// A training run that paints one picture.
+pub struct PaintRun {
+    picture: Arc<Picture>,
+    trainer: Trainer<Mdn>,
+    data: Dataset,
+    loss: Option<Tensor<1>>,
+}
+
+/// One repaint: the mode colour of every pixel and how good it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Repaint {
+    /// Epochs completed when it was made.
+    pub epoch: usize,
+    /// NLL over all pixels, nats per pixel (colours in [0, 1]).
+    pub nll: f32,
+    /// PSNR of the repaint against the training picture, dB.
+    pub psnr: f32,
+    /// Row-major `[height, width, 3]` mode colours (unclamped).
+    pub rgb: Vec<f32>,
+}
+
+impl PaintRun {
+    /// A run on `picture` with a model of [`MdnConfig::paint`], on `device`
+    /// (a plain device: autodiff is added here).
+    ///
+    /// `config.components` is clamped to 1..=[`MAX_COMPONENTS`].
+    pub fn new(picture: Picture, config: PaintConfig, device: &Device) -> Self {
+        let train_device = device.clone().autodiff();
+        let components = config.components.clamp(1, MAX_COMPONENTS);
+        let model =
+            MdnConfig::paint(config.covariance, components).init(config.seed, &train_device);
+        let trainer = Trainer::new(
+            model,
+            picture.to_dataset(&train_device),
+            TrainConfig::minibatch(config.batch_size, config.seed),
+        );
+        Self {
+            data: picture.to_dataset(device),
+            picture: Arc::new(picture),
+            trainer,
+            loss: None,
+        }
+    }
+
+    /// The picture being painted (already downscaled to the training size).
+    pub fn picture(&self) -> &Picture {
+        &self.picture
+    }
+
+    /// Runs up to `max_steps` steps, stopping early at the end of an epoch.
+    /// Returns whether an epoch was completed. Queues device work only.
+    pub fn train(&mut self, max_steps: usize) -> bool {
+        for _ in 0..max_steps {
+            let (loss, epoch_done) = self.trainer.step();
+            self.loss = Some(loss);
+            if epoch_done {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The NLL of the latest minibatch (nats per pixel; NaN before the first
+    /// step). Awaiting it also waits for all training queued so far.
+    pub fn loss(&self) -> impl Future<Output = Result<f32, ReadbackError>> + 'static {
+        let loss = self.loss.clone();
+        async move {
+            Ok(match loss {
+                Some(loss) => read_f32(vec![loss]).await?.concat()[0],
+                None => f32::NAN,
+            })
+        }
+    }
+
+    /// Epochs completed.
+    pub fn epochs(&self) -> usize {
+        self.trainer.epochs()
+    }
+
+    /// Steps per epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.trainer.steps_per_epoch()
+    }
+
+    /// The trainer (model, step and epoch counts).
+    pub fn trainer(&self) -> &Trainer<Mdn> {
+        &self.trainer
+    }
+
+    /// Predicts every pixel's mode colour and the NLL over all pixels; the
+    /// returned future owns what it needs, so training may go on meanwhile.
+    pub fn repaint(&self) -> impl Future<Output = Result<Repaint, ReadbackError>> + 'static {
+        let mixture = self
+            .trainer
+            .model()
+            .valid()
+            .forward(self.data.inputs.clone());
+        let nll: Tensor<1> = mixture.nll(self.data.targets.clone());
+        let mode = mixture.mode();
+        let picture = Arc::clone(&self.picture);
+        let epoch = self.epochs();
+        async move {
+            let nll = read_f32(vec![nll]).await?.concat();
+            let rgb = read_f32(vec![mode]).await?.concat();
+            Ok(Repaint {
+                epoch,
+                nll: nll.first().copied().unwrap_or(f32::NAN),
+                psnr: psnr(&picture.rgb, &rgb),
+                rgb,
+            })
+        }
+    }
+}

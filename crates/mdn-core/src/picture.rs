@@ -1,0 +1,283 @@
+//! Photos as training data for the painting MDN: decoding with the `image`
+//! crate, checks a user's upload must pass, area-averaging downscale,
+//! pixel-coordinate inputs, and PSNR.
+
+use std::io::Cursor;
+
+use burn::tensor::Device;
+use image::{ImageError, ImageReader};
+
+use crate::data::Dataset;
+
+/// Smallest accepted side of an uploaded image, in pixels.
+pub const MIN_SIDE: u32 = 8;
+/// Largest accepted image, in pixels (4096 × 4096): decoding a larger one
+/// in a browser tab would take hundreds of megabytes for a picture that is
+/// downscaled to 128 px anyway.
+pub const MAX_PIXELS: u64 = 4096 * 4096;
+/// Largest accepted training size (longer side), in pixels.
+pub const MAX_TRAIN_SIDE: u32 = 1024;
+/// Default training size (longer side), in pixels.
+pub const DEFAULT_TRAIN_SIDE: u32 = 128;
+
+/// Why an upload cannot be painted. The messages are written for the
+/// person who chose the file.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PictureError {
+    /// Zero bytes.
+    #[error("The file is empty.")]
+    Empty,
+    /// Not recognised as any image format.
+    #[error("This file is not an image in a supported format (PNG, JPEG, WebP or GIF).")]
+    UnknownFormat,
+    /// Recognised, but its decoder is not built in.
+    #[error("{0} images are not supported: use PNG, JPEG, WebP or GIF.")]
+    Unsupported(String),
+    /// More than [`MAX_PIXELS`] pixels.
+    #[error(
+        "The image is {width} × {height} px, too large: at most 16.8 megapixels (4096 × 4096) are accepted."
+    )]
+    TooLarge {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// A side shorter than [`MIN_SIDE`].
+    #[error("The image is {width} × {height} px, too small: it needs at least 8 px on each side.")]
+    TooSmall {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// The decoder failed, typically on a damaged or truncated file.
+    #[error("The image could not be decoded ({0}); the file may be damaged or truncated.")]
+    Decode(String),
+    /// A training size outside [`MIN_SIDE`]..=[`MAX_TRAIN_SIDE`].
+    #[error("The training size must be between 8 and 1024 px, not {0}.")]
+    BadTrainSize(u32),
+}
+
+/// An RGB picture with channels in [0, 1], row-major `[height, width, 3]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Picture {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Row-major `[height, width, 3]`, each channel in [0, 1].
+    pub rgb: Vec<f32>,
+    /// Whether the source had pixels that were not fully opaque; they are
+    /// composited over white.
+    pub had_transparency: bool,
+}
+
+impl Picture {
+    /// Decodes an uploaded file (PNG, JPEG, WebP or GIF; a GIF's first
+    /// frame) and downscales it by area averaging so that its longer side is
+    /// at most `train_side` px, keeping the aspect ratio. Never upscales.
+    /// Transparent pixels are composited over white.
+    ///
+    /// # Errors
+    /// Every [`PictureError`] but none panics: empty, unknown or unsupported
+    /// formats, too small or too large images, undecodable data, and a
+    /// `train_side` outside 8..=1024.
+    pub fn decode(bytes: &[u8], train_side: u32) -> Result<Self, PictureError> {
+        if !(MIN_SIDE..=MAX_TRAIN_SIDE).contains(&train_side) {
+            return Err(PictureError::BadTrainSize(train_side));
+        }
+        if bytes.is_empty() {
+            return Err(PictureError::Empty);
+        }
+        let reader = || -> Result<ImageReader<Cursor<&[u8]>>, PictureError> {
+            let reader = ImageReader::new(Cursor::new(bytes))
+                .with_guessed_format()
+                .map_err(|e| PictureError::Decode(e.to_string()))?;
+            if reader.format().is_none() {
+                return Err(PictureError::UnknownFormat);
+            }
+            Ok(reader)
+        };
+        // The header alone tells the size: reject before allocating pixels.
+        let (width, height) = reader()?.into_dimensions().map_err(decode_error)?;
+        check_size(width, height)?;
+        let image = reader()?.decode().map_err(decode_error)?.into_rgba8();
+        let (new_width, new_height) = fit(width, height, train_side);
+        let pixels = image.as_raw();
+        let mut had_transparency = false;
+        let rgb = area_downscale(width, height, new_width, new_height, |x, y| {
+            let i = 4 * (y as usize * width as usize + x as usize);
+            let alpha = f32::from(pixels[i + 3]) / 255.0;
+            had_transparency |= pixels[i + 3] < 255;
+            std::array::from_fn(|c| f32::from(pixels[i + c]) / 255.0 * alpha + (1.0 - alpha))
+        });
+        Ok(Self {
+            width: new_width,
+            height: new_height,
+            rgb,
+            had_transparency,
+        })
+    }
+
+    /// This picture downscaled to `width` × `height` by area averaging: each
+    /// output pixel is the mean of the source area it covers, partly
+    /// covered source pixels weighted by the covered fraction.
+    pub fn downscale(&self, width: u32, height: u32) -> Picture {
+        let w = self.width as usize;
+        let rgb = area_downscale(self.width, self.height, width, height, |x, y| {
+            let i = 3 * (y as usize * w + x as usize);
+            [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+        });
+        Picture {
+            width,
+            height,
+            rgb,
+            had_transparency: self.had_transparency,
+        }
+    }
+
+    /// Number of pixels.
+    pub fn pixels(&self) -> usize {
+        self.width as usize * self.height as usize
+    }
+
+    /// Network inputs: the pixel centres, row-major `[height · width, 2]`
+    /// as (x, y) with x = (2i + 1)/W − 1 and y = (2j + 1)/H − 1, in (−1, 1).
+    pub fn coordinates(&self) -> Vec<f32> {
+        let (w, h) = (self.width as f32, self.height as f32);
+        (0..self.height)
+            .flat_map(|j| {
+                (0..self.width)
+                    .flat_map(move |i| [(2 * i + 1) as f32 / w - 1.0, (2 * j + 1) as f32 / h - 1.0])
+            })
+            .collect()
+    }
+
+    /// Coordinates `[n, 2]` and colours `[n, 3]` on `device`.
+    pub fn to_dataset(&self, device: &Device) -> Dataset {
+        Dataset::new(self.coordinates(), 2, self.rgb.clone(), 3, device)
+    }
+
+    /// RGBA8 bytes `[height, width, 4]`, opaque, for a canvas.
+    pub fn to_rgba8(&self) -> Vec<u8> {
+        rgb_to_rgba8(&self.rgb)
+    }
+}
+
+/// RGBA8 bytes for row-major RGB floats in [0, 1] (clamped; NaN maps to 0),
+/// alpha 255.
+pub fn rgb_to_rgba8(rgb: &[f32]) -> Vec<u8> {
+    rgb.chunks_exact(3)
+        .flat_map(|p| {
+            let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+            [byte(p[0]), byte(p[1]), byte(p[2]), 255]
+        })
+        .collect()
+}
+
+/// Peak signal-to-noise ratio in dB of `estimate` against `reference`, both
+/// with values in [0, 1] (peak 1): 10 log10(1 / MSE). Capped at 100 dB for
+/// identical inputs so that it stays finite.
+pub fn psnr(reference: &[f32], estimate: &[f32]) -> f32 {
+    let n = reference.len().min(estimate.len()).max(1);
+    let mse = reference
+        .iter()
+        .zip(estimate)
+        .map(|(a, b)| f64::from(a - b).powi(2))
+        .sum::<f64>()
+        / n as f64;
+    (10.0 * (1.0 / mse).log10()).min(100.0) as f32
+}
+
+fn decode_error(error: ImageError) -> PictureError {
+    match error {
+        ImageError::Unsupported(e) => PictureError::Unsupported(match e.format_hint() {
+            image::error::ImageFormatHint::Exact(format) => format!("{format:?}"),
+            _ => "These".to_string(),
+        }),
+        other => PictureError::Decode(other.to_string()),
+    }
+}
+
+fn check_size(width: u32, height: u32) -> Result<(), PictureError> {
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        Err(PictureError::TooLarge { width, height })
+    } else if width < MIN_SIDE || height < MIN_SIDE {
+        Err(PictureError::TooSmall { width, height })
+    } else {
+        Ok(())
+    }
+}
+
+/// The size with longer side at most `side`, aspect kept, never upscaled,
+/// each side at least 1.
+fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
+    let longer = width.max(height);
+    if longer <= side {
+        return (width, height);
+    }
+    let scale = |v: u32| {
+        ((u64::from(v) * u64::from(side) + u64::from(longer) / 2) / u64::from(longer)).max(1) as u32
+    };
+    (scale(width), scale(height))
+}
+
+/// For each output index along one axis, the source pixels it covers and
+/// their weights (covered fraction / source pixels per output pixel).
+fn area_weights(source: u32, target: u32) -> Vec<Vec<(u32, f32)>> {
+    let step = f64::from(source) / f64::from(target);
+    (0..target)
+        .map(|i| {
+            let (start, end) = (f64::from(i) * step, f64::from(i + 1) * step);
+            let first = start.floor() as u32;
+            let last = (end.ceil() as u32).min(source);
+            (first..last)
+                .map(|p| {
+                    let covered = (end.min(f64::from(p + 1)) - start.max(f64::from(p))).max(0.0);
+                    (p, (covered / step) as f32)
+                })
+                .filter(|&(_, w)| w > 0.0)
+                .collect()
+        })
+        .collect()
+}
+
+/// Area-averaging resize, separable: rows first, then columns.
+fn area_downscale(
+    width: u32,
+    height: u32,
+    new_width: u32,
+    new_height: u32,
+    mut pixel: impl FnMut(u32, u32) -> [f32; 3],
+) -> Vec<f32> {
+    let (wx, wy) = (
+        area_weights(width, new_width),
+        area_weights(height, new_height),
+    );
+    let nw = new_width as usize;
+    // [height, new_width, 3]
+    let mut rows = vec![0.0f32; height as usize * nw * 3];
+    for y in 0..height {
+        for (i, taps) in wx.iter().enumerate() {
+            let out = &mut rows[(y as usize * nw + i) * 3..][..3];
+            for &(x, w) in taps {
+                let p = pixel(x, y);
+                for c in 0..3 {
+                    out[c] += w * p[c];
+                }
+            }
+        }
+    }
+    let mut result = vec![0.0f32; new_height as usize * nw * 3];
+    for (j, taps) in wy.iter().enumerate() {
+        for &(y, w) in taps {
+            let src = &rows[y as usize * nw * 3..][..nw * 3];
+            let dst = &mut result[j * nw * 3..][..nw * 3];
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d += w * s;
+            }
+        }
+    }
+    result
+}

@@ -1,0 +1,174 @@
+//! The W1 generator and the picture pipeline: shapes, ranges, area
+//! averaging, and every kind of bad upload.
+
+use std::io::Cursor;
+
+use image::{ImageFormat, Rgba, RgbaImage};
+use mdn_core::data::{TOY_POINTS, TOY_Y_MAX, ToyData, linspace};
+use mdn_core::picture::{Picture, PictureError, psnr, rgb_to_rgba8};
+
+fn png(image: &RgbaImage) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
+        .unwrap();
+    bytes
+}
+
+#[test]
+fn sinusoid_inversion_has_the_w1_shape_and_ranges() {
+    let data = ToyData::sinusoid_inversion(TOY_POINTS, 42);
+    assert_eq!((data.x.len(), data.y.len()), (2500, 2500));
+    assert!(data.y.iter().all(|y| (-TOY_Y_MAX..TOY_Y_MAX).contains(y)));
+    // Uniform y: both ends of the range are visited.
+    assert!(data.y.iter().any(|&y| y < -10.0) && data.y.iter().any(|&y| y > 10.0));
+    // x = 7 sin(0.75 y) + 0.5 y + N(0, 1): the residual is unit Gaussian noise.
+    let residual: Vec<f32> = data
+        .x
+        .iter()
+        .zip(&data.y)
+        .map(|(x, y)| x - 7.0 * (0.75 * y).sin() - 0.5 * y)
+        .collect();
+    let mean = residual.iter().sum::<f32>() / 2500.0;
+    let var = residual.iter().map(|r| (r - mean).powi(2)).sum::<f32>() / 2500.0;
+    assert!(mean.abs() < 0.1, "noise mean {mean}");
+    assert!((var - 1.0).abs() < 0.15, "noise variance {var}");
+    assert!(residual.iter().all(|r| r.abs() < 6.0));
+    // Fixed seed: the same data every time; another seed, other data.
+    assert_eq!(data, ToyData::sinusoid_inversion(TOY_POINTS, 42));
+    assert_ne!(data, ToyData::sinusoid_inversion(TOY_POINTS, 43));
+}
+
+#[test]
+fn linspace_spans_both_ends() {
+    assert_eq!(linspace(-1.0, 1.0, 5), vec![-1.0, -0.5, 0.0, 0.5, 1.0]);
+    assert_eq!(linspace(2.0, 3.0, 1), vec![2.0]);
+    assert!(linspace(0.0, 1.0, 0).is_empty());
+}
+
+#[test]
+fn downscale_averages_each_source_block() {
+    // 4 × 4 grey levels 0..16 (all three channels equal).
+    let rgb: Vec<f32> = (0..16).flat_map(|v| [v as f32; 3]).collect();
+    let picture = Picture {
+        width: 4,
+        height: 4,
+        rgb,
+        had_transparency: false,
+    };
+    let small = picture.downscale(2, 2);
+    let grey: Vec<f32> = small.rgb.chunks(3).map(|p| p[0]).collect();
+    // Top-left block is 0, 1, 4, 5: mean 2.5; and so on.
+    assert_eq!(grey, vec![2.5, 4.5, 10.5, 12.5]);
+    assert!(small.rgb.chunks(3).all(|p| p[0] == p[1] && p[1] == p[2]));
+}
+
+#[test]
+fn downscale_weights_partly_covered_pixels() {
+    // 3 px → 2 px: each output covers 1.5 source pixels.
+    let rgb: Vec<f32> = [0.0, 3.0, 6.0].iter().flat_map(|&v| [v; 3]).collect();
+    let small = Picture {
+        width: 3,
+        height: 1,
+        rgb,
+        had_transparency: false,
+    }
+    .downscale(2, 1);
+    assert!((small.rgb[0] - 1.0).abs() < 1e-6, "{:?}", small.rgb); // (0 + 0.5·3) / 1.5
+    assert!((small.rgb[3] - 5.0).abs() < 1e-6, "{:?}", small.rgb); // (0.5·3 + 6) / 1.5
+}
+
+#[test]
+fn decode_downscales_to_the_training_size_keeping_the_aspect() {
+    let image = RgbaImage::from_fn(300, 200, |x, _| Rgba([(x % 256) as u8, 40, 200, 255]));
+    let picture = Picture::decode(&png(&image), 128).unwrap();
+    assert_eq!((picture.width, picture.height), (128, 85));
+    assert_eq!(picture.rgb.len(), 128 * 85 * 3);
+    assert!(!picture.had_transparency);
+    assert!(picture.rgb.iter().all(|v| (0.0..=1.0).contains(v)));
+    assert!((picture.rgb[1] - 40.0 / 255.0).abs() < 1e-5);
+    // Never upscales.
+    let small = Picture::decode(&png(&RgbaImage::new(20, 10)), 128).unwrap();
+    assert_eq!((small.width, small.height), (20, 10));
+}
+
+#[test]
+fn coordinates_are_pixel_centres_in_the_unit_square() {
+    let picture = Picture {
+        width: 4,
+        height: 2,
+        rgb: vec![0.0; 24],
+        had_transparency: false,
+    };
+    let c = picture.coordinates();
+    assert_eq!(c.len(), 16);
+    assert_eq!(&c[..4], &[-0.75, -0.5, -0.25, -0.5]);
+    assert_eq!(&c[14..], &[0.75, 0.5]);
+}
+
+#[test]
+fn transparent_pixels_are_painted_over_white() {
+    let image = RgbaImage::from_pixel(32, 32, Rgba([0, 0, 0, 0]));
+    let picture = Picture::decode(&png(&image), 128).unwrap();
+    assert!(picture.had_transparency);
+    assert!(picture.rgb.iter().all(|&v| v == 1.0));
+}
+
+#[test]
+fn bad_uploads_give_clear_errors() {
+    let good = png(&RgbaImage::from_pixel(64, 64, Rgba([10, 20, 30, 255])));
+    assert_eq!(Picture::decode(&[], 128), Err(PictureError::Empty));
+    assert_eq!(
+        Picture::decode(b"just some text, renamed to .png\n", 128),
+        Err(PictureError::UnknownFormat)
+    );
+    let truncated = &good[..good.len() / 2];
+    assert!(matches!(
+        Picture::decode(truncated, 128),
+        Err(PictureError::Decode(_))
+    ));
+    let tiny = png(&RgbaImage::new(1, 1));
+    assert_eq!(
+        Picture::decode(&tiny, 128),
+        Err(PictureError::TooSmall {
+            width: 1,
+            height: 1
+        })
+    );
+    assert_eq!(
+        Picture::decode(&good, 4),
+        Err(PictureError::BadTrainSize(4))
+    );
+    // An 8000 × 8000 PNG is refused from its header, before its pixels are decoded.
+    let mut huge = Vec::new();
+    image::GrayImage::new(8000, 8000)
+        .write_to(&mut Cursor::new(&mut huge), ImageFormat::Png)
+        .unwrap();
+    let error = Picture::decode(&huge, 128).unwrap_err();
+    assert_eq!(
+        error,
+        PictureError::TooLarge {
+            width: 8000,
+            height: 8000
+        }
+    );
+    assert!(error.to_string().contains("8000 × 8000"));
+    // A BMP is recognised by its magic bytes, but its decoder is not built in.
+    let bmp = b"BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x01\0\0\0\x01\0\0\0\x01\0\x18\0";
+    assert!(matches!(
+        Picture::decode(bmp, 128),
+        Err(PictureError::Unsupported(_))
+    ));
+}
+
+#[test]
+fn psnr_and_rgba_conversion() {
+    let a = vec![0.5f32; 30];
+    let b: Vec<f32> = a.iter().map(|v| v + 0.1).collect();
+    assert!((psnr(&a, &b) - 20.0).abs() < 1e-3);
+    assert_eq!(psnr(&a, &a), 100.0);
+    assert_eq!(
+        rgb_to_rgba8(&[0.0, 0.5, 1.5, f32::NAN, -1.0, 1.0]),
+        vec![0, 128, 255, 255, 0, 0, 255, 255]
+    );
+}

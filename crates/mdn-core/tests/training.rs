@@ -1,0 +1,154 @@
+//! Training the toy problem: the MDN learns every branch of the inverse
+//! sinusoid, where least squares learns one value.
+
+mod common;
+
+use burn::module::Module;
+use burn::tensor::{Tensor, TensorData};
+use mdn_core::inference::MixtureData;
+use mdn_core::paint::{PaintConfig, PaintRun};
+use mdn_core::picture::Picture;
+use mdn_core::toy::ToyRun;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+/// Clusters of `values`: runs of consecutive 0.5-wide histogram bins that
+/// each hold at least 2% of the values, kept when the run holds at least 5%.
+/// Returns each cluster's (low, high) edges.
+fn clusters(values: &[f32], lo: f32, hi: f32) -> Vec<(f32, f32)> {
+    const WIDTH: f32 = 0.5;
+    let bins = ((hi - lo) / WIDTH).ceil() as usize;
+    let mut counts = vec![0usize; bins];
+    for v in values {
+        if (lo..hi).contains(v) {
+            counts[((v - lo) / WIDTH) as usize] += 1;
+        }
+    }
+    let n = values.len() as f32;
+    let mut found = vec![];
+    let mut run: Option<(usize, usize)> = None;
+    for (i, &c) in counts.iter().chain([0].iter()).enumerate() {
+        if c as f32 >= 0.02 * n {
+            run = Some((run.map_or(i, |r| r.0), run.map_or(c, |r| r.1 + c)));
+        } else if let Some((start, total)) = run.take() {
+            if total as f32 >= 0.05 * n {
+                found.push((lo + start as f32 * WIDTH, lo + i as f32 * WIDTH));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn toy_mdn_finds_several_branches_where_least_squares_finds_one() {
+    for (name, device) in common::devices() {
+        let mut run = ToyRun::new(7, &device);
+        let mut best = f32::INFINITY;
+        let mut first = f32::NAN;
+        for _ in 0..20 {
+            run.train(100);
+            let nll = pollster::block_on(run.snapshot()).unwrap().nll;
+            if first.is_nan() {
+                first = nll;
+            }
+            best = best.min(nll);
+        }
+        assert_eq!(run.steps(), 2000);
+        assert!(
+            best < 2.0,
+            "{name}: NLL {best} after 2000 steps (first {first})"
+        );
+
+        // 2000 draws of y at x = 0, where y ∈ {0, about ±4.7, about ±8.3}.
+        let x0 = Tensor::<2>::from_data(TensorData::new(vec![0.0f32], [1, 1]), &device);
+        let mixture = run.mdn().valid().forward(x0.clone());
+        let mixture = pollster::block_on(MixtureData::read(mixture)).unwrap();
+        let samples = mixture.samples(2000, &mut StdRng::seed_from_u64(1));
+        let found = clusters(&samples, -12.0, 12.0);
+        assert!(found.len() >= 3, "{name}: clusters at x = 0: {found:?}");
+
+        // The least-squares fit gives a single value there, near the mean of the branches.
+        let snapshot = pollster::block_on(run.snapshot()).unwrap();
+        let i = snapshot.grid_x.iter().enumerate().fold(0, |b, (i, x)| {
+            if x.abs() < snapshot.grid_x[b].abs() {
+                i
+            } else {
+                b
+            }
+        });
+        assert!(
+            snapshot.mse_y[i].abs() < 3.0,
+            "{name}: MSE fit at x≈0: {}",
+            snapshot.mse_y[i]
+        );
+        assert_eq!(snapshot.samples.len(), snapshot.grid_x.len() * 10);
+        assert!(snapshot.samples.iter().all(|v| v.is_finite()));
+    }
+}
+
+#[test]
+fn restart_with_a_new_seed_gives_new_data_and_model() {
+    let device = burn::tensor::Device::flex();
+    let a = ToyRun::new(1, &device);
+    let b = ToyRun::new(2, &device);
+    assert_ne!(a.data(), b.data());
+    assert_eq!(a.data(), ToyRun::new(1, &device).data());
+}
+
+#[test]
+fn painting_improves_with_epochs() {
+    // A smooth colour field, 32 × 24, with a little deterministic noise, as
+    // in a photo: noise-free colours let σ collapse to its floor.
+    let (w, h) = (32u32, 24u32);
+    let rgb: Vec<f32> = (0..h)
+        .flat_map(|y| {
+            (0..w).flat_map(move |x| {
+                let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
+                let noise =
+                    |c: u32| ((x * 7919 + y * 104_729 + c * 1_299_709) % 61) as f32 / 1000.0 - 0.03;
+                [
+                    0.5 + 0.4 * (3.0 * u).sin() + noise(0),
+                    0.5 + 0.4 * (2.0 * v).cos() + noise(1),
+                    0.5 + 0.3 * (2.0 * (u + v)).sin() + noise(2),
+                ]
+            })
+        })
+        .collect();
+    let picture = Picture {
+        width: w,
+        height: h,
+        rgb,
+        had_transparency: false,
+    };
+    for (name, device) in common::devices() {
+        let config = PaintConfig {
+            batch_size: 128,
+            seed: 3,
+            ..PaintConfig::default()
+        };
+        let mut run = PaintRun::new(picture.clone(), config, &device);
+        assert_eq!(run.steps_per_epoch(), 6);
+        assert!(run.train(100));
+        assert_eq!(run.epochs(), 1);
+        let first = pollster::block_on(run.repaint()).unwrap();
+        while run.epochs() < 30 {
+            run.train(100);
+        }
+        let later = pollster::block_on(run.repaint()).unwrap();
+        assert_eq!(later.epoch, 30);
+        assert_eq!(later.rgb.len(), (w * h * 3) as usize);
+        assert!(
+            later.psnr > first.psnr,
+            "{name}: PSNR {} → {}",
+            first.psnr,
+            later.psnr
+        );
+        assert!(
+            later.nll < first.nll,
+            "{name}: NLL {} → {}",
+            first.nll,
+            later.nll
+        );
+        assert!(later.psnr > 20.0, "{name}: PSNR {}", later.psnr);
+    }
+}
