@@ -44,11 +44,12 @@ impl MdnConfig {
         }
     }
 
-    /// The painting model of workload W2: (x, y) → 4 × 128 tanh → K
-    /// Gaussians over (R, G, B).
-    pub fn paint(covariance: Covariance, components: usize) -> Self {
+    /// The painting model of workload W2: `input_dim` features of a pixel's
+    /// (x, y) (2 for raw coordinates, as in W2) → 4 × 128 tanh → K Gaussians
+    /// over (R, G, B).
+    pub fn paint(input_dim: usize, covariance: Covariance, components: usize) -> Self {
         Self {
-            input_dim: 2,
+            input_dim,
             hidden: vec![128; 4],
             components,
             output_dim: 3,

@@ -26,18 +26,44 @@ pub struct PaintConfig {
     pub components: usize,
     /// Pixels per minibatch.
     pub batch_size: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
     /// Seed of the initial weights and the shuffles.
     pub seed: u64,
+    /// Fourier feature octaves of the pixel coordinates (0: raw (x, y), as
+    /// in workload W2). See [`Picture::inputs`].
+    pub octaves: usize,
 }
 
 impl Default for PaintConfig {
-    /// Workload W2's settings: K = 8 diagonal Gaussians, minibatches of 1024.
+    /// The page's settings: workload W2's model (4 × 128 tanh, K = 8
+    /// diagonal Gaussians) fed 4 octaves of Fourier features, trained on
+    /// minibatches of 256 at lr = 3e-3. On a 128 px photo the repaint is
+    /// recognisable within ten epochs, where W2's settings still show a blur
+    /// after a hundred.
     fn default() -> Self {
         Self {
             covariance: Covariance::Diagonal,
             components: 8,
-            batch_size: 1024,
+            batch_size: 256,
+            learning_rate: 3e-3,
             seed: 0,
+            octaves: 4,
+        }
+    }
+}
+
+impl PaintConfig {
+    /// Exactly workload W2: raw coordinates in, K = 8 diagonal Gaussians,
+    /// minibatches of 1024, Adam at lr = 1e-3.
+    pub fn w2(seed: u64) -> Self {
+        Self {
+            covariance: Covariance::Diagonal,
+            components: 8,
+            batch_size: 1024,
+            learning_rate: 1e-3,
+            seed,
+            octaves: 0,
         }
     }
 }
@@ -74,15 +100,20 @@ impl PaintRun {
     pub fn new(picture: Picture, config: PaintConfig, device: &Device) -> Self {
         let train_device = device.clone().autodiff();
         let components = config.components.clamp(1, MAX_COMPONENTS);
-        let model =
-            MdnConfig::paint(config.covariance, components).init(config.seed, &train_device);
+        let inputs = 2 + 4 * config.octaves;
+        let model = MdnConfig::paint(inputs, config.covariance, components)
+            .init(config.seed, &train_device);
         let trainer = Trainer::new(
             model,
-            picture.to_dataset(&train_device),
-            TrainConfig::minibatch(config.batch_size, config.seed),
+            picture.to_dataset(config.octaves, &train_device),
+            TrainConfig {
+                learning_rate: config.learning_rate,
+                batch_size: Some(config.batch_size),
+                seed: config.seed,
+            },
         );
         Self {
-            data: picture.to_dataset(device),
+            data: picture.to_dataset(config.octaves, device),
             picture: Arc::new(picture),
             trainer,
             loss: None,
