@@ -135,7 +135,9 @@ impl ToyDemo {
     }
 }
 
-/// Options of a painting, all optional: `{size, covariance, components, seed}`.
+/// Options of a painting, all optional: `{size, covariance, components,
+/// seed, workload}`; `workload: "w2"` trains with workload W2's exact
+/// settings (for the benchmark) instead of the page's.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct PaintOptions {
@@ -143,6 +145,7 @@ struct PaintOptions {
     covariance: Option<String>,
     components: Option<u32>,
     seed: Option<u32>,
+    workload: Option<String>,
 }
 
 /// An MDN painting one picture: (x, y) ↦ mixture over (R, G, B).
@@ -182,11 +185,19 @@ impl PaintDemo {
         }
         let picture = Picture::decode(bytes, options.size.unwrap_or(DEFAULT_TRAIN_SIDE))
             .map_err(|e| JsError::new(&e.to_string()))?;
+        let seed = u64::from(options.seed.unwrap_or(0));
+        let base = match options.workload.as_deref() {
+            None => PaintConfig::default(),
+            Some("w2") => PaintConfig::w2(seed),
+            Some(other) => {
+                return Err(JsError::new(&format!("unknown workload '{other}': use w2")));
+            }
+        };
         let config = PaintConfig {
             covariance,
             components,
-            seed: u64::from(options.seed.unwrap_or(0)),
-            ..PaintConfig::default()
+            seed,
+            ..base
         };
         Ok(Self {
             run: PaintRun::new(picture, config, &device()?),
