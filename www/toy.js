@@ -145,15 +145,19 @@ function drawAxes(ctx, area, map, bounds, labels) {
   ctx.font = '11px system-ui, sans-serif';
 
   const xs = tickStep(bounds.x1 - bounds.x0, Math.max(2, area.w / 80));
-  ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
+  const right = area.left + area.w;
   for (let v = Math.ceil(bounds.x0 / xs) * xs; v <= bounds.x1; v += xs) {
     const px = map.x(v);
     ctx.beginPath();
     ctx.moveTo(px, area.top);
     ctx.lineTo(px, area.top + area.h);
     ctx.stroke();
-    ctx.fillText(formatTick(v, xs), px, area.top + area.h + 4);
+    // A label centred on a tick near the right edge would be cut off.
+    const text = formatTick(v, xs);
+    const overhang = px + ctx.measureText(text).width / 2 > right + 6;
+    ctx.textAlign = overhang ? 'right' : 'center';
+    ctx.fillText(text, overhang ? right + 6 : px, area.top + area.h + 4);
   }
 
   const ys = tickStep(bounds.y1 - bounds.y0, Math.max(2, area.h / 50));
@@ -168,13 +172,15 @@ function drawAxes(ctx, area, map, bounds, labels) {
     ctx.fillText(formatTick(v, ys), area.left - 5, py);
   }
 
-  ctx.font = 'italic 12px system-ui, sans-serif';
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'bottom';
-  ctx.fillText(labels.x, area.left + area.w, area.top + area.h - 3);
-  ctx.textAlign = 'left';
-  ctx.textBaseline = 'top';
-  ctx.fillText(labels.y, area.left + 4, area.top + 3);
+  if (labels) {
+    ctx.font = 'italic 12px system-ui, sans-serif';
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'bottom';
+    ctx.fillText(labels.x, area.left + area.w - 3, area.top + area.h - 3);
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'top';
+    ctx.fillText(labels.y, area.left + 4, area.top + 3);
+  }
   ctx.restore();
 }
 
@@ -212,9 +218,12 @@ function drawScatter(canvas, data, snapshot) {
   ctx.rect(area.left, area.top, area.w, area.h);
   ctx.clip();
 
+  // Smaller dots on a phone, or 4500 of them merge into a blot.
+  const dot = width < 500 ? 1.5 : 2;
+  const sampleDot = width < 500 ? 2 : 3;
   ctx.fillStyle = cssColour('--data-colour');
   for (let i = 0; i < data.x.length; i++) {
-    ctx.fillRect(map.x(data.x[i]) - 1, map.y(data.y[i]) - 1, 2, 2);
+    ctx.fillRect(map.x(data.x[i]) - dot / 2, map.y(data.y[i]) - dot / 2, dot, dot);
   }
 
   if (snapshot) {
@@ -225,7 +234,7 @@ function drawScatter(canvas, data, snapshot) {
       const px = map.x(grid_x[i]);
       for (let j = 0; j < perX; j++) {
         const v = samples[i * perX + j];
-        if (Number.isFinite(v)) ctx.fillRect(px - 1.5, map.y(v) - 1.5, 3, 3);
+        if (Number.isFinite(v)) ctx.fillRect(px - sampleDot / 2, map.y(v) - sampleDot / 2, sampleDot, sampleDot);
       }
     }
 
@@ -258,7 +267,9 @@ function drawCurve(canvas, history) {
   const b = { x0: 0, x1: Math.max(1, lastStep), y0: y0 - pad, y1: y1 + pad };
   const area = plotArea(width, height);
   const map = makeMap(area, b);
-  drawAxes(ctx, area, map, b, { x: 'step', y: 'NLL' });
+  // No axis names inside the plot, where the curve starts and ends: the
+  // caption names them.
+  drawAxes(ctx, area, map, b, null);
 
   ctx.save();
   ctx.strokeStyle = cssColour('--nll-colour');

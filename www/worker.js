@@ -33,6 +33,11 @@ let toySteps = 1;
 let paint = null;
 let paintSteps = 1;
 
+// Worker time each demo has had. The one behind runs next, so a demo whose
+// shortest slice is long (one step on a slow device) cannot crowd out the
+// other; a new demo starts level with the running one.
+const used = { toy: 0, paint: 0 };
+
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === 'init') {
@@ -158,6 +163,7 @@ function newToy() {
   const seed = randomSeed();
   toy = new wasm_bindgen.ToyDemo(seed);
   toySteps = 1;
+  used.toy = used.paint;
   const data = toy.data();
   const x = owned(data.x);
   const y = owned(data.y);
@@ -185,6 +191,7 @@ function loadPainting({ bytes, name }) {
   if (paint) paint.free();
   paint = next;
   paintSteps = 1;
+  used.paint = used.toy;
   const target = owned(paint.target_rgba());
   post(
     {
@@ -263,9 +270,10 @@ async function start(requestedBackend) {
       await nextCommand();
       continue;
     }
-    if (toy) await guarded('toy', toySlice);
-    runCommands();
-    if (paint) await guarded('paint', paintSlice);
+    const which = !paint || (toy && used.toy <= used.paint) ? 'toy' : 'paint';
+    const t0 = performance.now();
+    await guarded(which, which === 'toy' ? toySlice : paintSlice);
+    used[which] += performance.now() - t0;
     await yieldToEvents();
   }
 }
