@@ -21,9 +21,17 @@ if [ -n "$locked" ] && [ "$locked" != "$WASM_BINDGEN_VERSION" ]; then
   exit 1
 fi
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+targets=$(rustup target list --installed)
+if ! grep -qx wasm32-unknown-unknown <<<"$targets"; then
   rustup target add wasm32-unknown-unknown
 fi
+# The checks in scripts/test.sh; rustup's minimal profile lacks them.
+components=$(rustup component list --installed)
+for component in rustfmt clippy; do
+  if ! grep -q "^$component" <<<"$components"; then
+    rustup component add "$component"
+  fi
+done
 
 if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
   cargo install trunk --version "$TRUNK_VERSION" --locked

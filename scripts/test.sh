@@ -16,7 +16,8 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 # and the wgpu tests need a Vulkan driver (lavapipe runs on the CPU).
 missing=()
 for pkg in chromium mesa-vulkan-drivers; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [ "$status" != "install ok installed" ]; then
     missing+=("$pkg")
   fi
 done
