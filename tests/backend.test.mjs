@@ -2,7 +2,7 @@
 // there is no adapter or the URL says so, and training works on both.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MINUTE, launch, numberAttr, openPage, serveDist, waitForAttr } from './helpers.mjs';
+import { MINUTE, adapterInfo, launch, numberAttr, openPage, serveDist, waitForAttr } from './helpers.mjs';
 
 // Waits for the first toy NLL, then for the model to train past it.
 async function assertToyLearns(page, { steps }) {
@@ -45,8 +45,11 @@ describe('backend', () => {
       const { page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu`);
       assert.equal(await page.getAttribute('#toy', 'data-backend'), 'webgpu');
       assert.equal(await page.getAttribute('#paint', 'data-backend'), 'webgpu');
+      const adapter = await adapterInfo(page);
+      assert.ok(adapter, 'Chromium with --enable-unsafe-webgpu offers an adapter');
       const line = await page.textContent('#backend');
-      assert.match(line, /WebGPU: .*swiftshader/i);
+      // Names the adapter (without a GPU: "google swiftshader").
+      assert.ok(line.includes(`WebGPU: ${adapter.label}`), line);
       assert.match(line, /requested in the URL/);
 
       // SwiftShader takes over a second per full-batch step: a few dozen will do.

@@ -133,3 +133,18 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   await waitForAttr(page, '#toy', 'data-backend', (v) => v !== null, { timeout: 2 * MINUTE });
   return { page, context, errors };
 }
+
+// What the page's browser offers as a WebGPU adapter (null when none), asked
+// the same way the worker asks, so the tests know which backend to expect.
+export function adapterInfo(page) {
+  return page.evaluate(async () => {
+    const adapter = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
+    if (!adapter) return null;
+    const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;
+    const software =
+      Boolean(isFallbackAdapter || adapter.isFallbackAdapter) ||
+      [vendor, architecture, description].some((s) => /swiftshader/i.test(s || ''));
+    const label = description || [vendor, architecture, device].filter(Boolean).join(' ');
+    return { vendor, architecture, device, description, label, software };
+  });
+}
