@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order: formatting, lints (native and wasm), the
-# Rust tests (CPU, then wgpu over Mesa's lavapipe), the release build of the
+# Rust tests (CPU and wgpu over Mesa's lavapipe), the release build of the
 # page, and the browser tests against that build in the system Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,11 +41,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo clippy (wasm32)"
 cargo clippy -p mdn-web --target wasm32-unknown-unknown -- -D warnings
 
-step "cargo test"
-cargo test --workspace
-
-step "cargo test (wgpu)"
-cargo test -p mdn-core --features wgpu
+# One build and one run: every core test runs on burn's CPU backend and, with
+# the wgpu feature, again on wgpu over Mesa's lavapipe.
+step "cargo test (CPU and wgpu)"
+cargo test --workspace --features mdn-core/wgpu
 
 step "trunk build --release"
 trunk build --release
