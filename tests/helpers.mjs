@@ -27,6 +27,11 @@ export async function serveDist() {
       throw new Error(`${path.join(distDir, file)} is missing: run \`trunk build --release\` first`);
     }
   }
+  // `trunk serve` writes its own build to dist/, with a live-reload script
+  // that fails (console errors) without Trunk's server.
+  if (fs.readFileSync(path.join(distDir, 'index.html'), 'utf8').includes('.well-known/trunk/ws')) {
+    throw new Error(`${distDir} was built by \`trunk serve\`: run \`trunk build --release\` first`);
+  }
   // dev: re-reads files on every request and sends no cache headers, so a
   // fresh build is always what gets tested. sirv types .wasm as
   // application/wasm, which streaming compilation requires.
