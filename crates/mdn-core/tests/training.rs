@@ -30,10 +30,10 @@ fn clusters(values: &[f32], lo: f32, hi: f32) -> Vec<(f32, f32)> {
     for (i, &c) in counts.iter().chain([0].iter()).enumerate() {
         if c as f32 >= 0.02 * n {
             run = Some((run.map_or(i, |r| r.0), run.map_or(c, |r| r.1 + c)));
-        } else if let Some((start, total)) = run.take() {
-            if total as f32 >= 0.05 * n {
-                found.push((lo + start as f32 * WIDTH, lo + i as f32 * WIDTH));
-            }
+        } else if let Some((start, total)) = run.take()
+            && total as f32 >= 0.05 * n
+        {
+            found.push((lo + start as f32 * WIDTH, lo + i as f32 * WIDTH));
         }
     }
     found
