@@ -70,7 +70,7 @@ describe('page', () => {
     // Both demos actually run: a toy snapshot and a first painted epoch.
     await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0);
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
-    assert.equal(await page.getAttribute('#paint', 'data-image'), 'rocket.jpg');
+    assert.equal(await page.getAttribute('#paint', 'data-image'), 'astronaut.jpg');
     assert.ok(await page.isHidden('#paint-message'), 'no error message on a clean load');
     assert.equal(await page.getAttribute('body', 'data-error'), null);
     assert.deepEqual(errors, []);

@@ -107,7 +107,7 @@ describe('painting', () => {
 
   test('the default picture is painted before any upload', async () => {
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
-    assert.equal(await page.getAttribute('#paint', 'data-image'), 'rocket.jpg');
+    assert.equal(await page.getAttribute('#paint', 'data-image'), 'astronaut.jpg');
     const psnr = await numberAttr(page, '#paint', 'data-psnr');
     assert.ok(Number.isFinite(psnr) && psnr > 0, `PSNR ${psnr}`);
   });

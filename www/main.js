@@ -84,9 +84,9 @@ document.addEventListener('visibilitychange', () => {
 
 // The default picture goes through the same path as an upload.
 async function paintDefault() {
-  const name = 'rocket.jpg';
+  const name = 'astronaut.jpg';
   try {
-    const response = await fetch(new URL('./assets/rocket.jpg', import.meta.url));
+    const response = await fetch(new URL('./assets/astronaut.jpg', import.meta.url));
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const bytes = await response.arrayBuffer();
     worker.postMessage({ type: 'paint-image', bytes, name }, [bytes]);
