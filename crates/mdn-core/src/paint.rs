@@ -11,7 +11,7 @@ use crate::data::Dataset;
 use crate::inference::{ReadbackError, read_f32};
 use crate::mixture::Covariance;
 use crate::model::{Mdn, MdnConfig};
-use crate::picture::{DEFAULT_TRAIN_SIDE, Picture, psnr};
+use crate::picture::{Picture, psnr};
 use crate::training::{TrainConfig, Trainer};
 
 /// Largest number of mixture components the painting accepts.
@@ -67,9 +67,6 @@ impl PaintConfig {
         }
     }
 }
-
-/// The longer side a painting trains at by default, in pixels.
-pub const DEFAULT_SIDE: u32 = DEFAULT_TRAIN_SIDE;
 
 /// A training run that paints one picture.
 pub struct PaintRun {
@@ -174,15 +171,16 @@ impl PaintRun {
             .valid()
             .forward(self.data.inputs.clone());
         let nll: Tensor<1> = mixture.nll(self.data.targets.clone());
-        let mode = mixture.mode();
+        let mode = mixture.mode().reshape([self.picture.pixels() * 3]);
         let picture = Arc::clone(&self.picture);
         let epoch = self.epochs();
         async move {
-            let nll = read_f32(vec![nll]).await?.concat();
-            let rgb = read_f32(vec![mode]).await?.concat();
+            let mut read = read_f32(vec![nll, mode]).await?;
+            let rgb = read.pop().unwrap_or_default();
+            let nll = read.pop().and_then(|v| v.first().copied());
             Ok(Repaint {
                 epoch,
-                nll: nll.first().copied().unwrap_or(f32::NAN),
+                nll: nll.unwrap_or(f32::NAN),
                 psnr: psnr(&picture.rgb, &rgb),
                 rgb,
             })

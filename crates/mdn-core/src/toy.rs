@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -102,23 +103,28 @@ impl ToyRun {
     pub fn snapshot(
         &mut self,
     ) -> impl Future<Output = Result<ToySnapshot, ReadbackError>> + 'static {
-        use burn::module::Module;
         let mixture = self.mdn.model().valid().forward(self.grid.clone());
-        let mse_y = self.mse.model().valid().forward(self.grid.clone());
-        let nll = self.nll.clone();
+        let mse_y = self
+            .mse
+            .model()
+            .valid()
+            .forward(self.grid.clone())
+            .reshape([GRID_POINTS]);
+        // Before the first step there is no loss yet: NaN says so.
+        let nll = self.nll.clone().unwrap_or_else(|| {
+            Tensor::from_data(TensorData::new(vec![f32::NAN], [1]), &self.grid.device())
+        });
         let step = self.steps();
         let grid_x = self.grid_x.clone();
         let mut rng = StdRng::seed_from_u64(self.rng.next_u64());
         async move {
             let mixture = MixtureData::read(mixture).await?;
-            let nll = match nll {
-                Some(nll) => read_f32(vec![nll]).await?.concat()[0],
-                None => f32::NAN,
-            };
-            let mse_y = read_f32(vec![mse_y]).await?.concat();
+            let mut read = read_f32(vec![nll, mse_y]).await?;
+            let mse_y = read.pop().unwrap_or_default();
+            let nll = read.pop().and_then(|v| v.first().copied());
             Ok(ToySnapshot {
                 step,
-                nll,
+                nll: nll.unwrap_or(f32::NAN),
                 grid_x,
                 samples: mixture.samples(SAMPLES_PER_X, &mut rng),
                 mse_y,

@@ -103,9 +103,10 @@ impl<M: Objective> Trainer<M> {
         }
     }
 
-    /// One optimiser step. Returns the step's loss, `[1]`, detached from the
-    /// graph, still on the device, and whether the step finished an epoch (a
-    /// pass over every sample).
+    /// One optimiser step. Returns the step's loss, `[1]`, still on the
+    /// device but without autodiff (so it can be read back together with
+    /// inference results), and whether the step finished an epoch (a pass
+    /// over every sample).
     pub fn step(&mut self) -> (Tensor<1>, bool) {
         let n = self.data.len();
         let batch = self.config.batch_size.unwrap_or(n).clamp(1, n.max(1));
@@ -138,7 +139,7 @@ impl<M: Objective> Trainer<M> {
         if epoch_done {
             self.epochs += 1;
         }
-        (loss.detach(), epoch_done)
+        (loss.without_autodiff(), epoch_done)
     }
 
     /// The model as trained so far.
