@@ -8,7 +8,8 @@
 //! - [`picture`]: photos as training data (decode, downscale, coordinates, PSNR);
 //! - [`training`]: the Adam training loop;
 //! - [`inference`]: readback, sampling and mode predictions;
-//! - [`toy`] and [`paint`]: the two demos as training runs.
+//! - [`toy`] and [`paint`]: the two demos as training runs;
+//! - [`workloads`]: the standard benchmark workloads W1–W4.
 
 pub mod data;
 pub mod inference;
@@ -18,3 +19,4 @@ pub mod paint;
 pub mod picture;
 pub mod toy;
 pub mod training;
+pub mod workloads;
