@@ -1,0 +1,160 @@
+//! `mdn`: Mixture Density Networks on the command line.
+//!
+//! - `mdn paint IMAGE`: trains an MDN from pixel position to colour on a
+//!   photo and writes its repaint (and, with `--frames`, one per epoch);
+//! - `mdn toy`: trains the sinusoid inversion and plots data, mixture
+//!   samples and the least-squares fit;
+//! - `mdn bench W1|W2|W4`: runs a standard workload of
+//!   `shared/bench/WORKLOADS.md` and prints one JSON object.
+//!
+//! Every subcommand takes `--backend cpu|wgpu`. The maths and training live in
+//! `mdn-core`; this crate parses arguments, shows progress, reads and writes
+//! files and prints results. User errors are one line on stderr and exit
+//! status 1.
+
+mod backend;
+mod bench;
+mod paint;
+mod progress;
+mod toy;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mdn_core::mixture::Covariance;
+use mdn_core::picture::DEFAULT_TRAIN_SIDE;
+use mdn_core::workloads::Workload;
+
+use crate::backend::BackendKind;
+
+/// Mixture Density Networks on burn: paint photos, plot the toy problem,
+/// benchmark the standard workloads.
+#[derive(Parser, Debug)]
+#[command(name = "mdn", version, about)]
+struct Cli {
+    /// Where to train: `cpu` (burn's flex backend on every core) or `wgpu`
+    /// (Vulkan, Metal or DX12, whichever the platform has).
+    #[arg(long, global = true, default_value = "cpu", value_parser = parse_backend)]
+    backend: BackendKind,
+    /// CPU threads of the `cpu` backend (default: one per core).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train on a photo and write the MDN's repaint (each pixel the mean of
+    /// its most probable colour component).
+    Paint(PaintArgs),
+    /// Train the sinusoid inversion (workload W1's data) and plot data, 10
+    /// mixture samples per x and the least-squares fit.
+    Toy(ToyArgs),
+    /// Run a standard workload exactly as `shared/bench/WORKLOADS.md`
+    /// specifies it and print one JSON object on stdout.
+    Bench(BenchArgs),
+}
+
+/// Arguments of `mdn paint`.
+#[derive(clap::Args, Debug)]
+struct PaintArgs {
+    /// The photo: PNG, JPEG, WebP or GIF.
+    image: PathBuf,
+    /// Training size in pixels: the longer side after area downscaling
+    /// (8–1024; never upscales).
+    #[arg(long, default_value_t = DEFAULT_TRAIN_SIDE)]
+    size: u32,
+    /// Training epochs (passes over every pixel).
+    #[arg(long, default_value_t = 30)]
+    epochs: usize,
+    /// Covariance of each colour component: iso, diag or full.
+    #[arg(long, default_value = "diag", value_parser = parse_covariance)]
+    covariance: Covariance,
+    /// Mixture components K (1–32).
+    #[arg(long, default_value_t = 8)]
+    components: usize,
+    /// Seed of the initial weights and the shuffles.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The final repaint, PNG.
+    #[arg(long, default_value = "painted.png")]
+    out: PathBuf,
+    /// Also write every epoch's repaint to this folder as frame_0001.png,
+    /// frame_0002.png, … (for a video tool).
+    #[arg(long)]
+    frames: Option<PathBuf>,
+}
+
+/// Arguments of `mdn toy`.
+#[derive(clap::Args, Debug)]
+struct ToyArgs {
+    /// Full-batch Adam steps.
+    #[arg(long, default_value_t = 3000)]
+    steps: usize,
+    /// Seed of the data and the initial weights.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The plot, PNG.
+    #[arg(long, default_value = "toy.png")]
+    out: PathBuf,
+}
+
+/// Arguments of `mdn bench`.
+#[derive(clap::Args, Debug)]
+struct BenchArgs {
+    /// The workload: W1, W2 or W4.
+    #[arg(value_parser = parse_workload)]
+    workload: Workload,
+    /// W1 only: train this many steps instead of the workload's 10 000 (a
+    /// quick check; the timing window shrinks to fit).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// W2–W4 only: train this many epochs instead of the workload's (a quick
+    /// check; the timing window shrinks to fit).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Folder holding the workloads' photos (default: the first
+    /// `shared/data/images` found in the working directory or above it).
+    #[arg(long)]
+    images: Option<PathBuf>,
+    /// Seed of the data, the initial weights and the shuffles.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+fn parse_backend(s: &str) -> Result<BackendKind, String> {
+    s.parse()
+}
+
+fn parse_covariance(s: &str) -> Result<Covariance, String> {
+    s.parse()
+}
+
+fn parse_workload(s: &str) -> Result<Workload, String> {
+    s.parse()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            progress::clear();
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(threads) = cli.threads {
+        backend::set_threads(threads)?;
+    }
+    match cli.command {
+        Command::Paint(args) => paint::run(cli.backend, args),
+        Command::Toy(args) => toy::run(cli.backend, args),
+        Command::Bench(args) => bench::run(cli.backend, args),
+    }
+}
