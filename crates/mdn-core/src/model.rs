@@ -136,9 +136,18 @@ impl Regressor {
 }
 
 fn forward_trunk(trunk: &[Linear], inputs: Tensor<2>) -> Tensor<2> {
-    trunk
-        .iter()
-        .fold(inputs, |h, layer| layer.forward(h).tanh())
+    trunk.iter().fold(inputs, |h, layer| tanh(layer.forward(h)))
+}
+
+/// tanh(x) = (e^{2x} − 1) / (e^{2x} + 1), with x clamped to ±15 first (where
+/// tanh is ±1 to f32 precision and e^{2x} stays finite).
+///
+/// Equal to `Tensor::tanh` within f32 rounding; on the CPU backend it is
+/// several times faster, because flex evaluates `tanh` with the scalar libm
+/// `tanhf` (half of a W2 epoch went there) and `exp` with the fast `expf`.
+fn tanh(x: Tensor<2>) -> Tensor<2> {
+    let e = x.clamp(-15.0, 15.0).mul_scalar(2.0).exp();
+    e.clone().sub_scalar(1.0) / e.add_scalar(1.0)
 }
 
 fn trunk(input_dim: usize, hidden: &[usize], rng: &mut StdRng, device: &Device) -> Vec<Linear> {
