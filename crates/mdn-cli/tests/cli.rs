@@ -204,7 +204,8 @@ fn no_gpu_adapter_is_one_line_and_status_1() {
     // Vulkan's loader and EGL's vendor library find no driver, so wgpu
     // finds no adapter on any graphics API.
     let output = Command::new(MDN)
-        .args(["toy", "--backend", "wgpu", "--steps", "1"])
+        .args(["toy", "--backend", "wgpu", "--steps", "1", "--out"])
+        .arg(scratch("no-adapter").join("toy.png"))
         .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
         .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
         .env("__EGL_VENDOR_LIBRARY_FILENAMES", "/nonexistent/egl.json")
