@@ -4,7 +4,7 @@
 //!   photo and writes its repaint (and, with `--frames`, one per epoch);
 //! - `mdn toy`: trains the sinusoid inversion and plots data, mixture
 //!   samples and the least-squares fit;
-//! - `mdn bench W1|W2|W4`: runs a standard workload of
+//! - `mdn bench W1|W2|W3|W4`: runs a standard workload of
 //!   `shared/bench/WORKLOADS.md` and prints one JSON object.
 //!
 //! Every subcommand takes `--backend cpu|wgpu`. The maths and training live in
@@ -104,7 +104,7 @@ struct ToyArgs {
 /// Arguments of `mdn bench`.
 #[derive(clap::Args, Debug)]
 struct BenchArgs {
-    /// The workload: W1, W2 or W4.
+    /// The workload: W1, W2, W3 or W4.
     #[arg(value_parser = parse_workload)]
     workload: Workload,
     /// W1 only: train this many steps instead of the workload's 10 000 (a

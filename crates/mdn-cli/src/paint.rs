@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use mdn_core::paint::{MAX_COMPONENTS, PaintConfig, PaintRun, Repaint};
+use mdn_core::paint::{MAX_COMPONENTS, PaintConfig, PaintFrame, PaintRun, Repaint};
 use mdn_core::picture::{Picture, rgb_to_rgba8};
 
 use crate::PaintArgs;
@@ -47,7 +47,8 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         while !run.train(run.steps_per_epoch()) {}
         let loss = pollster::block_on(run.loss())?;
         if let Some(frames) = &args.frames {
-            let repaint = pollster::block_on(run.repaint())?;
+            let frame = pollster::block_on(run.repaint())?;
+            let repaint = settle(&mut run, frame);
             let path = frames.join(format!("frame_{:04}.png", repaint.epoch));
             write_png(&path, width, height, &repaint)?;
             bar.set_message(format!("nll {loss:.3} psnr {:.2} dB", repaint.psnr));
@@ -57,7 +58,8 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let repaint = pollster::block_on(run.repaint())?;
+    let frame = pollster::block_on(run.repaint())?;
+    let repaint = settle(&mut run, frame);
     write_png(&args.out, width, height, &repaint)?;
     println!(
         "wrote {} ({width} × {height} px) after {} epochs: NLL {:.4} nats per pixel, PSNR {:.2} dB",
@@ -67,6 +69,19 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         repaint.psnr
     );
     Ok(())
+}
+
+/// Judges a repaint: if training diverged, the run has gone back to the last
+/// good model with a lower learning rate, which the user is told.
+fn settle(run: &mut PaintRun, frame: PaintFrame) -> Repaint {
+    let repaint = run.settle(frame);
+    if let Some(recovery) = &repaint.recovery {
+        progress::println(format!(
+            "training diverged at step {}: back to step {}, learning rate now {:e}",
+            recovery.step, recovery.restored_step, recovery.learning_rate
+        ));
+    }
+    repaint
 }
 
 fn check(args: &PaintArgs) -> anyhow::Result<()> {

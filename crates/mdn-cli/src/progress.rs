@@ -34,3 +34,11 @@ pub fn clear() {
         bar.finish_and_clear();
     }
 }
+
+/// Prints a line on stdout above the bar on screen, if any.
+pub fn println(line: String) {
+    match CURRENT.lock().ok().and_then(|current| current.clone()) {
+        Some(bar) => bar.println(line),
+        None => println!("{line}"),
+    }
+}

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, anyhow, bail};
-use mdn_core::toy::{SAMPLES_PER_X, ToyRun, ToySnapshot};
+use mdn_core::toy::{SAMPLES_PER_X, ToyFrame, ToyRun, ToySnapshot};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -33,12 +33,14 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
         let chunk = (args.steps - done).min(100);
         run.train(chunk);
         done += chunk;
-        let snapshot = pollster::block_on(run.snapshot())?;
+        let frame = pollster::block_on(run.snapshot(1.0, 1.0))?;
+        let snapshot = settle(&mut run, frame);
         bar.set_message(format!("nll {:.3}", snapshot.nll));
         bar.set_position(done as u64);
     }
     bar.finish_and_clear();
-    let snapshot = pollster::block_on(run.snapshot())?;
+    let frame = pollster::block_on(run.snapshot(1.0, 1.0))?;
+    let snapshot = settle(&mut run, frame);
     plot(&args.out, &run.data().x, &run.data().y, &snapshot)?;
     println!(
         "wrote {} after {} steps: NLL {:.4} nats per point",
@@ -47,6 +49,19 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
         snapshot.nll
     );
     Ok(())
+}
+
+/// Judges a snapshot: if training diverged, the run has gone back to the
+/// last good model with a lower learning rate, which the user is told.
+fn settle(run: &mut ToyRun, frame: ToyFrame) -> ToySnapshot {
+    let snapshot = run.settle(frame);
+    if let Some(recovery) = &snapshot.recovery {
+        progress::println(format!(
+            "training diverged at step {}: back to step {}, learning rate now {:e}",
+            recovery.step, recovery.restored_step, recovery.learning_rate
+        ));
+    }
+    snapshot
 }
 
 /// Draws the data (grey), `SAMPLES_PER_X` mixture samples per grid x (blue)

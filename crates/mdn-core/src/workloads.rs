@@ -28,19 +28,22 @@ pub enum Workload {
     W1,
     /// W2 paint-128-diag.
     W2,
+    /// W3 paint-256-full.
+    W3,
     /// W4 paint-512-diag (scale).
     W4,
 }
 
 impl Workload {
     /// Every workload this build can run, in order.
-    pub const ALL: [Workload; 3] = [Workload::W1, Workload::W2, Workload::W4];
+    pub const ALL: [Workload; 4] = [Workload::W1, Workload::W2, Workload::W3, Workload::W4];
 
-    /// The workload's short name: `W1`, `W2`, `W4`.
+    /// The workload's short name: `W1` … `W4`.
     pub fn name(self) -> &'static str {
         match self {
             Workload::W1 => "W1",
             Workload::W2 => "W2",
+            Workload::W3 => "W3",
             Workload::W4 => "W4",
         }
     }
@@ -50,6 +53,7 @@ impl Workload {
         match self {
             Workload::W1 => None,
             Workload::W2 => Some(PaintWorkload::w2()),
+            Workload::W3 => Some(PaintWorkload::w3()),
             Workload::W4 => Some(PaintWorkload::w4()),
         }
     }
@@ -58,7 +62,7 @@ impl Workload {
 impl std::str::FromStr for Workload {
     type Err = String;
 
-    /// Accepts `W1`, `W2`, `W4` in either case.
+    /// Accepts `W1` … `W4` in either case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Workload::ALL
             .into_iter()
@@ -182,6 +186,20 @@ impl PaintWorkload {
         }
     }
 
+    /// W3 paint-256-full: as W2 but at 256 × 256 (64 steps an epoch) with
+    /// K = 8 full-covariance Gaussians (Cholesky factor `scale_tril`),
+    /// epochs 2–11 timed, NLL and PSNR after 30 epochs.
+    pub fn w3() -> Self {
+        Self {
+            image: "astronaut.png",
+            side: 256,
+            model: MdnConfig::paint(2, Covariance::Full, 8),
+            train: TrainConfig::minibatch(1024, 0),
+            timed_epochs: (2, 11),
+            epochs: 30,
+        }
+    }
+
     /// W4 paint-512-diag: astronaut.png at 512 × 512, 4 × 256 tanh, K = 16
     /// diagonal, minibatches of 4096 (64 steps an epoch), epochs 2–6 timed.
     pub fn w4() -> Self {
@@ -245,7 +263,8 @@ impl PaintBench {
     }
 
     /// Predicts every pixel's mode colour and the NLL over all pixels, as
-    /// [`crate::paint::PaintRun::repaint`] does.
+    /// [`crate::paint::PaintRun::repaint`] does, without its divergence
+    /// check (the workloads train without a guard).
     ///
     /// # Errors
     /// [`ReadbackError`] when the device fails.
@@ -259,6 +278,7 @@ impl PaintBench {
         let mode = mixture.mode().reshape([self.picture.pixels() * 3]);
         let picture = Arc::clone(&self.picture);
         let epoch = self.epochs();
+        let learning_rate = self.trainer.learning_rate();
         async move {
             let mut read = read_f32(vec![nll, mode]).await?;
             let rgb = read.pop().unwrap_or_default();
@@ -268,6 +288,8 @@ impl PaintBench {
                 nll: nll.unwrap_or(f32::NAN),
                 psnr: psnr(&picture.rgb, &rgb),
                 rgb,
+                learning_rate,
+                recovery: None,
             })
         }
     }
