@@ -1,7 +1,9 @@
 // The models' settings on the page (issue 3): every covariance kind paints
 // coffee.png better after 20 epochs than after 1, switching kind restarts
-// the painting on the same picture, and the toy's sampling temperatures
-// change the plotted samples. Small pictures and the CPU backend keep it quick.
+// the painting on the same picture, the toy's sampling temperatures change
+// the plotted samples, and a recovery from a non-finite loss is reported
+// without a NaN reaching the page. Small pictures and the CPU backend keep it
+// quick.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MINUTE, launch, numberAttr, openPage, serveDist, waitForAttr } from './helpers.mjs';
@@ -97,4 +99,43 @@ describe('settings', () => {
     assert.deepEqual(errors, []);
     await context.close();
   }, { timeout: 8 * MINUTE });
+
+  test('a recovered divergence is reported, and a non-finite NLL is never shown as a number', async () => {
+    // The trainer recovers by itself (restores the last good parameters,
+    // lowers the learning rate) and says so in its snapshot; a healthy run
+    // never does, so this stands in for the worker: its fifth toy snapshot
+    // reports a NaN loss, a NaN sample and a recovery.
+    function divergeOnce() {
+      const Native = window.Worker;
+      window.Worker = class extends Native {
+        set onmessage(handler) {
+          let snapshots = 0;
+          super.onmessage = (event) => {
+            const msg = event.data;
+            if (msg.type === 'toy-snapshot' && ++snapshots === 5) {
+              msg.samples[0] = NaN;
+              const recovery = 'training diverged at step 5; learning rate lowered to 0.0005';
+              handler({ data: { ...msg, nll: NaN, recovery } });
+            } else {
+              handler(event);
+            }
+          };
+        }
+      };
+      window.__nll = [];
+      document.addEventListener('mdn-progress', (e) => window.__nll.push(e.detail.nll));
+    }
+    const url = `${server.url}embed.html?kind=toy&backend=cpu`;
+    const { page, context, errors } = await openPage(browser, url, { ready: DEMO, initScript: divergeOnce });
+    const recovery = await waitForAttr(page, DEMO, 'data-recovery', (v) => v !== null, { timeout: 3 * MINUTE });
+    assert.equal(recovery, 'training diverged at step 5; learning rate lowered to 0.0005');
+    assert.ok(await page.isVisible('#toy-recovery'));
+    assert.equal(await page.textContent('#toy-recovery'), recovery);
+    // Training goes on, and the published NLL stayed a finite number throughout.
+    await waitForAttr(page, DEMO, 'data-step', (v) => Number(v) >= 200, { timeout: 3 * MINUTE });
+    const published = await page.evaluate(() => window.__nll.filter((v) => v !== undefined));
+    assert.ok(published.length > 5 && published.every(Number.isFinite), JSON.stringify(published.slice(0, 10)));
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 6 * MINUTE });
 });

@@ -192,7 +192,7 @@ export function createToy(root, { host, send, progress }) {
 }
 
 function formatNll(nll) {
-  return Number.isFinite(nll) ? nll.toFixed(3) : String(nll);
+  return Number.isFinite(nll) ? nll.toFixed(3) : 'not finite';
 }
 
 function boundsOf(x, y) {
