@@ -106,6 +106,17 @@ describe('the sample blog post', () => {
     assert.ok(resumed > pausedAt, `step ${resumed} after ${pausedAt}`);
     assert.equal(await page.getAttribute(TOY, 'data-seed'), seed, 'the same model, not a restart');
 
+    // A hidden tab pauses the demo in view too, and showing it resumes it.
+    const setHidden = (hidden) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await waitForAttr(page, TOY, 'data-state', (v) => v === 'paused');
+    await setHidden(false);
+    await waitForAttr(page, TOY, 'data-state', (v) => v === 'running');
+
     // One worker and one wasm module for both demos.
     assert.equal(count(requests(), '/mdn-web_bg.wasm'), 1, 'wasm fetched once');
     assert.equal(count(requests(), '/www/worker.js'), 1, 'one worker');
@@ -145,7 +156,7 @@ describe('the sample blog post', () => {
     await context.close();
   }, { timeout: 6 * MINUTE });
 
-  test('fits a 375 px phone, and a 320 px one, without overflowing', async () => {
+  test('fits a 375 px phone, a 320 px one and a 1200 px column without overflowing', async () => {
     const { page, context, errors } = await openPage(browser, `${server.url}examples/blog-post.html?backend=cpu`, {
       viewport: { width: 375, height: 812 },
       ready: null,
@@ -168,6 +179,16 @@ describe('the sample blog post', () => {
         assert.deepEqual(await overflowing(page, demo), [], `${demo} at ${width} px`);
       }
     }
+    // As wide as a wide column gets: the demos grow with it.
+    await page.setViewportSize({ width: 1280, height: 812 });
+    await page.addStyleTag({ content: 'article { max-width: 1200px; padding: 0; }' });
+    for (const demo of [TOY, PAINT]) {
+      const box = await page.locator(demo).boundingBox();
+      assert.ok(Math.abs(box.width - 1200) <= 1, `${demo} is ${box.width} px wide in a 1200 px column`);
+      assert.deepEqual(await overflowing(page, demo), [], `${demo} at 1200 px`);
+    }
+    await page.setViewportSize({ width: 320, height: 812 });
+    await page.addStyleTag({ content: 'article { max-width: 42rem; padding: 2rem 1.25rem 4rem; }' });
     for (const [name, demo] of [['toy', TOY], ['paint', PAINT]]) {
       await scrollToTop(page, demo);
       await page.screenshot({ path: path.join(artifactsDir, `post-320-${name}.png`) });
