@@ -37,14 +37,12 @@ const TEMPLATE = `
     </p>
   </div>`;
 
-// data-* names of the live state kept in `#state`, in detail order.
-const STATE_KEYS = [
-  'kind', 'state', 'backend', 'image', 'covariance', 'components',
-  'seed', 'step', 'epoch', 'nll', 'psnr', 'recovery', 'error',
-];
+// The live state a demo of one kind keeps (as data-*), cleared when the
+// kind changes; data-backend belongs to the page's one worker and stays.
+const STATE_KEYS = ['kind', 'state', 'image', 'covariance', 'components', 'seed', 'step', 'epoch', 'nll', 'psnr', 'recovery', 'error'];
 
 export class MdnDemo extends HTMLElement {
-  static observedAttributes = ['kind', 'backend', ...SETTINGS.toy, ...SETTINGS.paint];
+  static observedAttributes = ['kind', ...SETTINGS.toy, ...SETTINGS.paint];
 
   #view = null;
   #kind = null;
@@ -77,6 +75,8 @@ export class MdnDemo extends HTMLElement {
     document.removeEventListener('visibilitychange', this.#onVisibility);
     this.#unsubscribe?.();
     this.#stop();
+    // Back in a page, it starts afresh once in view.
+    if (this.#state.state !== 'failed') this.#set({ state: 'idle' });
   }
 
   attributeChangedCallback(name, oldValue, value) {
@@ -97,8 +97,10 @@ export class MdnDemo extends HTMLElement {
     this.#stop();
     const root = this.shadowRoot.querySelector('.view');
     this.#kind = kind;
-    this.#state = {};
-    for (const key of STATE_KEYS) delete this.dataset[key];
+    for (const key of STATE_KEYS) {
+      delete this.#state[key];
+      delete this.dataset[key];
+    }
     this.#set({ kind, state: 'idle' });
     const create = VIEWS[kind];
     if (!create) {
@@ -147,6 +149,11 @@ export class MdnDemo extends HTMLElement {
     } else if (msg.type === 'demo-failed') {
       this.#fail(msg.message);
     } else {
+      // A new model (Restart, another picture) after a failure runs again.
+      const fresh = msg.type === 'toy-data' || msg.type === 'paint-start';
+      if (fresh && this.#state.state === 'failed') {
+        this.#set({ state: this.#running ? 'running' : 'paused', error: null });
+      }
       this.#view.receive(msg);
     }
   }
