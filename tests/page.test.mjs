@@ -140,7 +140,7 @@ describe('page', () => {
     fs.mkdirSync(path.join(repoRoot, 'docs'), { recursive: true });
     // The viewport is taller than the page (both demos in view): cut the
     // screenshot at the page's end.
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    const height = await page.evaluate(() => Math.ceil(document.body.getBoundingClientRect().bottom));
     await page.screenshot({
       path: path.join(repoRoot, 'docs', 'screenshot.png'),
       clip: { x: 0, y: 0, width: 1280, height: Math.min(height, 2200) },
