@@ -9,17 +9,21 @@
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{log_softmax, softplus};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::{Rng, RngExt};
+use rand_distr::{Distribution, StandardNormal};
 
 /// ln(2π), the constant of the Gaussian log-density.
 pub const LN_2PI: f32 = 1.837_877_1;
 
-/// Default floor of every scale σ, in target units: it keeps the likelihood
+/// Default floor of every scale σ (and of every diagonal entry of a full
+/// covariance's Cholesky factor), in target units: it keeps the likelihood
 /// bounded, so the NLL stays finite when a component collapses onto
 /// noise-free data.
 pub const SIGMA_MIN: f32 = 1e-4;
 
-/// How each component's covariance Σ_k is parametrised.
+/// How each component's covariance Σ_k is parametrised (workloads spec,
+/// "Output heads").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Covariance {
     /// Σ_k = σ_k² I: one scale per component.
@@ -27,25 +31,39 @@ pub enum Covariance {
     /// Σ_k = diag(σ_k,1², …, σ_k,D²): one scale per component and dimension.
     #[default]
     Diagonal,
+    /// Σ_k = L_k L_kᵀ with L_k lower triangular (the Cholesky factor,
+    /// `scale_tril`): a positive diagonal and D(D−1)/2 free entries below it,
+    /// so Σ_k is positive definite by construction (Williams 1996, "Using
+    /// Neural Networks to Model Conditional Multivariate Densities").
+    Full,
 }
 
 impl Covariance {
     /// Every kind, in the order a user would pick from.
-    pub const ALL: [Covariance; 2] = [Covariance::Isotropic, Covariance::Diagonal];
+    pub const ALL: [Covariance; 3] = [
+        Covariance::Isotropic,
+        Covariance::Diagonal,
+        Covariance::Full,
+    ];
 
-    /// Number of raw scale outputs per component for targets in `dim` dimensions.
+    /// Number of raw scale outputs per component for targets in `dim`
+    /// dimensions: 1, D, or D(D+1)/2 (the diagonal and the strictly lower
+    /// triangle of L).
     pub fn scale_outputs(self, dim: usize) -> usize {
         match self {
             Covariance::Isotropic => 1,
             Covariance::Diagonal => dim,
+            Covariance::Full => dim * (dim + 1) / 2,
         }
     }
 
-    /// The short name used on the page and the command line: `isotropic`, `diagonal`.
+    /// The short name used on the page and the command line: `isotropic`,
+    /// `diagonal`, `full`.
     pub fn name(self) -> &'static str {
         match self {
             Covariance::Isotropic => "isotropic",
             Covariance::Diagonal => "diagonal",
+            Covariance::Full => "full",
         }
     }
 }
@@ -58,49 +76,112 @@ impl std::str::FromStr for Covariance {
         match s {
             "isotropic" | "iso" => Ok(Covariance::Isotropic),
             "diagonal" | "diag" => Ok(Covariance::Diagonal),
+            "full" => Ok(Covariance::Full),
             other => Err(format!(
-                "unknown covariance '{other}': expected isotropic or diagonal"
+                "unknown covariance '{other}': expected isotropic, diagonal or full"
             )),
         }
     }
 }
 
+/// Number of entries strictly below the diagonal of a D × D matrix.
+pub fn lower_entries(dim: usize) -> usize {
+    dim * dim.saturating_sub(1) / 2
+}
+
+/// Index of L_ij (i > j) among the strictly lower entries, stored row by
+/// row: L₁₀, L₂₀, L₂₁, L₃₀, …
+pub fn lower_index(i: usize, j: usize) -> usize {
+    i * (i - 1) / 2 + j
+}
+
 /// The parameters of a batch of Gaussian mixtures, one mixture per input.
 ///
-/// Shapes: `log_pi` `[batch, K]` (log mixture weights, log-softmax of the
-/// logits, so each row's exp sums to 1), `mu` `[batch, K, D]` (means, in
-/// target units), `log_sigma` `[batch, K, S]` with S = 1 (isotropic) or D
-/// (diagonal): σ = exp(log_sigma), in target units.
+/// Every covariance is held as its Cholesky factor Σ_k = L_k L_kᵀ:
+/// `log_sigma` is the log of L_k's diagonal (for the isotropic and diagonal
+/// kinds L_k = diag(σ_k) and that is all), and `lower`, for the full kind,
+/// its strictly lower entries. Nothing ever forms Σ, its determinant or its
+/// inverse: log|Σ_k| = 2 Σ_d log L_k,dd and the Mahalanobis term comes from
+/// solving L_k z = y − μ_k by forward substitution.
+///
+/// Shapes: `log_pi` `[batch, K]`, `mu` `[batch, K, D]`, `log_sigma`
+/// `[batch, K, S]` with S = 1 (isotropic) or D, `lower`
+/// `[batch, K, D(D−1)/2]` (row-major, see [`lower_index`]). Means and scales
+/// are in target units.
 #[derive(Clone, Debug)]
 pub struct Mixture {
-    /// Log mixture weights, `[batch, K]`.
+    /// Log mixture weights, `[batch, K]`: each row's exp sums to 1.
     pub log_pi: Tensor<2>,
-    /// Component means, `[batch, K, D]`.
+    /// Component means μ, `[batch, K, D]`.
     pub mu: Tensor<3>,
-    /// Log scales, `[batch, K, S]`, S = 1 or D.
+    /// Log of the Cholesky factor's diagonal (log σ), `[batch, K, S]`, S = 1 or D.
     pub log_sigma: Tensor<3>,
+    /// Strictly lower entries of the Cholesky factor, `[batch, K, D(D−1)/2]`;
+    /// `None` for the isotropic and diagonal kinds, and for D = 1.
+    pub lower: Option<Tensor<3>>,
 }
 
 impl Mixture {
-    /// Log-density of each target under its mixture, `[batch]`, in nats.
+    /// The covariance kind these parameters describe (for D = 1 every kind
+    /// is the same model; this then says diagonal).
+    pub fn covariance(&self) -> Covariance {
+        let [_, _, dim] = self.mu.dims();
+        match (&self.lower, self.log_sigma.dims()[2]) {
+            (Some(_), _) => Covariance::Full,
+            (None, 1) if dim > 1 => Covariance::Isotropic,
+            (None, _) => Covariance::Diagonal,
+        }
+    }
+
+    /// Log-density of each target under each component, `[batch, K]`, in
+    /// nats: log N(y; μ_k, L_k L_kᵀ) = −½‖z‖² − Σ_d log L_k,dd − (D/2) ln 2π
+    /// with L_k z = y − μ_k.
     ///
-    /// `targets` is `[batch, D]`. Each component's diagonal Gaussian gives
-    /// log N = −½ Σ_d ((y_d − μ_d)/σ_d)² − Σ_d ln σ_d − (D/2) ln 2π, and the
-    /// mixture combines them as logsumexp_k(log π_k + log N_k) (Bishop 1994,
-    /// eq. 23 and 29, evaluated in log space so that no density underflows).
-    pub fn log_prob(&self, targets: Tensor<2>) -> Tensor<1> {
+    /// `targets` is `[batch, D]`.
+    pub fn component_log_prob(&self, targets: Tensor<2>) -> Tensor<2> {
         let [batch, components, dim] = self.mu.dims();
         let scales = self.log_sigma.dims()[2];
-        let y = targets.unsqueeze_dim::<3>(1);
-        let z = (y - self.mu.clone()) / self.log_sigma.clone().exp();
-        let sum_log_sigma = self
+        let residual = targets.unsqueeze_dim::<3>(1) - self.mu.clone();
+        let z = self.whiten(residual);
+        let half_log_det = self
             .log_sigma
             .clone()
             .sum_dim(2)
             .mul_scalar((dim / scales) as f32);
-        let log_normal = (z.square().sum_dim(2).mul_scalar(-0.5) - sum_log_sigma)
-            .sub_scalar(0.5 * dim as f32 * LN_2PI);
-        let joint = self.log_pi.clone() + log_normal.reshape([batch, components]);
+        (z.square().sum_dim(2).mul_scalar(-0.5) - half_log_det)
+            .sub_scalar(0.5 * dim as f32 * LN_2PI)
+            .reshape([batch, components])
+    }
+
+    /// z = L⁻¹ r for residuals r `[batch, K, D]`, by forward substitution:
+    /// z_i = (r_i − Σ_{j<i} L_ij z_j) / L_ii.
+    fn whiten(&self, residual: Tensor<3>) -> Tensor<3> {
+        // Multiplying by e^(−log σ) rather than dividing by e^(log σ) keeps
+        // the gradient finite (zero) where σ overflows to infinity.
+        let inv_sigma = self.log_sigma.clone().neg().exp();
+        let Some(lower) = &self.lower else {
+            return residual * inv_sigma;
+        };
+        let dim = residual.dims()[2];
+        let mut z: Vec<Tensor<3>> = Vec::with_capacity(dim);
+        for i in 0..dim {
+            let mut numerator = residual.clone().narrow(2, i, 1);
+            for (j, z_j) in z.iter().enumerate() {
+                numerator = numerator - lower.clone().narrow(2, lower_index(i, j), 1) * z_j.clone();
+            }
+            z.push(numerator * inv_sigma.clone().narrow(2, i, 1));
+        }
+        Tensor::cat(z, 2)
+    }
+
+    /// Log-density of each target under its mixture, `[batch]`, in nats:
+    /// logsumexp_k(log π_k + log N_k) (Bishop 1994, eq. 22 and 29, in log
+    /// space so that no density underflows).
+    ///
+    /// `targets` is `[batch, D]`.
+    pub fn log_prob(&self, targets: Tensor<2>) -> Tensor<1> {
+        let batch = self.mu.dims()[0];
+        let joint = self.log_pi.clone() + self.component_log_prob(targets);
         logsumexp(joint, 1).reshape([batch])
     }
 
@@ -114,11 +195,109 @@ impl Mixture {
     /// Mode prediction, `[batch, D]`: the mean of the component with the
     /// largest weight π_k (Bishop 1994, section 7's "most probable branch").
     pub fn mode(&self) -> Tensor<2> {
-        let [batch, _, dim] = self.mu.dims();
         let best: Tensor<2, Int> = self.log_pi.clone().argmax(1);
-        let index = best.unsqueeze_dim::<3>(2).repeat_dim(2, dim);
-        self.mu.clone().gather(1, index).reshape([batch, dim])
+        self.component_mean(best)
     }
+
+    /// The mixture's expectation, `[batch, D]`: E[y|x] = Σ_k π_k μ_k (Bishop
+    /// 1994, eq. 30), what least squares would predict.
+    pub fn mean(&self) -> Tensor<2> {
+        let [batch, _, dim] = self.mu.dims();
+        (self.log_pi.clone().exp().unsqueeze_dim::<3>(2) * self.mu.clone())
+            .sum_dim(1)
+            .reshape([batch, dim])
+    }
+
+    /// The Cholesky factor of every covariance, `[batch, K, D, D]`, lower
+    /// triangular with a positive diagonal: Σ_k = L_k L_kᵀ.
+    pub fn scale_tril(&self) -> Tensor<4> {
+        let [batch, components, dim] = self.mu.dims();
+        let device = self.mu.device();
+        let sigma = self.log_sigma.clone().exp();
+        let scales = sigma.dims()[2];
+        let rows = (0..dim)
+            .map(|i| {
+                let mut row: Vec<Tensor<3>> = (0..i)
+                    .map(|j| match &self.lower {
+                        Some(lower) => lower.clone().narrow(2, lower_index(i, j), 1),
+                        None => Tensor::zeros([batch, components, 1], &device),
+                    })
+                    .collect();
+                row.push(sigma.clone().narrow(2, i.min(scales - 1), 1));
+                if i + 1 < dim {
+                    row.push(Tensor::zeros([batch, components, dim - i - 1], &device));
+                }
+                Tensor::cat(row, 2).unsqueeze_dim::<4>(2)
+            })
+            .collect();
+        Tensor::cat(rows, 2)
+    }
+
+    /// One draw y ~ p(y | x_i) per input, `[batch, D]`, with temperatures.
+    ///
+    /// A component k ~ Categorical(softmax(log π / τ_π)) (by the Gumbel-max
+    /// trick), then y = μ_k + √τ_σ L_k ε with ε ~ N(0, I), so the draw's
+    /// covariance is τ_σ Σ_k. τ_π = τ_σ = 1 samples the model; τ_π → 0 picks
+    /// the heaviest component and τ_σ → 0 its mean, so both at 0 give
+    /// [`Mixture::mode`]. Temperatures below 0 count as 0. The noise comes
+    /// from `rng` (on the host), so a seed gives the same draws on every
+    /// device.
+    pub fn sample(&self, tau_pi: f32, tau_sigma: f32, rng: &mut impl Rng) -> Tensor<2> {
+        let [batch, components, dim] = self.mu.dims();
+        let device = self.mu.device();
+        let logits = if tau_pi > 0.0 {
+            let gumbel: Vec<f32> = (0..batch * components)
+                .map(|_| {
+                    // u in (0, 1]: −ln(−ln u) stays finite.
+                    let u = 1.0 - rng.random::<f32>();
+                    -(-u.ln()).max(f32::MIN_POSITIVE).ln()
+                })
+                .collect();
+            self.log_pi.clone().div_scalar(tau_pi)
+                + Tensor::from_data(TensorData::new(gumbel, [batch, components]), &device)
+        } else {
+            self.log_pi.clone()
+        };
+        let k: Tensor<2, Int> = logits.argmax(1);
+        let mu = self.component_mean(k.clone());
+        let eps: Vec<f32> = (0..batch * dim)
+            .map(|_| StandardNormal.sample(rng))
+            .collect();
+        let eps = Tensor::<2>::from_data(TensorData::new(eps, [batch, dim]), &device);
+        let sigma = pick(self.log_sigma.clone(), k.clone()).exp();
+        let scaled = match &self.lower {
+            None => sigma * eps,
+            Some(lower) => {
+                let lower = pick(lower.clone(), k);
+                let columns = (0..dim)
+                    .map(|i| {
+                        let mut value = sigma.clone().narrow(1, i, 1) * eps.clone().narrow(1, i, 1);
+                        for j in 0..i {
+                            value = value
+                                + lower.clone().narrow(1, lower_index(i, j), 1)
+                                    * eps.clone().narrow(1, j, 1);
+                        }
+                        value
+                    })
+                    .collect();
+                Tensor::cat(columns, 1)
+            }
+        };
+        mu + scaled.mul_scalar(tau_sigma.max(0.0).sqrt())
+    }
+
+    /// μ of component `k[i]` of every mixture, `[batch, D]`; `k` is `[batch, 1]`.
+    fn component_mean(&self, k: Tensor<2, Int>) -> Tensor<2> {
+        pick(self.mu.clone(), k)
+    }
+}
+
+/// Row i of `values[i, k[i], :]`: `values` `[batch, K, n]`, `k` `[batch, 1]`
+/// → `[batch, n]`.
+fn pick(values: Tensor<3>, k: Tensor<2, Int>) -> Tensor<2> {
+    let [batch, _, n] = values.dims();
+    let index = k.unsqueeze_dim::<3>(2).repeat_dim(2, n);
+    values.gather(1, index).reshape([batch, n])
 }
 
 /// log Σ exp along `dim`, keeping `dim` with size 1.
@@ -170,7 +349,9 @@ impl MixtureHeadConfig {
 
 /// The output layer of an MDN: one linear map from features to the raw
 /// mixture parameters, split into logits, means and scales: π = softmax(logits),
-/// μ = raw, σ = σ_min + exp(raw) (Bishop 1994, eq. 25–27, with a floor).
+/// μ = raw, σ = σ_min + exp(raw) (Bishop 1994, eq. 25–27, with a floor) and,
+/// for the full kind, L_k's strictly lower entries = raw, so that
+/// L_k's diagonal is σ and Σ_k = L_k L_kᵀ is positive definite.
 #[derive(Module, Debug)]
 pub struct MixtureHead {
     linear: Linear,
@@ -186,21 +367,36 @@ pub struct MixtureHead {
 
 impl MixtureHead {
     /// Mixture parameters for `features` `[batch, features]`.
+    ///
+    /// The raw outputs are laid out as K logits, K·D means, then per
+    /// component its scale outputs: S log-scale pre-activations (S = 1, D,
+    /// or D for the full kind's diagonal) followed, for the full kind, by
+    /// the D(D−1)/2 strictly lower entries of L_k (identity activation).
     pub fn forward(&self, features: Tensor<2>) -> Mixture {
         let raw = self.linear.forward(features);
         let batch = raw.dims()[0];
         let (k, d) = (self.components, self.dim);
-        let s = self.covariance.scale_outputs(d);
+        let outputs = self.covariance.scale_outputs(d);
         let logits = raw.clone().narrow(1, 0, k);
         let mu = raw.clone().narrow(1, k, k * d).reshape([batch, k, d]);
-        let raw_scale = raw.narrow(1, k + k * d, k * s).reshape([batch, k, s]);
+        let scale = raw
+            .narrow(1, k + k * d, k * outputs)
+            .reshape([batch, k, outputs]);
+        let diagonal = match self.covariance {
+            Covariance::Isotropic => 1,
+            Covariance::Diagonal | Covariance::Full => d,
+        };
+        let lower =
+            (outputs > diagonal).then(|| scale.clone().narrow(2, diagonal, outputs - diagonal));
         // ln(σ_min + e^raw), computed without overflow for any raw.
         let ln_min = self.sigma_min.ln();
-        let log_sigma = softplus(raw_scale.sub_scalar(ln_min), 1.0).add_scalar(ln_min);
+        let raw_sigma = scale.narrow(2, 0, diagonal);
+        let log_sigma = softplus(raw_sigma.sub_scalar(ln_min), 1.0).add_scalar(ln_min);
         Mixture {
             log_pi: log_softmax(logits, 1),
             mu,
             log_sigma,
+            lower,
         }
     }
 

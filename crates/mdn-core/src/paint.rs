@@ -12,10 +12,15 @@ use crate::inference::{ReadbackError, read_f32};
 use crate::mixture::Covariance;
 use crate::model::{Mdn, MdnConfig};
 use crate::picture::{Picture, psnr};
-use crate::training::{TrainConfig, Trainer};
+use crate::training::{Recovery, TrainConfig, Trainer, Verdict, read_checked};
 
 /// Largest number of mixture components the painting accepts.
 pub const MAX_COMPONENTS: usize = 32;
+
+/// The page's gradient clipping: a bound on each parameter tensor's
+/// gradient norm that ordinary steps stay under, so only the rare outsized
+/// minibatch (a component collapsing onto a flat patch) is tamed.
+pub const CLIP_NORM: f32 = 10.0;
 
 /// Settings of a painting run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -33,6 +38,9 @@ pub struct PaintConfig {
     /// Fourier feature octaves of the pixel coordinates (0: raw (x, y), as
     /// in workload W2). See [`Picture::inputs`].
     pub octaves: usize,
+    /// Gradient clipping per parameter tensor (see
+    /// [`TrainConfig::clip_norm`]); `None` in the workloads.
+    pub clip_norm: Option<f32>,
 }
 
 impl Default for PaintConfig {
@@ -49,6 +57,7 @@ impl Default for PaintConfig {
             learning_rate: 3e-3,
             seed: 0,
             octaves: 4,
+            clip_norm: Some(CLIP_NORM),
         }
     }
 }
@@ -64,6 +73,7 @@ impl PaintConfig {
             learning_rate: 1e-3,
             seed,
             octaves: 0,
+            clip_norm: None,
         }
     }
 }
@@ -87,6 +97,17 @@ pub struct Repaint {
     pub psnr: f32,
     /// Row-major `[height, width, 3]` mode colours (unclamped).
     pub rgb: Vec<f32>,
+    /// The learning rate from now on.
+    pub learning_rate: f64,
+    /// Set when this repaint found training diverged: the repaint is then
+    /// that of the last good model, which training went back to.
+    pub recovery: Option<Recovery>,
+}
+
+/// A repaint read back but not yet judged: pass it to [`PaintRun::settle`].
+pub struct PaintFrame {
+    repaint: Repaint,
+    verdict: Verdict<Mdn>,
 }
 
 impl PaintRun {
@@ -107,6 +128,7 @@ impl PaintRun {
                 learning_rate: config.learning_rate,
                 batch_size: Some(config.batch_size),
                 seed: config.seed,
+                clip_norm: config.clip_norm,
             },
         );
         Self {
@@ -162,28 +184,57 @@ impl PaintRun {
         &self.trainer
     }
 
+    /// The learning rate (lowered at every recovery).
+    pub fn learning_rate(&self) -> f64 {
+        self.trainer.learning_rate()
+    }
+
+    /// Changes the learning rate from the next step on.
+    pub fn set_learning_rate(&mut self, learning_rate: f64) {
+        self.trainer.set_learning_rate(learning_rate);
+    }
+
     /// Predicts every pixel's mode colour and the NLL over all pixels; the
     /// returned future owns what it needs, so training may go on meanwhile.
-    pub fn repaint(&self) -> impl Future<Output = Result<Repaint, ReadbackError>> + 'static {
-        let mixture = self
-            .trainer
-            .model()
-            .valid()
-            .forward(self.data.inputs.clone());
-        let nll: Tensor<1> = mixture.nll(self.data.targets.clone());
-        let mode = mixture.mode().reshape([self.picture.pixels() * 3]);
+    /// Its frame then goes to [`PaintRun::settle`].
+    pub fn repaint(&self) -> impl Future<Output = Result<PaintFrame, ReadbackError>> + 'static {
+        let data = self.data.clone();
+        let pixels = self.picture.pixels();
+        let view = move |mdn: &Mdn| {
+            let mixture = mdn.valid().forward(data.inputs.clone());
+            let nll = mixture.nll(data.targets.clone());
+            vec![nll, mixture.mode().reshape([pixels * 3])]
+        };
+        let checkpoint = self.trainer.checkpoint();
         let picture = Arc::clone(&self.picture);
         let epoch = self.epochs();
+        let learning_rate = self.learning_rate();
         async move {
-            let mut read = read_f32(vec![nll, mode]).await?;
-            let rgb = read.pop().unwrap_or_default();
-            let nll = read.pop().and_then(|v| v.first().copied());
-            Ok(Repaint {
-                epoch,
-                nll: nll.unwrap_or(f32::NAN),
-                psnr: psnr(&picture.rgb, &rgb),
-                rgb,
+            let (mut values, verdict) = read_checked(checkpoint, view).await?;
+            let rgb = values.pop().unwrap_or_default();
+            let nll = values.pop().and_then(|v| v.first().copied());
+            Ok(PaintFrame {
+                repaint: Repaint {
+                    epoch,
+                    nll: nll.unwrap_or(f32::NAN),
+                    psnr: psnr(&picture.rgb, &rgb),
+                    rgb,
+                    learning_rate,
+                    recovery: None,
+                },
+                verdict,
             })
+        }
+    }
+
+    /// Applies a frame's verdict to the training (going back and lowering
+    /// the learning rate if it diverged) and returns its repaint.
+    pub fn settle(&mut self, frame: PaintFrame) -> Repaint {
+        let recovery = self.trainer.settle(frame.verdict);
+        Repaint {
+            learning_rate: self.learning_rate(),
+            recovery,
+            ..frame.repaint
         }
     }
 }

@@ -1,10 +1,19 @@
-//! The training loop: Adam on full batches or shuffled minibatches.
+//! The training loop: Adam on full batches or shuffled minibatches, with a
+//! guard against divergence.
 //!
 //! A step only queues device work and returns the loss as a device tensor:
 //! nothing here waits for a GPU readback, so a caller can run many steps and
-//! read the loss back asynchronously when it wants to show it.
+//! read the loss back asynchronously when it wants to show it. The guard
+//! works the same way: [`Trainer::checkpoint`] keeps the current model,
+//! [`read_checked`] reads its loss and parameters back together with what
+//! the caller wants to show, and [`Trainer::settle`] then either accepts the
+//! checkpoint as the new last good model or, when it diverged, restores the
+//! last good one and lowers the learning rate.
 
-use burn::module::Module;
+use std::fmt;
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Int, Tensor, TensorData};
 use rand::SeedableRng;
@@ -12,7 +21,17 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::data::Dataset;
+use crate::inference::{ReadbackError, read_f32};
 use crate::model::{Mdn, Regressor};
+
+/// Factor applied to the learning rate each time training diverges.
+pub const LR_BACKOFF: f64 = 0.1;
+
+/// A loss this many nats above the last good one counts as divergence, as
+/// does any non-finite loss or parameter. Healthy training never moves the
+/// loss over the whole data by this much between two checks; a blown-up
+/// step (huge but finite weights) does.
+pub const DIVERGENCE_NATS: f32 = 50.0;
 
 /// A model with a scalar training loss.
 pub trait Objective: Module {
@@ -43,6 +62,10 @@ pub struct TrainConfig {
     pub batch_size: Option<usize>,
     /// Seed of the minibatch shuffles.
     pub seed: u64,
+    /// Gradient clipping: each parameter tensor's gradient is rescaled to
+    /// at most this L2 norm before the Adam update (burn's
+    /// `GradientClippingConfig::Norm`). `None` (the workloads) clips nothing.
+    pub clip_norm: Option<f32>,
 }
 
 impl TrainConfig {
@@ -52,6 +75,7 @@ impl TrainConfig {
             learning_rate: 1e-3,
             batch_size: None,
             seed,
+            clip_norm: None,
         }
     }
 
@@ -62,6 +86,7 @@ impl TrainConfig {
             learning_rate: 1e-3,
             batch_size: Some(batch_size),
             seed,
+            clip_norm: None,
         }
     }
 }
@@ -73,33 +98,55 @@ pub struct Trainer<M: Objective> {
     optim: ModuleOptimizer,
     data: Dataset,
     config: TrainConfig,
+    learning_rate: f64,
     rng: StdRng,
     order: Vec<i32>,
     cursor: usize,
     steps: usize,
     epochs: usize,
+    last_good: Good<M>,
+    generation: usize,
+}
+
+/// The latest model the guard accepted, and its loss.
+#[derive(Clone)]
+struct Good<M> {
+    model: M,
+    step: usize,
+    loss: Option<f32>,
+}
+
+fn adam(config: &TrainConfig) -> ModuleOptimizer {
+    AdamConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.999)
+        .with_epsilon(1e-8)
+        .with_grad_clipping(config.clip_norm.map(GradientClippingConfig::Norm))
+        .init()
 }
 
 impl<M: Objective> Trainer<M> {
     /// A trainer for `model` on `data`; both must live on the same autodiff
     /// device.
     pub fn new(model: M, data: Dataset, config: TrainConfig) -> Self {
-        let optim = AdamConfig::new()
-            .with_beta_1(0.9)
-            .with_beta_2(0.999)
-            .with_epsilon(1e-8)
-            .init();
         let n = data.len();
         Self {
+            last_good: Good {
+                model: model.clone(),
+                step: 0,
+                loss: None,
+            },
             model,
-            optim,
+            optim: adam(&config),
             data,
+            learning_rate: config.learning_rate,
             config,
             rng: StdRng::seed_from_u64(config.seed),
             order: (0..n as i32).collect(),
             cursor: n,
             steps: 0,
             epochs: 0,
+            generation: 0,
         }
     }
 
@@ -133,7 +180,7 @@ impl<M: Objective> Trainer<M> {
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.model = self
             .optim
-            .step(self.config.learning_rate, self.model.clone(), grads);
+            .step(self.learning_rate, self.model.clone(), grads);
         self.steps += 1;
         let epoch_done = self.cursor >= n;
         if epoch_done {
@@ -167,4 +214,198 @@ impl<M: Objective> Trainer<M> {
         let n = self.data.len().max(1);
         n.div_ceil(self.config.batch_size.unwrap_or(n).clamp(1, n))
     }
+
+    /// The learning rate in use: the configured one, lowered by
+    /// [`LR_BACKOFF`] at every recovery.
+    pub fn learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+
+    /// Changes the learning rate from the next step on.
+    pub fn set_learning_rate(&mut self, learning_rate: f64) {
+        self.learning_rate = learning_rate;
+    }
+
+    /// The current model, to be judged once its loss and parameters are
+    /// read back (see [`read_checked`] and [`Trainer::settle`]). Cheap: the
+    /// model's tensors are shared, not copied.
+    pub fn checkpoint(&self) -> Checkpoint<M> {
+        Checkpoint {
+            model: self.model.clone(),
+            step: self.steps,
+            generation: self.generation,
+            fallback: self.last_good.model.clone(),
+            fallback_loss: self.last_good.loss,
+        }
+    }
+
+    /// Applies a verdict: a healthy checkpoint becomes the last good model;
+    /// a diverged one (non-finite loss or parameter, or a loss
+    /// [`DIVERGENCE_NATS`] above the last good one) makes the trainer go
+    /// back to the last good model with a fresh Adam state and the learning
+    /// rate lowered by [`LR_BACKOFF`], and returns what it did.
+    ///
+    /// A verdict on a checkpoint taken before an earlier recovery is
+    /// ignored: its model is no longer the one being trained.
+    pub fn settle(&mut self, verdict: Verdict<M>) -> Option<Recovery> {
+        let Verdict {
+            checkpoint,
+            loss,
+            healthy,
+        } = verdict;
+        if checkpoint.generation != self.generation {
+            return None;
+        }
+        if healthy {
+            if checkpoint.step >= self.last_good.step {
+                self.last_good = Good {
+                    model: checkpoint.model,
+                    step: checkpoint.step,
+                    loss: Some(loss),
+                };
+            }
+            return None;
+        }
+        self.model = self.last_good.model.clone();
+        self.optim = adam(&self.config);
+        self.learning_rate *= LR_BACKOFF;
+        self.generation += 1;
+        Some(Recovery {
+            step: checkpoint.step,
+            restored_step: self.last_good.step,
+            learning_rate: self.learning_rate,
+        })
+    }
+}
+
+/// A model taken from a [`Trainer`], with the last model the guard accepted
+/// before it (its fallback).
+#[derive(Clone)]
+pub struct Checkpoint<M> {
+    model: M,
+    step: usize,
+    generation: usize,
+    fallback: M,
+    fallback_loss: Option<f32>,
+}
+
+impl<M: Module> Checkpoint<M> {
+    /// The model at this checkpoint.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// Steps the model had taken.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// Whether a model with this `loss` (nats) and `parameter_sum` (Σ|θ|)
+    /// is healthy: both finite, and the loss not [`DIVERGENCE_NATS`] above
+    /// the fallback's.
+    pub fn judge(&self, loss: f32, parameter_sum: f32) -> bool {
+        loss.is_finite()
+            && parameter_sum.is_finite()
+            && self
+                .fallback_loss
+                .is_none_or(|good| loss <= good + DIVERGENCE_NATS)
+    }
+}
+
+/// The guard's finding on a [`Checkpoint`], for [`Trainer::settle`].
+pub struct Verdict<M> {
+    checkpoint: Checkpoint<M>,
+    loss: f32,
+    healthy: bool,
+}
+
+impl<M> Verdict<M> {
+    /// Whether the checkpoint's model was healthy.
+    pub fn healthy(&self) -> bool {
+        self.healthy
+    }
+}
+
+/// What the trainer did after training diverged.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Recovery {
+    /// Step at which divergence was found.
+    pub step: usize,
+    /// Step of the restored (last good) parameters.
+    pub restored_step: usize,
+    /// The learning rate from now on.
+    pub learning_rate: f64,
+}
+
+impl fmt::Display for Recovery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "training diverged at step {}: went back to the parameters of step {} and lowered the learning rate to {:.1e}",
+            self.step, self.restored_step, self.learning_rate
+        )
+    }
+}
+
+/// Σ|θ| over every float parameter, `[1]`, without autodiff: finite if
+/// and only if every parameter is (barring an overflow of the sum, which is
+/// itself a sign of divergence). `None` for a model without parameters.
+pub fn parameter_sum<M: Module>(model: &M) -> Option<Tensor<1>> {
+    struct AbsSum(Option<Tensor<1>>);
+    impl ModuleVisitor for AbsSum {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let sum = param.val().without_autodiff().abs().sum();
+            self.0 = Some(match self.0.take() {
+                Some(total) => total + sum,
+                None => sum,
+            });
+        }
+    }
+    let mut visitor = AbsSum(None);
+    model.visit(&mut visitor);
+    visitor.0
+}
+
+/// Reads back `view(model)` for a checkpoint's model, whose first tensor
+/// must be the model's loss `[1]` (nats), judging the model by that loss,
+/// its parameters (read in the same transaction) and the finiteness of
+/// every value read (see [`Checkpoint::judge`]). When the model diverged,
+/// `view` runs again on the last good model, so a caller never shows a
+/// diverged model's output. Returns the values read (row-major `f32`s, in
+/// `view`'s order) and the verdict to pass to [`Trainer::settle`].
+///
+/// # Errors
+/// [`ReadbackError`] when the device fails.
+pub async fn read_checked<M: Module>(
+    checkpoint: Checkpoint<M>,
+    view: impl Fn(&M) -> Vec<Tensor<1>>,
+) -> Result<(Vec<Vec<f32>>, Verdict<M>), ReadbackError> {
+    let mut tensors = view(&checkpoint.model);
+    let viewed = tensors.len();
+    tensors.extend(parameter_sum(&checkpoint.model));
+    let mut values = read_f32(tensors).await?;
+    let parameter_sum = values
+        .split_off(viewed.min(values.len()))
+        .first()
+        .and_then(|v| v.first().copied())
+        .unwrap_or(0.0);
+    let loss = values
+        .first()
+        .and_then(|v| v.first().copied())
+        .unwrap_or(f32::NAN);
+    // What is shown must be finite too: a model can keep a finite loss
+    // while one of its components' σ overflows, and its samples with it.
+    let shown_finite = values.iter().flatten().all(|v| v.is_finite());
+    let healthy = shown_finite && checkpoint.judge(loss, parameter_sum);
+    if !healthy {
+        values = read_f32(view(&checkpoint.fallback)).await?;
+    }
+    Ok((
+        values,
+        Verdict {
+            checkpoint,
+            loss,
+            healthy,
+        },
+    ))
 }

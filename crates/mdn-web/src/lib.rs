@@ -7,6 +7,8 @@
 //! GPU.
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
 
 use burn::tensor::Device;
 use js_sys::{Float32Array, Object, Promise, Reflect, Uint8ClampedArray};
@@ -14,6 +16,7 @@ use mdn_core::mixture::Covariance;
 use mdn_core::paint::{MAX_COMPONENTS, PaintConfig, PaintRun};
 use mdn_core::picture::{DEFAULT_TRAIN_SIDE, Picture, rgb_to_rgba8};
 use mdn_core::toy::ToyRun;
+use mdn_core::training::Recovery;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -72,6 +75,27 @@ fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(object, &key.into(), &value.into());
 }
 
+/// A Promise of `future`'s value, converted by `to_js`; a core error
+/// rejects it with an Error carrying the core's message.
+fn promise<T, E: std::fmt::Display>(
+    future: impl Future<Output = Result<T, E>> + 'static,
+    to_js: impl FnOnce(T) -> JsValue + 'static,
+) -> Promise {
+    future_to_promise(async move {
+        let value = future.await.map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(to_js(value))
+    })
+}
+
+/// Sets the guard's report on `object`: `learning_rate`, and `recovery` (a
+/// sentence for the page) when training had diverged.
+fn set_guard(object: &Object, learning_rate: f64, recovery: Option<Recovery>) {
+    set(object, "learning_rate", learning_rate);
+    if let Some(recovery) = recovery {
+        set(object, "recovery", recovery.to_string());
+    }
+}
+
 fn float32(values: &[f32]) -> Float32Array {
     Float32Array::from(values)
 }
@@ -86,7 +110,9 @@ fn rgba(bytes: &[u8]) -> Uint8ClampedArray {
 /// side by side on workload W1's data.
 #[wasm_bindgen]
 pub struct ToyDemo {
-    run: ToyRun,
+    // Shared with pending snapshots, which settle the guard's verdict once
+    // their readback resolves.
+    run: Rc<RefCell<ToyRun>>,
 }
 
 #[wasm_bindgen]
@@ -98,39 +124,50 @@ impl ToyDemo {
     #[wasm_bindgen(constructor)]
     pub fn new(seed: u32) -> Result<ToyDemo, JsError> {
         Ok(Self {
-            run: ToyRun::new(u64::from(seed), &device()?),
+            run: Rc::new(RefCell::new(ToyRun::new(u64::from(seed), &device()?))),
         })
     }
 
     /// The training points: `{x: Float32Array, y: Float32Array}`, 2500 each.
     pub fn data(&self) -> Object {
+        let run = self.run.borrow();
         let object = Object::new();
-        set(&object, "x", float32(&self.run.data().x));
-        set(&object, "y", float32(&self.run.data().y));
+        set(&object, "x", float32(&run.data().x));
+        set(&object, "y", float32(&run.data().y));
         object
     }
 
     /// Runs `steps` full-batch Adam steps on both models; returns the total
     /// step count. Only queues device work.
     pub fn train(&mut self, steps: u32) -> u32 {
-        self.run.train(steps as usize);
-        self.run.steps() as u32
+        let mut run = self.run.borrow_mut();
+        run.train(steps as usize);
+        run.steps() as u32
     }
 
     /// Resolves to `{step, nll, grid_x: Float32Array(G), samples:
-    /// Float32Array(G·10), mse_y: Float32Array(G)}`: row i of `samples` is
-    /// 10 draws of y from the mixture at `grid_x[i]`.
-    pub fn snapshot(&mut self) -> Promise {
-        let snapshot = self.run.snapshot();
-        future_to_promise(async move {
-            let s = snapshot.await.map_err(|e| JsError::new(&e.to_string()))?;
+    /// Float32Array(G·10), mse_y: Float32Array(G), learning_rate,
+    /// recovery?}`: row i of `samples` is 10 draws of y from the mixture at
+    /// `grid_x[i]`, at temperatures `tau_pi` (mixture weights) and
+    /// `tau_sigma` (variance), both 1 when omitted; `nll` is over all
+    /// training points. `recovery` is a sentence for the page when training
+    /// had diverged (the samples are then the restored model's).
+    pub fn snapshot(&mut self, tau_pi: Option<f32>, tau_sigma: Option<f32>) -> Promise {
+        let frame = self
+            .run
+            .borrow_mut()
+            .snapshot(tau_pi.unwrap_or(1.0), tau_sigma.unwrap_or(1.0));
+        let run = Rc::clone(&self.run);
+        promise(frame, move |frame| {
+            let s = run.borrow_mut().settle(frame);
             let object = Object::new();
             set(&object, "step", s.step as f64);
             set(&object, "nll", f64::from(s.nll));
             set(&object, "grid_x", float32(&s.grid_x));
             set(&object, "samples", float32(&s.samples));
             set(&object, "mse_y", float32(&s.mse_y));
-            Ok(object.into())
+            set_guard(&object, s.learning_rate, s.recovery);
+            object.into()
         })
     }
 }
@@ -151,14 +188,16 @@ struct PaintOptions {
 /// An MDN painting one picture: (x, y) ↦ mixture over (R, G, B).
 #[wasm_bindgen]
 pub struct PaintDemo {
-    run: PaintRun,
+    // Shared with pending repaints, which settle the guard's verdict once
+    // their readback resolves.
+    run: Rc<RefCell<PaintRun>>,
 }
 
 #[wasm_bindgen]
 impl PaintDemo {
     /// Decodes `bytes` (PNG, JPEG, WebP or GIF), downscales it to `size` px
     /// on its longer side (default 128), and sets up training with
-    /// `covariance` ("isotropic" or "diagonal", default diagonal), K =
+    /// `covariance` ("isotropic", "diagonal" or "full"; default diagonal), K =
     /// `components` (1–32, default 8) and `seed`.
     ///
     /// # Errors
@@ -200,38 +239,39 @@ impl PaintDemo {
             ..base
         };
         Ok(Self {
-            run: PaintRun::new(picture, config, &device()?),
+            run: Rc::new(RefCell::new(PaintRun::new(picture, config, &device()?))),
         })
     }
 
     /// Training width in pixels.
     #[wasm_bindgen(getter)]
     pub fn width(&self) -> u32 {
-        self.run.picture().width
+        self.run.borrow().picture().width
     }
 
     /// Training height in pixels.
     #[wasm_bindgen(getter)]
     pub fn height(&self) -> u32 {
-        self.run.picture().height
+        self.run.borrow().picture().height
     }
 
     /// Epochs completed.
     #[wasm_bindgen(getter)]
     pub fn epoch(&self) -> u32 {
-        self.run.epochs() as u32
+        self.run.borrow().epochs() as u32
     }
 
     /// Minibatch steps per epoch.
     #[wasm_bindgen(getter)]
     pub fn steps_per_epoch(&self) -> u32 {
-        self.run.steps_per_epoch() as u32
+        self.run.borrow().steps_per_epoch() as u32
     }
 
     /// Something the person should know about their upload, if anything.
     #[wasm_bindgen(getter)]
     pub fn notice(&self) -> Option<String> {
         self.run
+            .borrow()
             .picture()
             .had_transparency
             .then(|| "The image has transparent pixels; they are painted over white.".to_string())
@@ -239,38 +279,38 @@ impl PaintDemo {
 
     /// The training picture as RGBA8, `width · height · 4` bytes.
     pub fn target_rgba(&self) -> Uint8ClampedArray {
-        rgba(&self.run.picture().to_rgba8())
+        rgba(&self.run.borrow().picture().to_rgba8())
     }
 
     /// Runs up to `max_steps` minibatch steps, stopping at the end of an
     /// epoch; true when an epoch was completed. Only queues device work.
     pub fn train(&mut self, max_steps: u32) -> bool {
-        self.run.train(max_steps as usize)
+        self.run.borrow_mut().train(max_steps as usize)
     }
 
     /// Resolves to the NLL of the latest minibatch (nats per pixel), once
     /// all training queued so far has run.
     pub fn loss(&self) -> Promise {
-        let loss = self.run.loss();
-        future_to_promise(async move {
-            let loss = loss.await.map_err(|e| JsError::new(&e.to_string()))?;
-            Ok(f64::from(loss).into())
-        })
+        promise(self.run.borrow().loss(), |loss| f64::from(loss).into())
     }
 
-    /// Resolves to `{epoch, nll, psnr, rgba: Uint8ClampedArray}`: the mode
-    /// colour of every pixel, the NLL over all pixels (nats per pixel) and
-    /// the PSNR against the training picture (dB).
+    /// Resolves to `{epoch, nll, psnr, rgba: Uint8ClampedArray,
+    /// learning_rate, recovery?}`: the mode colour of every pixel, the NLL
+    /// over all pixels (nats per pixel) and the PSNR against the training
+    /// picture (dB). `recovery` is a sentence for the page when training
+    /// had diverged (the repaint is then the restored model's).
     pub fn repaint(&self) -> Promise {
-        let repaint = self.run.repaint();
-        future_to_promise(async move {
-            let r = repaint.await.map_err(|e| JsError::new(&e.to_string()))?;
+        let frame = self.run.borrow().repaint();
+        let run = Rc::clone(&self.run);
+        promise(frame, move |frame| {
+            let r = run.borrow_mut().settle(frame);
             let object = Object::new();
             set(&object, "epoch", r.epoch as f64);
             set(&object, "nll", f64::from(r.nll));
             set(&object, "psnr", f64::from(r.psnr));
             set(&object, "rgba", rgba(&rgb_to_rgba8(&r.rgb)));
-            Ok(object.into())
+            set_guard(&object, r.learning_rate, r.recovery);
+            object.into()
         })
     }
 }
