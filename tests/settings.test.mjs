@@ -28,7 +28,7 @@ describe('settings', () => {
     await server?.close();
   });
 
-  test('isotropic, diagonal and full covariance each improve the painting from epoch 1 to 20', async () => {
+  test('isotropic, diagonal and full covariance each improve the painting from epoch 1 to 20', async (t) => {
     const url = `${server.url}embed.html?kind=paint&src=/test-images/coffee.png&size=64&covariance=isotropic&backend=cpu`;
     const { page, context, errors } = await openPage(browser, url, { ready: DEMO, initScript: recordProgress });
     for (const [i, covariance] of ['isotropic', 'diagonal', 'full'].entries()) {
@@ -56,6 +56,7 @@ describe('settings', () => {
         covariance,
       );
       const psnrAt = (n) => epochs.find((d) => d.epoch === n)?.psnr;
+      t.diagnostic(`${covariance}: PSNR ${psnrAt(1)} dB at epoch 1, ${psnrAt(20)} dB at epoch 20`);
       assert.ok(Number.isFinite(psnrAt(1)), `${covariance}: epoch 1 reported`);
       assert.ok(
         psnrAt(20) > psnrAt(1),
@@ -67,7 +68,7 @@ describe('settings', () => {
     await context.close();
   }, { timeout: 20 * MINUTE });
 
-  test('the temperature τσ changes the plotted samples', async () => {
+  test('the temperature τσ changes the plotted samples', async (t) => {
     const url = `${server.url}embed.html?kind=toy&backend=cpu`;
     const { page, context, errors } = await openPage(browser, url, { ready: DEMO });
     await waitForAttr(page, DEMO, 'data-step', (v) => Number(v) >= 1000, { timeout: 5 * MINUTE });
@@ -93,6 +94,7 @@ describe('settings', () => {
     const wide = await sampleArea();
     await page.fill('#toy-tau-sigma', '0.05');
     const narrow = await sampleArea();
+    t.diagnostic(`sample area: ${wide} px at τσ = 2, ${narrow} px at τσ = 0.05`);
     // Narrow Gaussians put the 10 samples per x on top of each other at the
     // branches' means; wide ones scatter them.
     assert.ok(wide > 1.3 * narrow, `sample area: ${wide} px at τσ = 2, ${narrow} px at τσ = 0.05`);
