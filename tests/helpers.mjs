@@ -1,6 +1,8 @@
 // Shared by the browser tests: serve the release build in dist/ on a free
 // loopback port, drive the system Chromium (never a downloaded one) and wait
-// on the live data-* attributes the page keeps on each demo.
+// on the live data-* attributes each <mdn-demo> keeps. Playwright's CSS
+// selectors pierce the demos' open shadow roots; code run in the page with
+// document.querySelector does not, and goes through `shadowRoot`.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -21,6 +23,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // asserts anything about time.
 export const MINUTE = 60_000;
 
+// Serves dist/ and, under /test-images/, ../shared/data/images. `requests`
+// lists the path of every request, in order (to check what a page fetched).
 export async function serveDist() {
   for (const file of ['index.html', 'mdn-web.js', 'mdn-web_bg.wasm', 'www/worker.js']) {
     if (!fs.existsSync(path.join(distDir, file))) {
@@ -36,12 +40,21 @@ export async function serveDist() {
   // fresh build is always what gets tested. sirv types .wasm as
   // application/wasm, which streaming compilation requires.
   const handler = sirv(distDir, { dev: true, etag: false });
-  const server = http.createServer((req, res) =>
-    handler(req, res, () => {
-      res.statusCode = 404;
-      res.end('not found');
-    }),
-  );
+  const images = sirv(imagesDir, { dev: true, etag: false });
+  const requests = [];
+  const notFound = (res) => () => {
+    res.statusCode = 404;
+    res.end('not found');
+  };
+  const server = http.createServer((req, res) => {
+    requests.push(new URL(req.url, 'http://localhost').pathname);
+    if (req.url.startsWith('/test-images/')) {
+      req.url = req.url.slice('/test-images'.length);
+      images(req, res, notFound(res));
+    } else {
+      handler(req, res, notFound(res));
+    }
+  });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -49,6 +62,7 @@ export async function serveDist() {
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}/`,
+    requests,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -112,12 +126,18 @@ export async function waitForAttr(page, selector, name, predicate, { timeout = 5
   } catch (e) {
     const value = await attr(page, selector, name).catch(() => '(unreadable)');
     const extra = await page
-      .evaluate(() => ({
-        backend: document.getElementById('backend-text')?.textContent,
-        toy: document.getElementById('toy-status')?.textContent,
-        paint: document.getElementById('paint-status')?.textContent,
-        message: document.getElementById('paint-message')?.textContent,
-      }))
+      .evaluate(() =>
+        [...document.querySelectorAll('mdn-demo')].map((demo) => {
+          const text = (id) => demo.shadowRoot.getElementById(id)?.textContent;
+          return {
+            kind: demo.getAttribute('kind'),
+            state: demo.dataset.state,
+            backend: text('backend-text'),
+            status: text('toy-status') ?? text('paint-status'),
+            message: text('toy-message') || text('paint-message'),
+          };
+        }),
+      )
       .catch(() => ({}));
     throw new Error(
       `waited ${Math.round((Date.now() - started) / 1000)} s for ${selector}[${name}] to satisfy ${predicate}` +
@@ -128,15 +148,30 @@ export async function waitForAttr(page, selector, name, predicate, { timeout = 5
   return attr(page, selector, name);
 }
 
-// Opens the page and waits until the worker has chosen a backend.
-export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, initScript } = {}) {
+// Opens the page and waits until the worker has chosen a backend, as seen
+// on the demo `ready` (null: do not wait).
+export async function openPage(
+  browser,
+  url,
+  { viewport = { width: 1280, height: 900 }, initScript, ready = '#toy' } = {},
+) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = collectErrors(page);
   if (initScript) await page.addInitScript(initScript);
   await page.goto(url);
-  await waitForAttr(page, '#toy', 'data-backend', (v) => v !== null, { timeout: 2 * MINUTE });
+  if (ready) await waitForAttr(page, ready, 'data-backend', (v) => v !== null, { timeout: 2 * MINUTE });
   return { page, context, errors };
+}
+
+// Scrolls the page so that `selector`'s top is at the top of the viewport.
+export function scrollToTop(page, selector) {
+  return page.$eval(selector, (el) => el.scrollIntoView({ block: 'start' }));
+}
+
+// A demo's text by element id inside its shadow root (null when absent).
+export function shadowText(page, host, id) {
+  return page.$eval(host, (el, i) => el.shadowRoot.getElementById(i)?.textContent ?? null, id);
 }
 
 // What the page's browser offers as a WebGPU adapter (null when none), asked

@@ -37,7 +37,11 @@ describe('page', () => {
   before(async () => {
     server = await serveDist();
     browser = await launch({ webgpu: true });
-    ({ page, errors } = await openPage(browser, server.url, { initScript: recordLongTasks }));
+    // Tall enough that both demos are in view: a demo trains only while it is.
+    ({ page, errors } = await openPage(browser, server.url, {
+      initScript: recordLongTasks,
+      viewport: { width: 1280, height: 2200 },
+    }));
   });
 
   after(async () => {
@@ -72,7 +76,8 @@ describe('page', () => {
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
     assert.equal(await page.getAttribute('#paint', 'data-image'), 'astronaut.jpg');
     assert.ok(await page.isHidden('#paint-message'), 'no error message on a clean load');
-    assert.equal(await page.getAttribute('body', 'data-error'), null);
+    assert.equal(await page.getAttribute('#toy', 'data-error'), null);
+    assert.equal(await page.getAttribute('#paint', 'data-error'), null);
     assert.deepEqual(errors, []);
   });
 
@@ -133,7 +138,13 @@ describe('page', () => {
     const overflow = () => document.documentElement.scrollWidth - window.innerWidth;
     assert.ok((await page.evaluate(overflow)) <= 0, 'no horizontal overflow at 1280 px');
     fs.mkdirSync(path.join(repoRoot, 'docs'), { recursive: true });
-    await page.screenshot({ path: path.join(repoRoot, 'docs', 'screenshot.png'), fullPage: true });
+    // The viewport is taller than the page (both demos in view): cut the
+    // screenshot at the page's end.
+    const height = await page.evaluate(() => Math.ceil(document.body.getBoundingClientRect().bottom));
+    await page.screenshot({
+      path: path.join(repoRoot, 'docs', 'screenshot.png'),
+      clip: { x: 0, y: 0, width: 1280, height: Math.min(height, 2200) },
+    });
 
     await page.setViewportSize({ width: 375, height: 812 });
     // Let the canvases re-layout and redraw at the new size.

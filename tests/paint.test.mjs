@@ -7,7 +7,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pngjs from 'pngjs';
-import { MINUTE, imagesDir, launch, numberAttr, openPage, serveDist, waitForAttr } from './helpers.mjs';
+import {
+  MINUTE,
+  imagesDir,
+  launch,
+  numberAttr,
+  openPage,
+  scrollToTop,
+  serveDist,
+  waitForAttr,
+} from './helpers.mjs';
 
 const { PNG } = pngjs;
 const CHELSEA = path.join(imagesDir, 'chelsea.png');
@@ -65,18 +74,21 @@ async function messageFor(page, name) {
   try {
     await page.waitForFunction(
       (n) => {
-        const el = document.getElementById('paint-message');
+        const el = document.getElementById('paint').shadowRoot.getElementById('paint-message');
         return !el.hidden && el.textContent.includes(n);
       },
       name,
       { timeout: 2 * MINUTE, polling: 100 },
     );
   } catch (e) {
-    const state = await page.evaluate(() => ({
-      message: document.getElementById('paint-message').textContent,
-      status: document.getElementById('paint-status').textContent,
-      image: document.getElementById('paint').dataset.image,
-    }));
+    const state = await page.evaluate(() => {
+      const demo = document.getElementById('paint');
+      return {
+        message: demo.shadowRoot.getElementById('paint-message').textContent,
+        status: demo.shadowRoot.getElementById('paint-status').textContent,
+        image: demo.dataset.image,
+      };
+    });
     throw new Error(`no message about ${name}: ${JSON.stringify(state)}`, { cause: e });
   }
   return page.textContent('#paint-message');
@@ -97,6 +109,9 @@ describe('painting', () => {
     browser = await launch({ webgpu: true });
     ({ page, errors } = await openPage(browser, server.url));
     await page.evaluate(recordEpochs);
+    // The painting trains only while in view (and then, with the toy out of
+    // view, has the worker to itself).
+    await scrollToTop(page, '#paint');
   });
 
   after(async () => {

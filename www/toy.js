@@ -1,17 +1,81 @@
-// The sinusoid-inversion demo's view: a scatter plot (data, MDN samples,
-// least-squares fit) and the NLL curve. It only draws what the worker sends;
-// the root element's data-* attributes mirror the live state for tests and
-// for anyone poking at the page.
+// The sinusoid-inversion demo's view inside an <mdn-demo kind="toy">: a
+// scatter plot (data, MDN samples, least-squares fit), the NLL curve and the
+// sampling temperatures τπ and τσ. It only draws what the worker sends and
+// forwards the reader's actions; www/mdn-demo.js owns the element, the link
+// to the worker and the live data-* state.
 
 // Past this many points the NLL history is thinned by half, so a long run
 // keeps drawing in constant time.
 const MAX_HISTORY = 4000;
 
-export function createToy(root, { onRestart }) {
+// The temperatures' range (1 = the trained model itself).
+const TAU = { min: 0.05, max: 2, step: 0.05 };
+
+const TEMPLATE = `
+  <div class="toolbar">
+    <button id="toy-restart" type="button">Restart</button>
+    <span id="toy-status" class="status" aria-live="off">starts when scrolled into view</span>
+  </div>
+  <div class="controls">
+    <label title="Mixture temperature: the weights π are softmax(logits / τπ). Below 1 the likeliest branch dominates, above 1 the branches even out.">
+      <span>τ<sub>π</sub></span>
+      <input id="toy-tau-pi" type="range" min="${TAU.min}" max="${TAU.max}" step="${TAU.step}" value="1" />
+      <output id="toy-tau-pi-value">1.00</output>
+    </label>
+    <label title="Width temperature: every covariance is scaled by τσ. Below 1 samples hug the means, above 1 they spread.">
+      <span>τ<sub>σ</sub></span>
+      <input id="toy-tau-sigma" type="range" min="${TAU.min}" max="${TAU.max}" step="${TAU.step}" value="1" />
+      <output id="toy-tau-sigma-value">1.00</output>
+    </label>
+  </div>
+  <p id="toy-message" class="message message-error" role="alert" hidden></p>
+  <p id="toy-recovery" class="message message-notice" role="status" hidden></p>
+  <div class="toy-plots">
+    <figure class="plot">
+      <ul class="legend" aria-label="legend">
+        <li><span class="swatch swatch-data"></span>data</li>
+        <li><span class="swatch swatch-samples"></span>MDN samples (10 per <var>x</var>)</li>
+        <li><span class="swatch swatch-line"></span>least-squares fit</li>
+      </ul>
+      <canvas id="toy-canvas" class="toy-canvas" role="img"
+        aria-label="Scatter plot of the data, samples drawn from the MDN and the least-squares fit"></canvas>
+    </figure>
+    <figure class="plot">
+      <figcaption>training NLL by step</figcaption>
+      <canvas id="toy-nll" class="nll-canvas" role="img" aria-label="Training NLL against step"></canvas>
+      <p class="plot-note">
+        Each orange column is 10 draws of <var>y</var> from the mixture the MDN
+        predicts at that <var>x</var>: as training goes on they settle onto every
+        branch. The blue curve is the least-squares network’s answer, the average
+        of the branches, often where no data lie. The temperatures change only
+        how samples are drawn, not the model.
+      </p>
+    </figure>
+  </div>`;
+
+// A temperature attribute as a number in range, or an error for the reader.
+function parseTau(host, name) {
+  const raw = host.getAttribute(name);
+  if (raw === null || raw.trim() === '') return { value: 1 };
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < TAU.min || value > TAU.max) {
+    return { value: 1, error: `${name}="${raw}" is not a number from ${TAU.min} to ${TAU.max}; using 1.` };
+  }
+  return { value };
+}
+
+export function createToy(root, { host, send, progress }) {
+  root.innerHTML = TEMPLATE;
   const scatter = root.querySelector('#toy-canvas');
   const curve = root.querySelector('#toy-nll');
   const status = root.querySelector('#toy-status');
   const restart = root.querySelector('#toy-restart');
+  const message = root.querySelector('#toy-message');
+  const recovery = root.querySelector('#toy-recovery');
+  const sliders = {
+    'tau-pi': [root.querySelector('#toy-tau-pi'), root.querySelector('#toy-tau-pi-value')],
+    'tau-sigma': [root.querySelector('#toy-tau-sigma'), root.querySelector('#toy-tau-sigma-value')],
+  };
 
   let data = null; // {x, y, bounds}
   let snapshot = null; // latest {step, nll, grid_x, samples, mse_y}
@@ -22,13 +86,39 @@ export function createToy(root, { onRestart }) {
   // them until the worker confirms the new model by sending its data.
   let pendingRestarts = 0;
   let frame = 0;
+  let tau = readTau();
+
+  function show(element, text) {
+    element.textContent = text;
+    element.hidden = !text;
+  }
+
+  // Reads both temperature attributes, shows them on the sliders and says
+  // what was wrong with a bad one.
+  function readTau() {
+    const errors = [];
+    const values = {};
+    for (const [name, [input, output]] of Object.entries(sliders)) {
+      const { value, error } = parseTau(host, name);
+      if (error) errors.push(error);
+      values[name] = value;
+      input.value = String(value);
+      output.textContent = value.toFixed(2);
+    }
+    show(message, errors.join(' '));
+    return { pi: values['tau-pi'], sigma: values['tau-sigma'] };
+  }
+
+  for (const [name, [input]] of Object.entries(sliders)) {
+    // The attribute is the one source of the setting: the slider only sets it.
+    input.addEventListener('input', () => host.setAttribute(name, input.value));
+  }
 
   restart.addEventListener('click', () => {
     pendingRestarts += 1;
-    delete root.dataset.step;
-    delete root.dataset.nll;
+    progress({ step: null, nll: null });
     status.textContent = 'restarting…';
-    onRestart();
+    send({ type: 'toy-restart' });
   });
 
   // Redraw on resize; drawing happens at most once per animation frame
@@ -46,46 +136,63 @@ export function createToy(root, { onRestart }) {
     }
   }
 
-  return {
-    setData({ seed, x, y }) {
-      pendingRestarts = Math.max(0, pendingRestarts - 1);
-      data = { x, y, bounds: boundsOf(x, y) };
-      snapshot = null;
-      history = [];
-      stride = 1;
-      seen = 0;
-      root.dataset.seed = String(seed);
-      root.dataset.step = '0';
-      delete root.dataset.nll;
-      status.textContent = 'step 0';
-      scheduleDraw();
-    },
+  function setData({ seed, x, y }) {
+    pendingRestarts = Math.max(0, pendingRestarts - 1);
+    data = { x, y, bounds: boundsOf(x, y) };
+    snapshot = null;
+    history = [];
+    stride = 1;
+    seen = 0;
+    progress({ seed, step: 0, nll: null });
+    status.textContent = 'step 0';
+    scheduleDraw();
+  }
 
-    setSnapshot(s) {
-      if (pendingRestarts > 0 || !data) return;
-      snapshot = s;
-      root.dataset.step = String(s.step);
-      root.dataset.nll = String(s.nll);
-      status.textContent = `step ${s.step} · NLL ${formatNll(s.nll)}`;
-      if (Number.isFinite(s.nll) && seen++ % stride === 0) {
-        history.push([s.step, s.nll]);
-        if (history.length > MAX_HISTORY) {
-          history = history.filter((_, i) => i % 2 === 0);
-          stride *= 2;
-        }
+  function setSnapshot(s) {
+    if (pendingRestarts > 0 || !data) return;
+    snapshot = s;
+    const finite = Number.isFinite(s.nll);
+    // A non-finite NLL is reported in words, never drawn or published.
+    progress(finite ? { step: s.step, nll: s.nll } : { step: s.step });
+    status.textContent = `step ${s.step} · NLL ${formatNll(s.nll)}`;
+    if (s.recovery) {
+      show(recovery, s.recovery);
+      progress({ recovery: s.recovery });
+    }
+    if (finite && seen++ % stride === 0) {
+      history.push([s.step, s.nll]);
+      if (history.length > MAX_HISTORY) {
+        history = history.filter((_, i) => i % 2 === 0);
+        stride *= 2;
       }
-      scheduleDraw();
+    }
+    scheduleDraw();
+  }
+
+  return {
+    start() {
+      status.textContent = 'waiting for the model…';
+      send({ type: 'create', kind: 'toy', tau });
     },
 
-    fail(message) {
-      root.dataset.error = message;
-      status.textContent = `stopped: ${message}`;
+    receive(msg) {
+      if (msg.type === 'toy-data') setData(msg);
+      else if (msg.type === 'toy-snapshot') setSnapshot(msg);
+    },
+
+    settingChanged() {
+      tau = readTau();
+      send({ type: 'toy-tau', tau });
+    },
+
+    fail(text) {
+      status.textContent = `stopped: ${text}`;
     },
   };
 }
 
 function formatNll(nll) {
-  return Number.isFinite(nll) ? nll.toFixed(3) : String(nll);
+  return Number.isFinite(nll) ? nll.toFixed(3) : 'not finite';
 }
 
 function boundsOf(x, y) {
@@ -101,13 +208,20 @@ function boundsOf(x, y) {
   return { x0: x0 - px, x1: x1 + px, y0: y0 - py, y1: y1 + py };
 }
 
-// Read once: the stylesheet does not change while the page runs.
-const colours = new Map();
-function cssColour(name) {
-  if (!colours.has(name)) {
-    colours.set(name, getComputedStyle(document.documentElement).getPropertyValue(name).trim());
-  }
-  return colours.get(name);
+// The plot colours are custom properties of demo.css, so the HTML legend and
+// the drawing cannot disagree. Read at each draw: the stylesheet may still
+// have been loading at the previous one.
+function palette(canvas) {
+  const style = getComputedStyle(canvas);
+  const get = (name) => style.getPropertyValue(name).trim();
+  return {
+    muted: get('--muted'),
+    rule: get('--rule'),
+    data: get('--data-colour'),
+    samples: get('--samples-colour'),
+    line: get('--line-colour'),
+    nll: get('--nll-colour'),
+  };
 }
 
 // Sizes the backing store to the displayed size times devicePixelRatio so
@@ -136,10 +250,10 @@ function tickStep(span, count) {
   return power * (unit < 1.5 ? 1 : unit < 3.5 ? 2 : unit < 7.5 ? 5 : 10);
 }
 
-function drawAxes(ctx, area, map, bounds, labels) {
-  const muted = cssColour('--muted');
+function drawAxes(ctx, colours, area, map, bounds, labels) {
+  const muted = colours.muted;
   ctx.save();
-  ctx.strokeStyle = cssColour('--rule');
+  ctx.strokeStyle = colours.rule;
   ctx.fillStyle = muted;
   ctx.lineWidth = 1;
   ctx.font = '11px system-ui, sans-serif';
@@ -211,7 +325,8 @@ function drawScatter(canvas, data, snapshot) {
   const b = data.bounds;
   const area = plotArea(width, height);
   const map = makeMap(area, b);
-  drawAxes(ctx, area, map, b, { x: 'x', y: 'y' });
+  const colours = palette(canvas);
+  drawAxes(ctx, colours, area, map, b, { x: 'x', y: 'y' });
 
   ctx.save();
   ctx.beginPath();
@@ -221,7 +336,7 @@ function drawScatter(canvas, data, snapshot) {
   // Smaller dots on a phone, or 4500 of them merge into a blot.
   const dot = width < 500 ? 1.5 : 2;
   const sampleDot = width < 500 ? 2 : 3;
-  ctx.fillStyle = cssColour('--data-colour');
+  ctx.fillStyle = colours.data;
   for (let i = 0; i < data.x.length; i++) {
     ctx.fillRect(map.x(data.x[i]) - dot / 2, map.y(data.y[i]) - dot / 2, dot, dot);
   }
@@ -229,7 +344,7 @@ function drawScatter(canvas, data, snapshot) {
   if (snapshot) {
     const { grid_x, samples, mse_y } = snapshot;
     const perX = Math.floor(samples.length / grid_x.length);
-    ctx.fillStyle = cssColour('--samples-colour');
+    ctx.fillStyle = colours.samples;
     for (let i = 0; i < grid_x.length; i++) {
       const px = map.x(grid_x[i]);
       for (let j = 0; j < perX; j++) {
@@ -238,15 +353,22 @@ function drawScatter(canvas, data, snapshot) {
       }
     }
 
-    ctx.strokeStyle = cssColour('--line-colour');
+    ctx.strokeStyle = colours.line;
     ctx.lineWidth = 2.5;
     ctx.lineJoin = 'round';
     ctx.beginPath();
+    // A non-finite value breaks the line rather than reaching the canvas.
+    let pen = false;
     for (let i = 0; i < grid_x.length; i++) {
+      if (!Number.isFinite(mse_y[i])) {
+        pen = false;
+        continue;
+      }
       const px = map.x(grid_x[i]);
       const py = map.y(mse_y[i]);
-      if (i === 0) ctx.moveTo(px, py);
-      else ctx.lineTo(px, py);
+      if (pen) ctx.lineTo(px, py);
+      else ctx.moveTo(px, py);
+      pen = true;
     }
     ctx.stroke();
   }
@@ -269,10 +391,11 @@ function drawCurve(canvas, history) {
   const map = makeMap(area, b);
   // No axis names inside the plot, where the curve starts and ends: the
   // caption names them.
-  drawAxes(ctx, area, map, b, null);
+  const colours = palette(canvas);
+  drawAxes(ctx, colours, area, map, b, null);
 
   ctx.save();
-  ctx.strokeStyle = cssColour('--nll-colour');
+  ctx.strokeStyle = colours.nll;
   ctx.lineWidth = 2;
   ctx.lineJoin = 'round';
   ctx.beginPath();

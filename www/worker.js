@@ -1,11 +1,13 @@
-/* The one place where wasm runs.
+/* The one place where wasm runs, shared by every <mdn-demo> on the page.
  *
  * Training is synchronous inside the wasm module, so running it on the main
  * thread would freeze the page. Instead this classic worker (wasm-bindgen's
- * `no-modules` output needs importScripts) owns both demos and interleaves
- * them in short time slices, posting results (typed arrays transferred, not
- * copied) for the main thread to draw. Between slices it yields to the event
- * loop so that Restart and uploads are handled within a slice or two.
+ * `no-modules` output needs importScripts) owns every demo of the page, keyed
+ * by the id www/engine.js gave it, and interleaves the running ones in short
+ * time slices, posting results (typed arrays transferred, not copied) for the
+ * page to draw. One worker means one wasm module and one GPU device however
+ * many demos a page holds. Between slices it yields to the event loop so that
+ * commands (restart, new picture, pause) are handled within a slice or two.
  */
 /* global wasm_bindgen */
 'use strict';
@@ -18,25 +20,18 @@ const WASM_URL = new URL('../mdn-web_bg.wasm', self.location.href);
 // per-slice overhead (snapshot, messages) stays small, short enough that
 // commands from the page are picked up quickly and the plots move smoothly.
 const SLICE_MS = 40;
-const MAX_TOY_STEPS = 1000;
-const MAX_PAINT_STEPS = 500;
-
-const PAINT_OPTIONS = { size: 128, covariance: 'diagonal', components: 8 };
+const MAX_STEPS = { toy: 1000, paint: 500 };
 
 const commands = [];
 let wakeUp = null;
 let started = false;
-let paused = false;
 
-let toy = null;
-let toySteps = 1;
-let paint = null;
-let paintSteps = 1;
-
-// Worker time each demo has had. The one behind runs next, so a demo whose
-// shortest slice is long (one step on a slow device) cannot crowd out the
-// other; a new demo starts level with the running one.
-const used = { toy: 0, paint: 0 };
+// id -> demo: {id, kind, model, steps, used, running, tau, options, image}.
+// `model` is the wasm ToyDemo or PaintDemo (null until created, or after it
+// failed); `used` is the worker time it has had: the running demo furthest
+// behind runs next, so one whose shortest slice is long (one step on a slow
+// device) cannot crowd out the others.
+const demos = new Map();
 
 self.onmessage = (event) => {
   const msg = event.data;
@@ -47,7 +42,7 @@ self.onmessage = (event) => {
     }
     return;
   }
-  // Everything else waits for a slice boundary, so a demo is never freed
+  // Everything else waits for a slice boundary, so a model is never freed
   // while one of its promises (snapshot, repaint) is still pending.
   commands.push(msg);
   if (wakeUp) wakeUp();
@@ -157,123 +152,215 @@ async function initBackend(requested) {
 
 // ---------------------------------------------------------------- demos
 
-function newToy() {
-  if (toy) toy.free();
-  toy = null;
-  const seed = randomSeed();
-  toy = new wasm_bindgen.ToyDemo(seed);
-  toySteps = 1;
-  used.toy = used.paint;
-  const data = toy.data();
-  const x = owned(data.x);
-  const y = owned(data.y);
-  post({ type: 'toy-data', seed, x, y }, [x, y]);
+function freeModel(demo) {
+  if (demo.model) demo.model.free();
+  demo.model = null;
 }
 
-function startToy() {
+// A demo that gets a new model or resumes starts level with the least served
+// running demo (or keeps its own count, if that is higher), so it neither
+// waits for the others nor hogs the worker to catch up on time it was away.
+function level(demo) {
+  let least = Infinity;
+  for (const other of demos.values()) {
+    if (other !== demo && other.model && other.running) least = Math.min(least, other.used);
+  }
+  if (Number.isFinite(least)) demo.used = Math.max(demo.used, least);
+}
+
+function startToy(demo) {
+  freeModel(demo);
   try {
-    newToy();
+    const seed = randomSeed();
+    demo.model = new wasm_bindgen.ToyDemo(seed);
+    demo.steps = 1;
+    level(demo);
+    const data = demo.model.data();
+    const x = owned(data.x);
+    const y = owned(data.y);
+    post({ type: 'toy-data', id: demo.id, seed, x, y }, [x, y]);
   } catch (e) {
-    toy = null;
-    post({ type: 'demo-failed', demo: 'toy', message: messageOf(e) });
+    freeModel(demo);
+    post({ type: 'demo-failed', id: demo.id, message: messageOf(e) });
   }
 }
 
-function loadPainting({ bytes, name }) {
+// A new painting replaces the running one only once it exists: a picture or
+// options the wasm refuses leave the running painting as it was.
+function startPainting(demo, image, options, what) {
   let next;
   try {
-    next = new wasm_bindgen.PaintDemo(new Uint8Array(bytes), { ...PAINT_OPTIONS, seed: randomSeed() });
+    next = new wasm_bindgen.PaintDemo(new Uint8Array(image.bytes), { ...options, seed: randomSeed() });
   } catch (e) {
-    // The running painting is left as it was.
-    post({ type: 'paint-error', name, message: messageOf(e) });
+    post({ type: 'paint-error', id: demo.id, what, message: messageOf(e), options: demo.options });
     return;
   }
-  if (paint) paint.free();
-  paint = next;
-  paintSteps = 1;
-  used.paint = used.toy;
-  const target = owned(paint.target_rgba());
+  freeModel(demo);
+  demo.model = next;
+  demo.image = image;
+  demo.options = options;
+  demo.steps = 1;
+  level(demo);
+  const target = owned(next.target_rgba());
   post(
     {
       type: 'paint-start',
-      name,
-      width: paint.width,
-      height: paint.height,
-      notice: paint.notice || null,
+      id: demo.id,
+      name: image.name,
+      options,
+      width: next.width,
+      height: next.height,
+      notice: next.notice || null,
       target,
     },
     [target],
   );
 }
 
-function runCommands() {
-  while (commands.length > 0) {
-    const msg = commands.shift();
-    if (msg.type === 'toy-restart') startToy();
-    else if (msg.type === 'paint-image') loadPainting(msg);
-    else if (msg.type === 'pause') paused = msg.paused;
+function describeOptions({ covariance, components }) {
+  return `${covariance} covariance with K = ${components}`;
+}
+
+function runCommand(msg) {
+  if (msg.type === 'create') {
+    const demo = {
+      id: msg.id,
+      kind: msg.kind,
+      model: null,
+      steps: 1,
+      used: 0,
+      running: false,
+      tau: msg.tau || null,
+      options: msg.options || null,
+      image: null,
+    };
+    demos.set(msg.id, demo);
+    if (demo.kind === 'toy') startToy(demo);
+    return;
+  }
+  const demo = demos.get(msg.id);
+  if (!demo) return;
+  switch (msg.type) {
+    case 'remove':
+      freeModel(demo);
+      demos.delete(msg.id);
+      break;
+    case 'run':
+      demo.running = msg.running;
+      if (demo.running) level(demo);
+      // Every result of this demo posted before this one came from before
+      // the pause: the page can read its state as final.
+      post({ type: 'running', id: demo.id, running: demo.running });
+      break;
+    case 'toy-restart':
+      startToy(demo);
+      break;
+    case 'toy-tau':
+      demo.tau = msg.tau;
+      break;
+    case 'paint-image':
+      startPainting(demo, { bytes: msg.bytes, name: msg.name }, msg.options, `“${msg.name}”`);
+      break;
+    case 'paint-options':
+      // Without a picture yet, the options wait for it (it brings its own).
+      if (demo.image) startPainting(demo, demo.image, msg.options, describeOptions(msg.options));
+      else demo.options = msg.options;
+      break;
+    default:
+      console.warn('unexpected command', msg);
   }
 }
 
-async function toySlice() {
+async function toySlice(demo) {
+  const model = demo.model;
   const t0 = performance.now();
-  toy.train(toySteps);
+  model.train(demo.steps);
   // The snapshot reads results back, so on WebGPU this also waits for the
   // queued work: the elapsed time is real, not just the time to queue it.
-  const s = await toy.snapshot();
-  const elapsed = performance.now() - t0;
-  toySteps = adapt(toySteps, elapsed, MAX_TOY_STEPS);
+  const tau = demo.tau || { pi: 1, sigma: 1 };
+  const s = await model.snapshot(tau.pi, tau.sigma);
+  demo.steps = adapt(demo.steps, performance.now() - t0, MAX_STEPS.toy);
   const grid_x = owned(s.grid_x);
   const samples = owned(s.samples);
   const mse_y = owned(s.mse_y);
-  post({ type: 'toy-snapshot', step: s.step, nll: s.nll, grid_x, samples, mse_y }, [grid_x, samples, mse_y]);
+  post(
+    {
+      type: 'toy-snapshot',
+      id: demo.id,
+      step: s.step,
+      nll: s.nll,
+      grid_x,
+      samples,
+      mse_y,
+      recovery: s.recovery || null,
+    },
+    [grid_x, samples, mse_y],
+  );
 }
 
-async function paintSlice() {
+async function paintSlice(demo) {
+  const model = demo.model;
   const t0 = performance.now();
-  const epochDone = paint.train(paintSteps);
+  const epochDone = model.train(demo.steps);
   // Like the toy's snapshot, a readback makes the elapsed time include the
   // device work (train only queues it on WebGPU); on the CPU both are instant.
   if (!epochDone) {
-    await paint.loss();
-    paintSteps = adapt(paintSteps, performance.now() - t0, MAX_PAINT_STEPS);
+    await model.loss();
+    demo.steps = adapt(demo.steps, performance.now() - t0, MAX_STEPS.paint);
     return;
   }
   // Not used to adapt: it includes the repaint of every pixel, and the
   // steps stopped early at the end of the epoch.
-  const r = await paint.repaint();
+  const r = await model.repaint();
   const rgba = owned(r.rgba);
-  post({ type: 'paint-epoch', epoch: r.epoch, nll: r.nll, psnr: r.psnr, rgba }, [rgba]);
+  post(
+    {
+      type: 'paint-epoch',
+      id: demo.id,
+      epoch: r.epoch,
+      nll: r.nll,
+      psnr: r.psnr,
+      rgba,
+      recovery: r.recovery || null,
+    },
+    [rgba],
+  );
 }
 
 // A demo whose wasm call threw is stopped (and reported) rather than retried
-// in a loop; the other demo carries on.
-async function guarded(name, slice) {
+// in a loop; the other demos carry on.
+async function runSlice(demo) {
   try {
-    await slice();
+    await (demo.kind === 'toy' ? toySlice(demo) : paintSlice(demo));
   } catch (e) {
-    post({ type: 'demo-failed', demo: name, message: messageOf(e) });
-    if (name === 'toy') toy = null;
-    else paint = null;
+    post({ type: 'demo-failed', id: demo.id, message: messageOf(e) });
+    freeModel(demo);
   }
+}
+
+function nextDemo() {
+  let best = null;
+  for (const demo of demos.values()) {
+    if (demo.model && demo.running && (!best || demo.used < best.used)) best = demo;
+  }
+  return best;
 }
 
 async function start(requestedBackend) {
   await wasm_bindgen({ module_or_path: WASM_URL });
   const backend = await initBackend(requestedBackend);
   post({ type: 'backend', ...backend });
-  startToy();
 
   for (;;) {
-    runCommands();
-    if (paused || (!toy && !paint)) {
+    while (commands.length > 0) runCommand(commands.shift());
+    const demo = nextDemo();
+    if (!demo) {
       await nextCommand();
       continue;
     }
-    const which = !paint || (toy && used.toy <= used.paint) ? 'toy' : 'paint';
     const t0 = performance.now();
-    await guarded(which, which === 'toy' ? toySlice : paintSlice);
-    used[which] += performance.now() - t0;
+    await runSlice(demo);
+    demo.used += performance.now() - t0;
     await yieldToEvents();
   }
 }

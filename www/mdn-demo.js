@@ -1,0 +1,192 @@
+// <mdn-demo kind="toy|paint">: one live MDN demo, the only way the page and
+// any blog post show one. It renders inside an open shadow root (styles in
+// www/demo.css, so neither the host page's CSS nor its own leak across),
+// fills its container's width, and stays cheap until needed: the wasm worker
+// (www/engine.js) is started only when a demo first scrolls into view, and a
+// demo trains only while it is in view and the tab is visible.
+//
+// Live state is mirrored on the element as data-* attributes (data-state,
+// data-backend, data-step, data-epoch, data-nll, data-psnr, ...) and as
+// `mdn-progress` events whose detail holds the same values. The settings are
+// plain attributes (see SETTINGS); changing one, from a control inside the
+// demo or from outside, takes effect at once.
+import { attach, onBackend } from './engine.js';
+import { createToy } from './toy.js';
+import { createPaint } from './paint.js';
+
+const VIEWS = { toy: createToy, paint: createPaint };
+
+// The attributes each kind reads as settings (also its URL parameters).
+export const SETTINGS = {
+  toy: ['tau-pi', 'tau-sigma'],
+  paint: ['src', 'size', 'covariance', 'components'],
+};
+
+const STYLESHEET = new URL('./demo.css', import.meta.url);
+
+// Until demo.css has loaded, the demo keeps its place but shows nothing
+// unstyled; demo.css makes .frame visible.
+const TEMPLATE = `
+  <style>:host { display: block; } .frame { visibility: hidden; }</style>
+  <link rel="stylesheet" href="${STYLESHEET}" />
+  <div class="frame">
+    <div class="view"></div>
+    <p class="backend" id="backend">
+      <span class="backend-label">Backend:</span>
+      <span id="backend-text">starts when scrolled into view</span>
+    </p>
+  </div>`;
+
+// The live state a demo of one kind keeps (as data-*), cleared when the
+// kind changes; data-backend belongs to the page's one worker and stays.
+const STATE_KEYS = ['kind', 'state', 'image', 'covariance', 'components', 'seed', 'step', 'epoch', 'nll', 'psnr', 'recovery', 'error'];
+
+export class MdnDemo extends HTMLElement {
+  static observedAttributes = ['kind', ...SETTINGS.toy, ...SETTINGS.paint];
+
+  #view = null;
+  #kind = null;
+  #link = null; // the engine link, once started
+  #visible = false;
+  #running = null; // what the worker was last told
+  #observer = null;
+  #unsubscribe = null;
+  #state = {};
+  #onVisibility = () => this.#updateRunning();
+
+  constructor() {
+    super();
+    this.attachShadow({ mode: 'open' }).innerHTML = TEMPLATE;
+  }
+
+  connectedCallback() {
+    this.#render();
+    this.#observer = new IntersectionObserver((entries) => {
+      this.#visible = entries[entries.length - 1].isIntersecting;
+      this.#updateRunning();
+    });
+    this.#observer.observe(this);
+    document.addEventListener('visibilitychange', this.#onVisibility);
+    this.#unsubscribe = onBackend((b) => this.#showBackend(b));
+  }
+
+  disconnectedCallback() {
+    this.#observer?.disconnect();
+    document.removeEventListener('visibilitychange', this.#onVisibility);
+    this.#unsubscribe?.();
+    this.#stop();
+    // Back in a page, it starts afresh once in view.
+    if (this.#state.state !== 'failed') this.#set({ state: 'idle' });
+  }
+
+  attributeChangedCallback(name, oldValue, value) {
+    if (!this.#view || oldValue === value) return;
+    if (name === 'kind') {
+      this.#render();
+      this.#updateRunning();
+    } else if (SETTINGS[this.#kind]?.includes(name)) {
+      this.#view.settingChanged(name);
+    }
+  }
+
+  // (Re)builds the view for the current kind; a running demo of another
+  // kind is dropped first.
+  #render() {
+    const kind = this.getAttribute('kind') || 'toy';
+    if (this.#view && kind === this.#kind) return;
+    this.#stop();
+    const root = this.shadowRoot.querySelector('.view');
+    this.#kind = kind;
+    for (const key of STATE_KEYS) {
+      delete this.#state[key];
+      delete this.dataset[key];
+    }
+    this.#set({ kind, state: 'idle' });
+    const create = VIEWS[kind];
+    if (!create) {
+      this.#view = { start() {}, receive() {}, settingChanged() {}, fail() {} };
+      root.innerHTML = '<p class="message message-error" role="alert"></p>';
+      root.firstChild.textContent = `Unknown demo kind “${kind}”: use kind="toy" or kind="paint".`;
+      this.#set({ state: 'failed', error: `unknown kind ${kind}` });
+      return;
+    }
+    this.#view = create(root, {
+      host: this,
+      send: (msg, transfer) => this.#link?.send(msg, transfer),
+      progress: (fields) => this.#set(fields),
+    });
+  }
+
+  #stop() {
+    this.#link?.detach();
+    this.#link = null;
+    this.#running = null;
+  }
+
+  // Starts the demo the first time it is visible, then tells the worker
+  // whenever it should pause or resume.
+  #updateRunning() {
+    if (!this.#view || this.#state.state === 'failed') return;
+    const wanted = this.#visible && !document.hidden;
+    if (!this.#link) {
+      if (!wanted) return;
+      this.#link = attach((msg) => this.#receive(msg), { backend: this.getAttribute('backend') });
+      this.#set({ state: 'starting' });
+      this.#view.start();
+    }
+    if (wanted !== this.#running) {
+      this.#running = wanted;
+      this.#link.send({ type: 'run', running: wanted });
+    }
+  }
+
+  #receive(msg) {
+    if (msg.type === 'running') {
+      if (this.#state.state !== 'failed') this.#set({ state: msg.running ? 'running' : 'paused' });
+    } else if (msg.type === 'fatal') {
+      this.shadowRoot.getElementById('backend-text').textContent = `failed to start: ${msg.message}`;
+      this.#fail(msg.message);
+    } else if (msg.type === 'demo-failed') {
+      this.#fail(msg.message);
+    } else {
+      // A new model (Restart, another picture) after a failure runs again.
+      const fresh = msg.type === 'toy-data' || msg.type === 'paint-start';
+      if (fresh && this.#state.state === 'failed') {
+        this.#set({ state: this.#running ? 'running' : 'paused', error: null });
+      }
+      this.#view.receive(msg);
+    }
+  }
+
+  #fail(message) {
+    this.#set({ state: 'failed', error: message });
+    this.#view.fail(message);
+  }
+
+  #showBackend({ kind, description, reason, device }) {
+    const text = this.shadowRoot.getElementById('backend-text');
+    text.textContent =
+      kind === 'webgpu' ? `WebGPU: ${description}${reason ? ` (${reason})` : ''}` : `CPU: ${reason}`;
+    if (device) text.title = `device: ${device}`;
+    this.#set({ backend: kind });
+  }
+
+  // Updates the live state: data-* attributes (a null value removes one) and
+  // an mdn-progress event carrying all of it.
+  #set(fields) {
+    for (const [key, value] of Object.entries(fields)) {
+      if (value === null || value === undefined) {
+        delete this.#state[key];
+        delete this.dataset[key];
+      } else {
+        this.#state[key] = value;
+        this.dataset[key] = String(value);
+      }
+    }
+    this.dispatchEvent(
+      new CustomEvent('mdn-progress', { detail: { ...this.#state }, bubbles: true, composed: true }),
+    );
+  }
+}
+
+if (!customElements.get('mdn-demo')) customElements.define('mdn-demo', MdnDemo);
