@@ -136,6 +136,22 @@ fn parse_workload(s: &str) -> Result<Workload, String> {
     s.parse()
 }
 
+/// Fails early, before any training, when `out` cannot be written because
+/// its folder does not exist.
+///
+/// # Errors
+/// The folder of `out` is missing.
+fn check_out(out: &std::path::Path) -> anyhow::Result<()> {
+    match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => anyhow::bail!(
+            "cannot write {}: the folder {} does not exist",
+            out.display(),
+            dir.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {

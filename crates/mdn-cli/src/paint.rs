@@ -94,7 +94,7 @@ fn check(args: &PaintArgs) -> anyhow::Result<()> {
     if args.epochs == 0 {
         bail!("--epochs must be at least 1");
     }
-    Ok(())
+    crate::check_out(&args.out)
 }
 
 /// Writes a repaint as an RGB PNG of `width` × `height` px.

@@ -24,6 +24,7 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
     if args.steps == 0 {
         bail!("--steps must be at least 1");
     }
+    crate::check_out(&args.out)?;
     let backend = Backend::open(backend)?;
     println!("{}", backend.describe());
     let mut run = ToyRun::new(args.seed, &backend.device);
