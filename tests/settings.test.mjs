@@ -29,7 +29,7 @@ describe('settings', () => {
   });
 
   test('isotropic, diagonal and full covariance each improve the painting from epoch 1 to 20', async (t) => {
-    const url = `${server.url}embed.html?kind=paint&src=/test-images/coffee.png&size=64&covariance=isotropic&backend=cpu`;
+    const url = `${server.url}embed.html?kind=paint&src=/test-images/coffee.png&size=128&covariance=isotropic&backend=cpu`;
     const { page, context, errors } = await openPage(browser, url, { ready: DEMO, initScript: recordProgress });
     for (const [i, covariance] of ['isotropic', 'diagonal', 'full'].entries()) {
       // The first kind comes from the URL, the others from the selector.
