@@ -76,10 +76,7 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
 fn settle(run: &mut PaintRun, frame: PaintFrame) -> Repaint {
     let repaint = run.settle(frame);
     if let Some(recovery) = &repaint.recovery {
-        progress::println(format!(
-            "training diverged at step {}: back to step {}, learning rate now {:e}",
-            recovery.step, recovery.restored_step, recovery.learning_rate
-        ));
+        progress::println(recovery.to_string());
     }
     repaint
 }

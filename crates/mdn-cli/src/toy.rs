@@ -57,10 +57,7 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
 fn settle(run: &mut ToyRun, frame: ToyFrame) -> ToySnapshot {
     let snapshot = run.settle(frame);
     if let Some(recovery) = &snapshot.recovery {
-        progress::println(format!(
-            "training diverged at step {}: back to step {}, learning rate now {:e}",
-            recovery.step, recovery.restored_step, recovery.learning_rate
-        ));
+        progress::println(recovery.to_string());
     }
     snapshot
 }
