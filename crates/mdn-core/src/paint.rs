@@ -199,29 +199,15 @@ impl PaintRun {
     /// Its frame then goes to [`PaintRun::settle`].
     pub fn repaint(&self) -> impl Future<Output = Result<PaintFrame, ReadbackError>> + 'static {
         let data = self.data.clone();
-        let pixels = self.picture.pixels();
-        let view = move |mdn: &Mdn| {
-            let mixture = mdn.valid().forward(data.inputs.clone());
-            let nll = mixture.nll(data.targets.clone());
-            vec![nll, mixture.mode().reshape([pixels * 3])]
-        };
+        let view = move |mdn: &Mdn| repaint_view(mdn, &data);
         let checkpoint = self.trainer.checkpoint();
         let picture = Arc::clone(&self.picture);
         let epoch = self.epochs();
         let learning_rate = self.learning_rate();
         async move {
-            let (mut values, verdict) = read_checked(checkpoint, view).await?;
-            let rgb = values.pop().unwrap_or_default();
-            let nll = values.pop().and_then(|v| v.first().copied());
+            let (values, verdict) = read_checked(checkpoint, view).await?;
             Ok(PaintFrame {
-                repaint: Repaint {
-                    epoch,
-                    nll: nll.unwrap_or(f32::NAN),
-                    psnr: psnr(&picture.rgb, &rgb),
-                    rgb,
-                    learning_rate,
-                    recovery: None,
-                },
+                repaint: unpack_repaint(values, epoch, &picture, learning_rate),
                 verdict,
             })
         }
@@ -236,5 +222,37 @@ impl PaintRun {
             recovery,
             ..frame.repaint
         }
+    }
+}
+
+/// What a repaint reads back for `model` on the picture's `data` (plain
+/// device): the NLL over all pixels, `[1]`, then every pixel's mode colour,
+/// `[pixels · 3]`.
+pub(crate) fn repaint_view(model: &Mdn, data: &Dataset) -> Vec<Tensor<1>> {
+    let mixture = model.valid().forward(data.inputs.clone());
+    let pixels = data.len();
+    vec![
+        mixture.nll(data.targets.clone()),
+        mixture.mode().reshape([pixels * 3]),
+    ]
+}
+
+/// A [`Repaint`] from the values [`repaint_view`] read back, scored
+/// against `picture`; no recovery (the caller's guard adds one).
+pub(crate) fn unpack_repaint(
+    mut values: Vec<Vec<f32>>,
+    epoch: usize,
+    picture: &Picture,
+    learning_rate: f64,
+) -> Repaint {
+    let rgb = values.pop().unwrap_or_default();
+    let nll = values.pop().and_then(|v| v.first().copied());
+    Repaint {
+        epoch,
+        nll: nll.unwrap_or(f32::NAN),
+        psnr: psnr(&picture.rgb, &rgb),
+        rgb,
+        learning_rate,
+        recovery: None,
     }
 }

@@ -17,8 +17,8 @@ use crate::data::{Dataset, TOY_POINTS, ToyData};
 use crate::inference::{ReadbackError, read_f32};
 use crate::mixture::Covariance;
 use crate::model::{Mdn, MdnConfig};
-use crate::paint::Repaint;
-use crate::picture::{Picture, psnr};
+use crate::paint::{Repaint, repaint_view, unpack_repaint};
+use crate::picture::Picture;
 use crate::training::{TrainConfig, Trainer};
 
 /// One of the standard workloads.
@@ -269,28 +269,13 @@ impl PaintBench {
     /// # Errors
     /// [`ReadbackError`] when the device fails.
     pub fn repaint(&self) -> impl Future<Output = Result<Repaint, ReadbackError>> + 'static {
-        let mixture = self
-            .trainer
-            .model()
-            .valid()
-            .forward(self.data.inputs.clone());
-        let nll = mixture.nll(self.data.targets.clone());
-        let mode = mixture.mode().reshape([self.picture.pixels() * 3]);
+        let tensors = repaint_view(self.trainer.model(), &self.data);
         let picture = Arc::clone(&self.picture);
         let epoch = self.epochs();
         let learning_rate = self.trainer.learning_rate();
         async move {
-            let mut read = read_f32(vec![nll, mode]).await?;
-            let rgb = read.pop().unwrap_or_default();
-            let nll = read.pop().and_then(|v| v.first().copied());
-            Ok(Repaint {
-                epoch,
-                nll: nll.unwrap_or(f32::NAN),
-                psnr: psnr(&picture.rgb, &rgb),
-                rgb,
-                learning_rate,
-                recovery: None,
-            })
+            let values = read_f32(tensors).await?;
+            Ok(unpack_repaint(values, epoch, &picture, learning_rate))
         }
     }
 }
