@@ -165,6 +165,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    backend::keep_freed_memory();
     if let Some(threads) = cli.threads {
         backend::set_threads(threads)?;
     }
