@@ -13,6 +13,7 @@ use crate::mixture::Covariance;
 use crate::model::{Mdn, MdnConfig};
 use crate::picture::{Picture, psnr};
 use crate::training::{Recovery, TrainConfig, Trainer, Verdict, read_checked};
+use crate::workloads::PaintWorkload;
 
 /// Largest number of mixture components the painting accepts.
 pub const MAX_COMPONENTS: usize = 32;
@@ -63,17 +64,37 @@ impl Default for PaintConfig {
 }
 
 impl PaintConfig {
-    /// Exactly workload W2: raw coordinates in, K = 8 diagonal Gaussians,
-    /// minibatches of 1024, Adam at lr = 1e-3.
+    /// Exactly workload W2, as [`PaintWorkload::w2`] defines it (its model
+    /// and optimiser, raw coordinates in, no clipping), with weights and
+    /// shuffles drawn from `seed`: what the page's benchmark trains.
     pub fn w2(seed: u64) -> Self {
+        let w2 = PaintWorkload::w2();
+        let pixels = w2.side as usize * w2.side as usize;
         Self {
-            covariance: Covariance::Diagonal,
-            components: 8,
-            batch_size: 1024,
-            learning_rate: 1e-3,
+            covariance: w2.model.covariance,
+            components: w2.model.components,
+            batch_size: w2.train.batch_size.unwrap_or(pixels),
+            learning_rate: w2.train.learning_rate,
             seed,
             octaves: 0,
-            clip_norm: None,
+            clip_norm: w2.train.clip_norm,
+        }
+    }
+
+    /// The MDN these settings train: [`MdnConfig::paint`] with 2 + 4 ×
+    /// `octaves` inputs and K clamped to 1..=[`MAX_COMPONENTS`].
+    pub fn model(&self) -> MdnConfig {
+        let components = self.components.clamp(1, MAX_COMPONENTS);
+        MdnConfig::paint(2 + 4 * self.octaves, self.covariance, components)
+    }
+
+    /// The optimiser settings.
+    pub fn train(&self) -> TrainConfig {
+        TrainConfig {
+            learning_rate: self.learning_rate,
+            batch_size: Some(self.batch_size),
+            seed: self.seed,
+            clip_norm: self.clip_norm,
         }
     }
 }
@@ -117,19 +138,11 @@ impl PaintRun {
     /// `config.components` is clamped to 1..=[`MAX_COMPONENTS`].
     pub fn new(picture: Picture, config: PaintConfig, device: &Device) -> Self {
         let train_device = device.clone().autodiff();
-        let components = config.components.clamp(1, MAX_COMPONENTS);
-        let inputs = 2 + 4 * config.octaves;
-        let model = MdnConfig::paint(inputs, config.covariance, components)
-            .init(config.seed, &train_device);
+        let model = config.model().init(config.seed, &train_device);
         let trainer = Trainer::new(
             model,
             picture.to_dataset(config.octaves, &train_device),
-            TrainConfig {
-                learning_rate: config.learning_rate,
-                batch_size: Some(config.batch_size),
-                seed: config.seed,
-                clip_norm: config.clip_norm,
-            },
+            config.train(),
         );
         Self {
             data: picture.to_dataset(config.octaves, device),
@@ -254,5 +267,25 @@ pub(crate) fn unpack_repaint(
         rgb,
         learning_rate,
         recovery: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page's benchmark and `mdn bench W2` train the same workload.
+    #[test]
+    fn w2_settings_are_the_workloads() {
+        let config = PaintConfig::w2(7);
+        let w2 = PaintWorkload::w2();
+        assert_eq!(config.model(), w2.model);
+        assert_eq!(
+            config.train(),
+            TrainConfig {
+                seed: 7,
+                ..w2.train
+            }
+        );
     }
 }
