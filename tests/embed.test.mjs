@@ -7,15 +7,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   MINUTE,
   artifactsDir,
-  launch,
   numberAttr,
   openPage,
   scrollToTop,
-  serveDist,
+  serveAndLaunch,
   shadowText,
   waitForAttr,
 } from './helpers.mjs';
@@ -49,25 +48,16 @@ function overflowing(page, selector) {
 }
 
 describe('the sample blog post', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await serveDist();
-    browser = await launch({ webgpu: false });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = serveAndLaunch({ webgpu: false });
 
   test('demos start only in view, pause out of view, resume, and share one wasm download', async () => {
-    const first = server.requests.length;
-    const { page, context, errors } = await openPage(browser, `${server.url}examples/blog-post.html?backend=cpu`, {
+    const first = env.server.requests.length;
+    const { page, context, errors } = await openPage(env.browser, `${env.server.url}examples/blog-post.html?backend=cpu`, {
       viewport: { width: 1024, height: 700 },
       ready: null,
     });
     await page.waitForLoadState('networkidle');
-    const requests = () => server.requests.slice(first);
+    const requests = () => env.server.requests.slice(first);
 
     // Loaded, not scrolled: both demos are drawn but idle, and nothing heavy came.
     assert.equal(await inView(page, TOY), false, 'the toy starts below the fold');
@@ -125,7 +115,7 @@ describe('the sample blog post', () => {
   }, { timeout: 12 * MINUTE });
 
   test("the post's CSS stays out of the demos and theirs out of the post", async () => {
-    const { page, context, errors } = await openPage(browser, `${server.url}examples/blog-post.html?backend=cpu`, {
+    const { page, context, errors } = await openPage(env.browser, `${env.server.url}examples/blog-post.html?backend=cpu`, {
       viewport: { width: 1024, height: 700 },
       ready: null,
     });
@@ -157,7 +147,7 @@ describe('the sample blog post', () => {
   }, { timeout: 6 * MINUTE });
 
   test('fits a 375 px phone, a 320 px one and a 1200 px column without overflowing', async () => {
-    const { page, context, errors } = await openPage(browser, `${server.url}examples/blog-post.html?backend=cpu`, {
+    const { page, context, errors } = await openPage(env.browser, `${env.server.url}examples/blog-post.html?backend=cpu`, {
       viewport: { width: 375, height: 812 },
       ready: null,
     });
@@ -199,20 +189,11 @@ describe('the sample blog post', () => {
 });
 
 describe('the iframe view', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await serveDist();
-    browser = await launch({ webgpu: false });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = serveAndLaunch({ webgpu: false });
 
   test('a toy starts with the temperatures in its URL, and keeps changes in it', async () => {
-    const url = `${server.url}embed.html?kind=toy&tau-pi=0.5&tau-sigma=1.5&backend=cpu`;
-    const { page, context, errors } = await openPage(browser, url, { ready: 'mdn-demo' });
+    const url = `${env.server.url}embed.html?kind=toy&tau-pi=0.5&tau-sigma=1.5&backend=cpu`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: 'mdn-demo' });
     // No page chrome: the one demo is all the page holds.
     assert.deepEqual(await page.evaluate(() => [...document.body.children].map((e) => e.tagName)), ['MDN-DEMO']);
     assert.equal(await page.inputValue('#toy-tau-pi'), '0.5');
@@ -229,8 +210,8 @@ describe('the iframe view', () => {
   }, { timeout: 5 * MINUTE });
 
   test('a painting in an iframe starts with the picture, size, covariance and K in its URL', async () => {
-    const src = `${server.url}embed.html?kind=paint&src=/test-images/coffee.png&covariance=iso&components=4&size=64&backend=cpu`;
-    const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+    const src = `${env.server.url}embed.html?kind=paint&src=/test-images/coffee.png&covariance=iso&components=4&size=64&backend=cpu`;
+    const context = await env.browser.newContext({ viewport: { width: 800, height: 900 } });
     const page = await context.newPage();
     // A page holding only the iframe, as a blog that allows nothing else would.
     await page.setContent(`<iframe title="demo" style="width: 360px; height: 800px; border: 0" src="${src}"></iframe>`);
@@ -250,8 +231,8 @@ describe('the iframe view', () => {
   }, { timeout: 5 * MINUTE });
 
   test('bad attributes get a message in the demo, which paints the default picture', async () => {
-    const url = `${server.url}embed.html?kind=paint&src=missing.png&covariance=banana&components=40&size=64&backend=cpu`;
-    const { page, context, errors } = await openPage(browser, url, { ready: 'mdn-demo' });
+    const url = `${env.server.url}embed.html?kind=paint&src=missing.png&covariance=banana&components=40&size=64&backend=cpu`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: 'mdn-demo' });
     await waitForAttr(page, 'mdn-demo', 'data-epoch', (v) => Number(v) >= 1, { timeout: 3 * MINUTE });
     assert.equal(await page.getAttribute('mdn-demo', 'data-image'), 'astronaut.jpg');
     assert.equal(await page.getAttribute('mdn-demo', 'data-covariance'), 'diagonal');
@@ -266,7 +247,7 @@ describe('the iframe view', () => {
     await context.close();
 
     // An unknown kind says so inside the element and starts nothing.
-    const other = await openPage(browser, `${server.url}embed.html?kind=histogram`, { ready: null });
+    const other = await openPage(env.browser, `${env.server.url}embed.html?kind=histogram`, { ready: null });
     await waitForAttr(other.page, 'mdn-demo', 'data-state', (v) => v === 'failed');
     assert.match(await other.page.textContent('mdn-demo .message'), /Unknown demo kind “histogram”/);
     assert.deepEqual(other.errors, []);

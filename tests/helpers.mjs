@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import sirv from 'sirv';
@@ -83,6 +84,22 @@ export function launch({ webgpu = true } = {}) {
   ];
   if (webgpu) args.splice(1, 0, '--enable-unsafe-webgpu');
   return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
+}
+
+// One static server of dist/ and one Chromium for the tests of the enclosing
+// describe block: started before its first test, both closed after its last.
+// The tests read `env.server` and `env.browser`.
+export function serveAndLaunch({ webgpu = true } = {}) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await serveDist();
+    env.browser = await launch({ webgpu });
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 // Collects console errors and uncaught exceptions from the page and from its

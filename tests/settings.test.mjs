@@ -5,8 +5,8 @@
 // without a NaN reaching the page. Small pictures and the CPU backend keep it
 // quick.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { MINUTE, launch, numberAttr, openPage, serveDist, waitForAttr } from './helpers.mjs';
+import { describe, test } from 'node:test';
+import { MINUTE, numberAttr, openPage, serveAndLaunch, waitForAttr } from './helpers.mjs';
 
 const DEMO = 'mdn-demo';
 
@@ -17,20 +17,11 @@ function recordProgress() {
 }
 
 describe('settings', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await serveDist();
-    browser = await launch({ webgpu: false });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = serveAndLaunch({ webgpu: false });
 
   test('isotropic, diagonal and full covariance each improve the painting from epoch 1 to 20', async (t) => {
-    const url = `${server.url}embed.html?kind=paint&src=/test-images/coffee.png&size=128&covariance=isotropic&backend=cpu`;
-    const { page, context, errors } = await openPage(browser, url, { ready: DEMO, initScript: recordProgress });
+    const url = `${env.server.url}embed.html?kind=paint&src=/test-images/coffee.png&size=128&covariance=isotropic&backend=cpu`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO, initScript: recordProgress });
     for (const [i, covariance] of ['isotropic', 'diagonal', 'full'].entries()) {
       // The first kind comes from the URL, the others from the selector.
       if (i > 0) await page.selectOption('#paint-covariance', covariance);
@@ -69,8 +60,8 @@ describe('settings', () => {
   }, { timeout: 20 * MINUTE });
 
   test('the temperature τσ changes the plotted samples', async (t) => {
-    const url = `${server.url}embed.html?kind=toy&backend=cpu`;
-    const { page, context, errors } = await openPage(browser, url, { ready: DEMO });
+    const url = `${env.server.url}embed.html?kind=toy&backend=cpu`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO });
     await waitForAttr(page, DEMO, 'data-step', (v) => Number(v) >= 1000, { timeout: 5 * MINUTE });
 
     // Area of the scatter plot covered by sample dots (orange pixels), once
@@ -127,8 +118,8 @@ describe('settings', () => {
       window.__nll = [];
       document.addEventListener('mdn-progress', (e) => window.__nll.push(e.detail.nll));
     }
-    const url = `${server.url}embed.html?kind=toy&backend=cpu`;
-    const { page, context, errors } = await openPage(browser, url, { ready: DEMO, initScript: divergeOnce });
+    const url = `${env.server.url}embed.html?kind=toy&backend=cpu`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO, initScript: divergeOnce });
     const recovery = await waitForAttr(page, DEMO, 'data-recovery', (v) => v !== null, { timeout: 3 * MINUTE });
     assert.equal(recovery, 'training diverged at step 5; learning rate lowered to 0.0005');
     assert.ok(await page.isVisible('#toy-recovery'));
