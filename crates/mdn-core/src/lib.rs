@@ -9,9 +9,11 @@
 //! - [`training`]: the Adam training loop;
 //! - [`inference`]: readback, sampling and mode predictions;
 //! - [`toy`] and [`paint`]: the two demos as training runs;
-//! - [`workloads`]: the standard benchmark workloads W1–W4.
+//! - [`workloads`]: the standard benchmark workloads W1–W4;
+//! - [`fused`]: one-pass tanh and mixture log-density for burn's CPU backend.
 
 pub mod data;
+pub mod fused;
 pub mod inference;
 pub mod mixture;
 pub mod model;

@@ -7,6 +7,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use crate::fused;
 use crate::mixture::{Covariance, Mixture, MixtureHead, MixtureHeadConfig, SIGMA_MIN};
 
 /// Floor of the colour scales of the painting MDN: colours are 8-bit, so
@@ -98,6 +99,20 @@ impl Mdn {
         self.head.forward(forward_trunk(&self.trunk, inputs))
     }
 
+    /// log p(y_i | x_i) of every sample, `[batch]` in nats, for inputs
+    /// `[batch, input_dim]` and targets `[batch, D]` (see
+    /// [`MixtureHead::log_prob`], fused on the CPU).
+    pub fn log_prob(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+        self.head
+            .log_prob(forward_trunk(&self.trunk, inputs), targets)
+    }
+
+    /// Negative log-likelihood averaged over the batch, `[1]`, in nats: the
+    /// MDN training loss −mean_i log p(y_i | x_i) (Bishop 1994, eq. 29).
+    pub fn nll(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+        self.log_prob(inputs, targets).mean().neg()
+    }
+
     /// The output head (K, D and covariance kind).
     pub fn head(&self) -> &MixtureHead {
         &self.head
@@ -139,22 +154,16 @@ fn forward_trunk(trunk: &[Linear], inputs: Tensor<2>) -> Tensor<2> {
     trunk.iter().fold(inputs, |h, layer| tanh(layer.forward(h)))
 }
 
-/// tanh, element-wise.
-///
-/// On burn's flex CPU backend it is computed as (e^{2x} − 1) / (e^{2x} + 1)
-/// with x clamped above at 15 first (where tanh is 1 to f32 precision and
-/// e^{2x} stays finite; below −15, e^{2x} underflows harmlessly to 0 and the
-/// quotient is −1 with a zero gradient): flex evaluates `Tensor::tanh` with
-/// the scalar libm `tanhf`, which took half of a W2 epoch, and `exp` with the
-/// much faster `expf`. The one-sided clamp is one masked pass instead of
-/// clamp's two. Other backends (wgpu) keep their one `tanh` kernel, cheaper
-/// there than five element-wise kernels. Both agree within f32 rounding.
+/// tanh, element-wise: on burn's flex CPU backend the fused one-pass
+/// kernel ([`crate::fused::tanh`]; flex's own evaluates libm's `tanhf`
+/// element by element, and its backward recomputes it), elsewhere the
+/// backend's own.
 fn tanh(x: Tensor<2>) -> Tensor<2> {
-    if x.device().without_autodiff() != Device::flex() {
-        return x.tanh();
+    if fused::applies(&x) {
+        fused::tanh(x)
+    } else {
+        x.tanh()
     }
-    let e = x.clamp_max(15.0).mul_scalar(2.0).exp();
-    e.clone().sub_scalar(1.0) / e.add_scalar(1.0)
 }
 
 fn trunk(input_dim: usize, hidden: &[usize], rng: &mut StdRng, device: &Device) -> Vec<Linear> {
@@ -186,7 +195,7 @@ mod tests {
     use super::*;
 
     /// The flex path of [`tanh`] against f64 `tanh`, values and gradients,
-    /// from 0 to far past both clamps (where a NaN would first appear).
+    /// from 0 to far past the saturation (where a NaN would first appear).
     #[test]
     fn flex_tanh_matches_tanh_and_its_gradient() {
         let device = Device::flex().autodiff();

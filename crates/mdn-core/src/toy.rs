@@ -149,9 +149,7 @@ impl ToyRun {
         let seed = self.rng.next_u64();
         let view = move |mdn: &Mdn| {
             let mdn = mdn.valid();
-            let nll = mdn
-                .forward(dataset.inputs.clone())
-                .nll(dataset.targets.clone());
+            let nll = mdn.nll(dataset.inputs.clone(), dataset.targets.clone());
             let mut rng = StdRng::seed_from_u64(seed);
             let samples = mdn
                 .forward(sample_grid.clone())

@@ -42,7 +42,7 @@ pub trait Objective: Module {
 impl Objective for Mdn {
     /// Mixture negative log-likelihood in nats (Bishop 1994, eq. 29).
     fn loss(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-        self.forward(inputs).nll(targets)
+        self.nll(inputs, targets)
     }
 }
 

@@ -144,8 +144,7 @@ impl ToyBench {
             .trainer
             .model()
             .valid()
-            .forward(self.data.inputs.clone())
-            .nll(self.data.targets.clone());
+            .nll(self.data.inputs.clone(), self.data.targets.clone());
         async move {
             let nll = read_f32(vec![nll]).await?.concat();
             Ok(nll.first().copied().unwrap_or(f32::NAN))

@@ -1,0 +1,101 @@
+//! The kernels over slices, split into tasks for rayon's thread pool when
+//! the `rayon` feature is on (the command-line program), run in one piece
+//! otherwise (the browser, where the wasm has one thread).
+//!
+//! flex already spreads its matrix products over the pool; without this,
+//! the fused passes would run on the calling thread while the others wait.
+//! With one thread in the pool nothing is split (the hand-off to the pool
+//! would cost without gaining).
+
+use crate::mixture::MixtureHeadConfig;
+
+use super::kernels;
+
+/// Values per tanh task: about 30 µs of work, well above rayon's hand-off.
+#[cfg(feature = "rayon")]
+const TANH_VALUES_PER_TASK: usize = 32 * 1024;
+
+/// Samples per mixture-head task: about 30–100 µs of work.
+#[cfg(feature = "rayon")]
+const HEAD_SAMPLES_PER_TASK: usize = 256;
+
+/// [`kernels::tanh_in_place`] over `values`.
+pub fn tanh_in_place(values: &mut [f32]) {
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        if rayon::current_num_threads() > 1 {
+            values
+                .par_chunks_mut(TANH_VALUES_PER_TASK)
+                .for_each(kernels::tanh_in_place);
+            return;
+        }
+    }
+    kernels::tanh_in_place(values);
+}
+
+/// [`kernels::head_log_prob`] over a batch (same arguments, shapes and
+/// panics).
+pub fn head_log_prob(
+    head: &MixtureHeadConfig,
+    raw: &[f32],
+    targets: &[f32],
+    grad: Option<&mut [f32]>,
+) -> Vec<f32> {
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        let raw_rows = HEAD_SAMPLES_PER_TASK * head.outputs();
+        let target_rows = HEAD_SAMPLES_PER_TASK * head.dim;
+        if raw_rows > 0 && target_rows > 0 && rayon::current_num_threads() > 1 {
+            let raw = raw.par_chunks(raw_rows);
+            let targets = targets.par_chunks(target_rows);
+            let parts: Vec<Vec<f32>> = match grad {
+                Some(grad) => raw
+                    .zip(targets)
+                    .zip(grad.par_chunks_mut(raw_rows))
+                    .map(|((raw, targets), grad)| {
+                        kernels::head_log_prob(head, raw, targets, Some(grad))
+                    })
+                    .collect(),
+                None => raw
+                    .zip(targets)
+                    .map(|(raw, targets)| kernels::head_log_prob(head, raw, targets, None))
+                    .collect(),
+            };
+            return parts.concat();
+        }
+    }
+    kernels::head_log_prob(head, raw, targets, grad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mixture::Covariance;
+
+    /// Split or not, every sample's log-density and gradient is the same
+    /// (a batch of several tasks with a short last one).
+    #[test]
+    fn split_head_equals_one_piece() {
+        let head = MixtureHeadConfig {
+            features: 4,
+            components: 5,
+            dim: 3,
+            covariance: Covariance::Full,
+            sigma_min: 1e-4,
+        };
+        let batch = 1000;
+        let wave = |i: usize, scale: f32| (i as f32 * 0.618).sin() * scale;
+        let raw: Vec<f32> = (0..batch * head.outputs()).map(|i| wave(i, 2.0)).collect();
+        let targets: Vec<f32> = (0..batch * head.dim).map(|i| wave(i + 7, 1.5)).collect();
+        let mut split_grad = vec![0.0; raw.len()];
+        let mut whole_grad = vec![0.0; raw.len()];
+        let split = head_log_prob(&head, &raw, &targets, Some(&mut split_grad));
+        let whole = kernels::head_log_prob(&head, &raw, &targets, Some(&mut whole_grad));
+        assert_eq!(split.len(), batch);
+        assert_eq!(split, whole);
+        assert_eq!(split_grad, whole_grad);
+        assert_eq!(head_log_prob(&head, &raw, &targets, None), whole);
+    }
+}
