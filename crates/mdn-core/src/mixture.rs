@@ -14,6 +14,7 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::fused;
+use crate::fused::linear::Activation;
 
 /// ln(2π), the constant of the Gaussian log-density.
 pub const LN_2PI: f32 = 1.837_877_1;
@@ -384,7 +385,7 @@ impl MixtureHead {
     /// or D for the full kind's diagonal) followed, for the full kind, by
     /// the D(D−1)/2 strictly lower entries of L_k (identity activation).
     pub fn forward(&self, features: Tensor<2>) -> Mixture {
-        self.activate(self.linear.forward(features))
+        self.activate(fused::dense(&self.linear, features, Activation::Identity))
     }
 
     /// log p(y_i | x_i), `[batch]` in nats, of the mixtures for `features`
@@ -397,7 +398,7 @@ impl MixtureHead {
     /// tensor operations; both give the same values and gradients to f32
     /// rounding (tested below).
     pub fn log_prob(&self, features: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-        let raw = self.linear.forward(features);
+        let raw = fused::dense(&self.linear, features, Activation::Identity);
         if fused::applies(&raw) && self.dim <= fused::kernels::MAX_DIM {
             return fused::head_log_prob(raw, targets, self.config());
         }

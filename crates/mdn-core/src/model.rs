@@ -8,6 +8,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::fused;
+use crate::fused::linear::Activation;
 use crate::mixture::{Covariance, Mixture, MixtureHead, MixtureHeadConfig, SIGMA_MIN};
 
 /// Floor of the colour scales of the painting MDN: colours are 8-bit, so
@@ -146,24 +147,18 @@ impl Regressor {
 
     /// Predictions `[batch, output_dim]` for inputs `[batch, input_dim]`.
     pub fn forward(&self, inputs: Tensor<2>) -> Tensor<2> {
-        self.out.forward(forward_trunk(&self.trunk, inputs))
+        fused::dense(
+            &self.out,
+            forward_trunk(&self.trunk, inputs),
+            Activation::Identity,
+        )
     }
 }
 
 fn forward_trunk(trunk: &[Linear], inputs: Tensor<2>) -> Tensor<2> {
-    trunk.iter().fold(inputs, |h, layer| tanh(layer.forward(h)))
-}
-
-/// tanh, element-wise: on burn's flex CPU backend the fused one-pass
-/// kernel ([`crate::fused::tanh`]; flex's own evaluates libm's `tanhf`
-/// element by element, and its backward recomputes it), elsewhere the
-/// backend's own.
-fn tanh(x: Tensor<2>) -> Tensor<2> {
-    if fused::applies(&x) {
-        fused::tanh(x)
-    } else {
-        x.tanh()
-    }
+    trunk
+        .iter()
+        .fold(inputs, |h, layer| fused::dense(layer, h, Activation::Tanh))
 }
 
 fn trunk(input_dim: usize, hidden: &[usize], rng: &mut StdRng, device: &Device) -> Vec<Linear> {
@@ -194,35 +189,66 @@ fn linear(fan_in: usize, fan_out: usize, rng: &mut StdRng, device: &Device) -> L
 mod tests {
     use super::*;
 
-    /// The flex path of [`tanh`] against f64 `tanh`, values and gradients,
-    /// from 0 to far past the saturation (where a NaN would first appear).
+    /// The fused dense layer on flex against burn's composed one
+    /// (`Linear::forward`, flex's tanh): values, and the gradients of the
+    /// input, the weight and the bias, for both activations and a batch
+    /// that reaches tanh's saturation.
     #[test]
-    fn flex_tanh_matches_tanh_and_its_gradient() {
+    fn fused_dense_layer_matches_the_composed_layer() {
         let device = Device::flex().autodiff();
-        let xs: Vec<f32> = [-1e4, -100.0, -44.0, -15.5, -15.0, -3.0, -0.5, -1e-3]
-            .into_iter()
-            .chain([
-                0.0, 1e-6, 1e-3, 0.25, 1.0, 2.5, 7.0, 14.9, 15.0, 15.1, 44.5, 1e4,
-            ])
-            .collect();
-        let n = xs.len();
-        let x = Tensor::<2>::from_data(TensorData::new(xs.clone(), [1, n]), &device).require_grad();
-        let y = tanh(x.clone());
-        let grads = y.clone().sum().backward();
-        let grad = x.grad(&grads).expect("x takes part in the graph");
-        let y = y.into_data().try_to_vec::<f32>().expect("f32 values");
-        let grad = grad.into_data().try_to_vec::<f32>().expect("f32 gradients");
-        for ((&x, &y), &g) in xs.iter().zip(&y).zip(&grad) {
-            let want = f64::from(x).tanh();
-            assert!(
-                (f64::from(y) - want).abs() < 2e-7,
-                "tanh({x}) = {y}, want {want}"
-            );
-            let want_grad = 1.0 - want * want;
-            assert!(
-                (f64::from(g) - want_grad).abs() < 2e-6,
-                "tanh'({x}) = {g}, want {want_grad}"
-            );
+        let (batch, fan_in, fan_out) = (300, 6, 9);
+        let mut rng = StdRng::seed_from_u64(7);
+        let layer = linear(fan_in, fan_out, &mut rng, &device);
+        let mut values = |n: usize, scale: f32| -> Vec<f32> {
+            (0..n).map(|_| rng.random_range(-scale..scale)).collect()
+        };
+        let x = values(batch * fan_in, 12.0);
+        let c = values(batch * fan_out, 1.0);
+        let c = Tensor::<2>::from_data(TensorData::new(c, [batch, fan_out]), &device);
+        let run = |fused_path: bool, activation: Activation| {
+            let x = Tensor::<2>::from_data(TensorData::new(x.clone(), [batch, fan_in]), &device)
+                .require_grad();
+            let y = if fused_path {
+                fused::dense(&layer, x.clone(), activation)
+            } else {
+                let z = layer.forward(x.clone());
+                match activation {
+                    Activation::Identity => z,
+                    Activation::Tanh => z.tanh(),
+                }
+            };
+            let grads = (y.clone() * c.clone()).sum().backward();
+            let grad = |t: Option<Tensor<2>>| -> Vec<f32> {
+                let t = t.expect("takes part in the graph");
+                t.into_data().try_to_vec::<f32>().expect("f32 values")
+            };
+            let bias = layer.bias.as_ref().expect("layers have a bias").val();
+            let grad_bias = bias.grad(&grads).expect("bias takes part in the graph");
+            [
+                y.into_data().try_to_vec::<f32>().expect("f32 values"),
+                grad(x.grad(&grads)),
+                grad(layer.weight.val().grad(&grads)),
+                grad_bias
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .expect("f32 values"),
+            ]
+        };
+        for activation in [Activation::Identity, Activation::Tanh] {
+            let fused = run(true, activation);
+            let composed = run(false, activation);
+            for (what, (fused, composed)) in ["y", "grad x", "grad weight", "grad bias"]
+                .iter()
+                .zip(fused.iter().zip(&composed))
+            {
+                assert_eq!(fused.len(), composed.len(), "{what}: length");
+                for (i, (&f, &c)) in fused.iter().zip(composed).enumerate() {
+                    assert!(
+                        (f - c).abs() <= 2e-5 * (1.0 + c.abs()),
+                        "{activation:?} {what}[{i}]: fused {f}, composed {c}"
+                    );
+                }
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Fused kernels for burn's flex CPU backend: the trunk's tanh and the
-//! mixture head's log-density, each one pass forward and one pass backward.
+//! Fused kernels for burn's flex CPU backend: the dense layers (affine map
+//! and tanh) and the mixture head's log-density, each one pass forward and
+//! one pass backward.
 //!
 //! flex runs every tensor operation as its own pass over memory, evaluates
 //! `exp`, `log` and `tanh` one element at a time with libm, and autodiff
@@ -7,19 +8,25 @@
 //! operations the head (log_softmax, the scale activation, the mixture
 //! log-density) takes about fifty such passes, forward and backward, where
 //! one loop over the samples suffices (W1 on a Zen 3 core: 5.1 → 1.5 ms
-//! per step with both fused). This module gives the two to flex as a burn backend extension
+//! per step with the head and tanh fused). A dense layer is a matrix
+//! product, a bias add and tanh; fused, each thread takes its block of rows
+//! through all three while they are in cache (W2 with two threads: see
+//! [`linear`]). This module gives these to flex as a burn backend extension
 //! (`#[backend_extension]`) with hand-written backward steps; on every
 //! other backend (wgpu) the callers keep composing tensor operations, which
 //! the GPU runs as fast kernels.
 //!
 //! - [`kernels`]: the loops on `f32` slices (vectorisable `exp`, `ln` and
 //!   `tanh`, the head's log-density and its gradients);
+//! - [`linear`]: a dense layer's forward and backward on slices (gemm for
+//!   the products);
 //! - `split`: the same over rayon's thread pool (`rayon` feature);
 //! - [`FusedOps`]: the extension trait, implemented for `Flex` and for
 //!   `Autodiff<Flex>`;
-//! - [`applies`], [`tanh`], [`head_log_prob`]: what the model calls.
+//! - [`applies`], [`dense`], [`head_log_prob`]: what the model calls.
 
 pub mod kernels;
+pub mod linear;
 mod split;
 
 use std::borrow::Cow;
@@ -31,9 +38,11 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Flex, TensorMetadata, backend_extension};
+use burn::nn::Linear;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use crate::mixture::MixtureHeadConfig;
+use linear::{Activation, Dense};
 
 /// Whether `tensor` takes the fused path: an f32 tensor on the flex device
 /// (with or without autodiff).
@@ -41,12 +50,27 @@ pub fn applies<const D: usize>(tensor: &Tensor<D>) -> bool {
     tensor.dtype() == DType::F32 && tensor.device().without_autodiff() == Device::flex()
 }
 
-/// tanh, element-wise, in one pass (backward: one pass, from the output).
-///
-/// Only for tensors where [`applies`] holds; the result is within 1.4e-7 of
-/// the exact tanh.
-pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    Tensor::from_dispatch(<Dispatch as FusedOps>::fused_tanh(x.into_dispatch()))
+/// act(x W + b), `[batch, fan_out]`, of a burn `Linear` layer for inputs
+/// x `[batch, fan_in]`: on flex (where [`applies`] holds and the layer
+/// has a bias) the fused layer of [`linear`], one pass forward and one
+/// backward; elsewhere `layer.forward` then, for [`Activation::Tanh`], the
+/// backend's tanh. tanh is within 1.4e-7 of the exact value either way.
+pub fn dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
+    match &layer.bias {
+        Some(bias) if applies(&x) => Tensor::from_dispatch(<Dispatch as FusedOps>::fused_linear(
+            x.into_dispatch(),
+            layer.weight.val().into_dispatch(),
+            bias.val().into_dispatch(),
+            activation,
+        )),
+        _ => {
+            let z = layer.forward(x);
+            match activation {
+                Activation::Identity => z,
+                Activation::Tanh => z.tanh(),
+            }
+        }
+    }
 }
 
 /// log p(y_i | x_i), `[batch]` in nats, of the mixtures a head described by
@@ -70,8 +94,14 @@ pub fn head_log_prob(raw: Tensor<2>, targets: Tensor<2>, head: MixtureHeadConfig
 /// which [`applies`] prevents.
 #[backend_extension(Flex, Autodiff)]
 pub trait FusedOps: Backend {
-    /// tanh, element-wise; any shape.
-    fn fused_tanh(x: FloatTensor<Self>) -> FloatTensor<Self>;
+    /// act(x W + b) for x `[batch, fan_in]`, W `[fan_in, fan_out]`, b
+    /// `[fan_out]`: `[batch, fan_out]`.
+    fn fused_linear(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        activation: Activation,
+    ) -> FloatTensor<Self>;
 
     /// The mixture head's log-density of [`head_log_prob`], `[batch]`.
     fn fused_head_log_prob(
@@ -82,8 +112,21 @@ pub trait FusedOps: Backend {
 }
 
 impl FusedOps for Flex {
-    fn fused_tanh(x: FlexTensor) -> FlexTensor {
-        map_f32(x, split::tanh_in_place)
+    fn fused_linear(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        activation: Activation,
+    ) -> FlexTensor {
+        let dense = dense_shape(&x, &weight);
+        let y = linear::forward(
+            dense,
+            &f32_slice(&x),
+            &f32_slice(&weight),
+            &f32_slice(&bias),
+            activation,
+        );
+        from_f32(y, [dense.rows, dense.fan_out].into())
     }
 
     fn fused_head_log_prob(
@@ -98,40 +141,82 @@ impl FusedOps for Flex {
 }
 
 impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
-    fn fused_tanh(x: FloatTensor<Self>) -> FloatTensor<Self> {
+    fn fused_linear(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        activation: Activation,
+    ) -> FloatTensor<Self> {
         #[derive(Debug)]
-        struct TanhBackward;
+        struct LinearBackward;
 
-        impl Backward<Flex, 1> for TanhBackward {
-            /// The forward output y: tanh' = 1 − y².
-            type State = FlexTensor;
+        impl Backward<Flex, 3> for LinearBackward {
+            /// The forward pass's input x, weight W and output y.
+            type State = (FlexTensor, FlexTensor, FlexTensor, Activation);
 
             fn backward(
                 self,
-                ops: Ops<FlexTensor, 1>,
+                ops: Ops<Self::State, 3>,
                 grads: &mut Gradients,
                 _: &mut Checkpointer,
             ) {
-                let [Some(parent)] = ops.parents else {
+                let upstream = grads.consume::<Flex>(&ops.node);
+                let (x, weight, y, activation) = ops.state;
+                let dense = dense_shape(&x, &weight);
+                let mut layer_grads = None;
+                map_f32(upstream, |grad| {
+                    layer_grads = Some(linear::backward(
+                        dense,
+                        &f32_slice(&x),
+                        &f32_slice(&weight),
+                        &f32_slice(&y),
+                        activation,
+                        grad,
+                    ));
+                });
+                let Some(layer_grads) = layer_grads else {
                     return;
                 };
-                let y = f32_slice(&ops.state);
-                let grad = map_f32(grads.consume::<Flex>(&ops.node), |grad| {
-                    kernels::tanh_backward_in_place(&y, grad)
-                });
-                grads.register::<Flex>(parent.id, grad);
+                let [x_parent, weight_parent, bias_parent] = ops.parents;
+                let Dense {
+                    rows,
+                    fan_in,
+                    fan_out,
+                } = dense;
+                if let Some(parent) = x_parent {
+                    grads.register::<Flex>(
+                        parent.id,
+                        from_f32(layer_grads.x, [rows, fan_in].into()),
+                    );
+                }
+                if let Some(parent) = weight_parent {
+                    let grad = from_f32(layer_grads.weight, [fan_in, fan_out].into());
+                    grads.register::<Flex>(parent.id, grad);
+                }
+                if let Some(parent) = bias_parent {
+                    grads.register::<Flex>(parent.id, from_f32(layer_grads.bias, [fan_out].into()));
+                }
             }
         }
 
-        let guard = x.node();
-        let y = Flex::fused_tanh(x.into_primitive());
-        match TanhBackward
-            .prepare::<C>([guard])
+        let nodes = [x.node(), weight.node(), bias.node()];
+        let (x, weight, bias) = (
+            x.into_primitive(),
+            weight.into_primitive(),
+            bias.into_primitive(),
+        );
+        match LinearBackward
+            .prepare::<C>(nodes)
             .compute_bound()
             .stateful()
         {
-            OpsKind::Tracked(prep) => prep.finish(y.clone(), y),
-            OpsKind::UnTracked(prep) => prep.finish(y),
+            OpsKind::Tracked(prep) => {
+                let y = Flex::fused_linear(x.clone(), weight.clone(), bias, activation);
+                prep.finish((x, weight, y.clone(), activation), y)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(Flex::fused_linear(x, weight, bias, activation))
+            }
         }
     }
 
@@ -187,6 +272,17 @@ impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
             }
             OpsKind::UnTracked(prep) => prep.finish(Flex::fused_head_log_prob(raw, targets, head)),
         }
+    }
+}
+
+/// The sizes of a dense layer with input `x` `[rows, fan_in]` and weight
+/// `[fan_in, fan_out]`.
+fn dense_shape(x: &FlexTensor, weight: &FlexTensor) -> Dense {
+    let (x, weight) = (x.shape(), weight.shape());
+    Dense {
+        rows: x[0],
+        fan_in: x[1],
+        fan_out: weight[1],
     }
 }
 

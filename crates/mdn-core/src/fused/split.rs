@@ -2,36 +2,39 @@
 //! the `rayon` feature is on (the command-line program), run in one piece
 //! otherwise (the browser, where the wasm has one thread).
 //!
-//! flex already spreads its matrix products over the pool; without this,
-//! the fused passes would run on the calling thread while the others wait.
-//! With one thread in the pool nothing is split (the hand-off to the pool
-//! would cost without gaining).
+//! Without this the fused passes would run on the calling thread while the
+//! others wait. With one thread in the pool nothing is split (the hand-off
+//! to the pool would cost without gaining).
 
 use crate::mixture::MixtureHeadConfig;
 
 use super::kernels;
 
-/// Values per tanh task: about 30 µs of work, well above rayon's hand-off.
-#[cfg(feature = "rayon")]
-const TANH_VALUES_PER_TASK: usize = 32 * 1024;
-
 /// Samples per mixture-head task: about 30–100 µs of work.
 #[cfg(feature = "rayon")]
 const HEAD_SAMPLES_PER_TASK: usize = 256;
 
-/// [`kernels::tanh_in_place`] over `values`.
-pub fn tanh_in_place(values: &mut [f32]) {
+/// Rows per task when `rows` rows are cut into one block per thread of
+/// the pool (one block without the `rayon` feature), blocks of at least
+/// `min_rows` rows; always ≥ 1.
+pub fn rows_per_task(rows: usize, min_rows: usize) -> usize {
     #[cfg(feature = "rayon")]
-    {
+    let threads = rayon::current_num_threads();
+    #[cfg(not(feature = "rayon"))]
+    let threads = 1;
+    rows.div_ceil(threads).max(min_rows).max(1)
+}
+
+/// `f` applied to every task, over the pool with the `rayon` feature (on
+/// the calling thread without it, or when there is only one task); the
+/// results in the tasks' order.
+pub fn run<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Send + Sync) -> Vec<R> {
+    #[cfg(feature = "rayon")]
+    if tasks.len() > 1 {
         use rayon::prelude::*;
-        if rayon::current_num_threads() > 1 {
-            values
-                .par_chunks_mut(TANH_VALUES_PER_TASK)
-                .for_each(kernels::tanh_in_place);
-            return;
-        }
+        return tasks.into_par_iter().map(f).collect();
     }
-    kernels::tanh_in_place(values);
+    tasks.into_iter().map(f).collect()
 }
 
 /// [`kernels::head_log_prob`] over a batch (same arguments, shapes and
