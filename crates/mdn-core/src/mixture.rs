@@ -392,7 +392,7 @@ impl MixtureHead {
     /// `[batch, features]` at `targets` `[batch, D]`: `forward` then
     /// [`Mixture::log_prob`], the training loss's per-sample term.
     ///
-    /// On burn's flex CPU backend (D ≤ 8) the activations and the
+    /// On burn's flex CPU backend (D ≤ 4) the activations and the
     /// log-density are one fused pass with a hand-written backward
     /// ([`fused::head_log_prob`]), where the composed form takes some fifty
     /// tensor operations; both give the same values and gradients to f32

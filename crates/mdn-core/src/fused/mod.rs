@@ -54,7 +54,7 @@ pub fn applies<const D: usize>(tensor: &Tensor<D>) -> bool {
 /// x `[batch, fan_in]`: on flex (where [`applies`] holds and the layer
 /// has a bias) the fused layer of [`linear`], one pass forward and one
 /// backward; elsewhere `layer.forward` then, for [`Activation::Tanh`], the
-/// backend's tanh. tanh is within 1.4e-7 of the exact value either way.
+/// backend's tanh. The fused tanh is within 1.4e-7 of the exact value.
 pub fn dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
     match &layer.bias {
         Some(bias) if applies(&x) => Tensor::from_dispatch(<Dispatch as FusedOps>::fused_linear(
