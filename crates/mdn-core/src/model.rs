@@ -218,20 +218,12 @@ mod tests {
                 }
             };
             let grads = (y.clone() * c.clone()).sum().backward();
-            let grad = |t: Option<Tensor<2>>| -> Vec<f32> {
-                let t = t.expect("takes part in the graph");
-                t.into_data().try_to_vec::<f32>().expect("f32 values")
-            };
             let bias = layer.bias.as_ref().expect("layers have a bias").val();
-            let grad_bias = bias.grad(&grads).expect("bias takes part in the graph");
             [
-                y.into_data().try_to_vec::<f32>().expect("f32 values"),
-                grad(x.grad(&grads)),
-                grad(layer.weight.val().grad(&grads)),
-                grad_bias
-                    .into_data()
-                    .try_to_vec::<f32>()
-                    .expect("f32 values"),
+                values_of(y),
+                values_of(x.grad(&grads).expect("x takes part in the graph")),
+                values_of(layer.weight.val().grad(&grads).expect("weight takes part")),
+                values_of(bias.grad(&grads).expect("bias takes part in the graph")),
             ]
         };
         for activation in [Activation::Identity, Activation::Tanh] {
@@ -250,5 +242,9 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn values_of<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+        tensor.into_data().try_to_vec::<f32>().expect("f32 values")
     }
 }

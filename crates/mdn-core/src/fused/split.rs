@@ -11,18 +11,22 @@ use crate::mixture::MixtureHeadConfig;
 use super::kernels;
 
 /// Samples per mixture-head task: about 30–100 µs of work.
-#[cfg(feature = "rayon")]
 const HEAD_SAMPLES_PER_TASK: usize = 256;
+
+/// Threads that [`run`] spreads tasks over: the pool's with the `rayon`
+/// feature, 1 without.
+fn threads() -> usize {
+    #[cfg(feature = "rayon")]
+    return rayon::current_num_threads();
+    #[cfg(not(feature = "rayon"))]
+    1
+}
 
 /// Rows per task when `rows` rows are cut into one block per thread of
 /// the pool (one block without the `rayon` feature), blocks of at least
 /// `min_rows` rows; always ≥ 1.
 pub fn rows_per_task(rows: usize, min_rows: usize) -> usize {
-    #[cfg(feature = "rayon")]
-    let threads = rayon::current_num_threads();
-    #[cfg(not(feature = "rayon"))]
-    let threads = 1;
-    rows.div_ceil(threads).max(min_rows).max(1)
+    rows.div_ceil(threads()).max(min_rows).max(1)
 }
 
 /// `f` applied to every task, over the pool with the `rayon` feature (on
@@ -45,31 +49,26 @@ pub fn head_log_prob(
     targets: &[f32],
     grad: Option<&mut [f32]>,
 ) -> Vec<f32> {
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        let raw_rows = HEAD_SAMPLES_PER_TASK * head.outputs();
-        let target_rows = HEAD_SAMPLES_PER_TASK * head.dim;
-        if raw_rows > 0 && target_rows > 0 && rayon::current_num_threads() > 1 {
-            let raw = raw.par_chunks(raw_rows);
-            let targets = targets.par_chunks(target_rows);
-            let parts: Vec<Vec<f32>> = match grad {
-                Some(grad) => raw
-                    .zip(targets)
-                    .zip(grad.par_chunks_mut(raw_rows))
-                    .map(|((raw, targets), grad)| {
-                        kernels::head_log_prob(head, raw, targets, Some(grad))
-                    })
-                    .collect(),
-                None => raw
-                    .zip(targets)
-                    .map(|(raw, targets)| kernels::head_log_prob(head, raw, targets, None))
-                    .collect(),
-            };
-            return parts.concat();
-        }
+    let samples = if threads() > 1 {
+        HEAD_SAMPLES_PER_TASK
+    } else {
+        targets.len() / head.dim.max(1)
+    };
+    let (raw_rows, target_rows) = (samples * head.outputs(), samples * head.dim);
+    if raw_rows == 0 || target_rows == 0 {
+        // No samples, or a head the kernel rejects with its own message.
+        return kernels::head_log_prob(head, raw, targets, grad);
     }
-    kernels::head_log_prob(head, raw, targets, grad)
+    let mut grads = grad.map(|grad| grad.chunks_mut(raw_rows));
+    let tasks: Vec<_> = raw
+        .chunks(raw_rows)
+        .zip(targets.chunks(target_rows))
+        .map(|(raw, targets)| (raw, targets, grads.as_mut().and_then(Iterator::next)))
+        .collect();
+    run(tasks, |(raw, targets, grad)| {
+        kernels::head_log_prob(head, raw, targets, grad)
+    })
+    .concat()
 }
 
 #[cfg(test)]
