@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Installs the build tools on a machine that has only Rust (rustup), Node.js
-# and npm. Idempotent: each tool is installed only when missing or at another
-# version, so running it before every build or test costs a few seconds.
+# Installs what the build and the tests need on a machine that has only Rust
+# (rustup), Node.js and npm. Idempotent: each part is installed only when
+# missing or at another version, so running it before every build or test
+# costs a few seconds.
+#
+#   scripts/setup.sh [rust] [node] [system] [tools]     (no argument: all)
+#
+#   rust    the wasm32 target, rustfmt and clippy (seconds)
+#   node    the browser tests' npm packages (npm ci)
+#   system  Debian's chromium and Mesa's Vulkan driver (lavapipe), as root
+#   tools   Trunk and wasm-bindgen-cli (cargo install: 4 minutes the first time)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,40 +22,95 @@ if [ -d "${CARGO_HOME:-$HOME/.cargo}/bin" ]; then
   export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 fi
 
-locked=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-if [ -n "$locked" ] && [ "$locked" != "$WASM_BINDGEN_VERSION" ]; then
-  echo "setup: Cargo.lock has wasm-bindgen $locked but the tools are pinned to $WASM_BINDGEN_VERSION;" >&2
-  echo "setup: update WASM_BINDGEN_VERSION here and wasm_bindgen in Trunk.toml." >&2
-  exit 1
-fi
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(rust node system tools)
 
-targets=$(rustup target list --installed)
-if ! grep -qx wasm32-unknown-unknown <<<"$targets"; then
-  rustup target add wasm32-unknown-unknown
-fi
-# The checks in scripts/test.sh; rustup's minimal profile lacks them.
-components=$(rustup component list --installed)
-for component in rustfmt clippy; do
-  if ! grep -q "^$component" <<<"$components"; then
-    rustup component add "$component"
+setup_rust() {
+  local targets components component
+  targets=$(rustup target list --installed)
+  if ! grep -qx wasm32-unknown-unknown <<<"$targets"; then
+    rustup target add wasm32-unknown-unknown
   fi
+  # The checks in scripts/check.sh; rustup's minimal profile lacks them.
+  components=$(rustup component list --installed)
+  for component in rustfmt clippy; do
+    if ! grep -q "^$component" <<<"$components"; then
+      rustup component add "$component"
+    fi
+  done
+}
+
+setup_node() {
+  # playwright-core never downloads browsers; the variable makes sure
+  # nothing in the tree tries to.
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  else
+    npm install --no-audit --no-fund
+  fi
+}
+
+# The browser tests use the distribution's Chromium (never a downloaded one)
+# and the wgpu tests need a Vulkan driver (lavapipe runs on the CPU).
+setup_system() {
+  local missing=() pkg status
+  for pkg in chromium mesa-vulkan-drivers; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    if [ "$status" != "install ok installed" ]; then
+      missing+=("$pkg")
+    fi
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  else
+    echo "setup: missing Debian packages: ${missing[*]} (install them, or run as root with apt)" >&2
+    return 1
+  fi
+}
+
+# Trunk and wasm-bindgen only copy, hash and rewrite files: built without
+# optimisation and without Trunk's TLS stack (Trunk.toml keeps it offline,
+# so it never downloads) they compile in about a third of the time of a
+# release build (Trunk 9 -> 3 minutes on two cores), and take a second or
+# two longer per page build. Their own temporary target folder, not the
+# project's.
+cargo_install() {
+  env -u CARGO_TARGET_DIR \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
+    CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_PROFILE_RELEASE_LTO=false \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+    CARGO_PROFILE_RELEASE_INCREMENTAL=false \
+    cargo install "$@"
+}
+
+setup_tools() {
+  local locked
+  locked=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+  if [ -n "$locked" ] && [ "$locked" != "$WASM_BINDGEN_VERSION" ]; then
+    echo "setup: Cargo.lock has wasm-bindgen $locked but the tools are pinned to $WASM_BINDGEN_VERSION;" >&2
+    echo "setup: update WASM_BINDGEN_VERSION here and wasm_bindgen in Trunk.toml." >&2
+    return 1
+  fi
+  if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
+    cargo_install trunk --version "$TRUNK_VERSION" --locked --no-default-features
+  fi
+  # Deliberately without --locked: the CLI is resolved against today's
+  # crates.io, as this project pins only its version.
+  if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    cargo_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+for part in "${parts[@]}"; do
+  case "$part" in
+    rust | node | system | tools) "setup_$part" ;;
+    *)
+      echo "setup: unknown part '$part': use rust, node, system or tools" >&2
+      exit 2
+      ;;
+  esac
 done
-
-if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
-  cargo install trunk --version "$TRUNK_VERSION" --locked
-fi
-
-# Deliberately without --locked: the CLI is resolved against today's
-# crates.io, as this project pins only its version.
-if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
-fi
-
-# playwright-core never downloads browsers; the variable makes sure nothing
-# in the tree tries to.
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-if [ -f package-lock.json ]; then
-  npm ci --no-audit --no-fund
-else
-  npm install --no-audit --no-fund
-fi

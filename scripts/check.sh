@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The fast lane (`npm run check`), and the first thing CI runs: formatting,
+# clippy on the native and the wasm32 build, and the CPU unit tests. A few
+# minutes on a warm tree, so a slip fails before anything slow starts;
+# scripts/test.sh runs the rest (integration tests on CPU and lavapipe, the
+# release wasm, the browser tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/stages.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+stage "setup: Rust target and components" bash scripts/setup.sh rust
+stage "cargo fmt" cargo fmt --all -- --check
+stage "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
+# mdn-web is what the page runs, and mdn-core under it has wasm-only paths.
+stage "clippy (wasm32)" cargo clippy -p mdn-core -p mdn-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+# The whole workspace, as scripts/test.sh builds it, so that both share one
+# build of the dependencies (features are unified per invocation).
+stage "unit tests (CPU)" cargo test --workspace --lib --bins
