@@ -18,14 +18,35 @@ import {
 } from './helpers.mjs';
 
 // Records every main-thread task over 50 ms (the browser's own definition of a
-// long task) from the very start of the page.
+// long task) from the very start of the page, and every long animation frame
+// with the scripts that ran in it, so that a failure says what the task was:
+// a script of the page, style and layout, or a frame waiting on the
+// compositor (a task's wall time also counts time the renderer waits for a
+// CPU on a busy machine).
 function recordLongTasks() {
   window.__longTasks = [];
+  window.__longFrames = [];
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
     }
   }).observe({ type: 'longtask', buffered: true });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      window.__longFrames.push({
+        start: Math.round(e.startTime),
+        duration: Math.round(e.duration),
+        renderStart: Math.round(e.renderStart - e.startTime),
+        styleAndLayoutStart: Math.round(e.styleAndLayoutStart - e.startTime),
+        scripts: e.scripts.map((s) => ({
+          invoker: s.invoker,
+          source: `${(s.sourceURL || '').split('/').pop()}:${s.sourceFunctionName || ''}`,
+          duration: Math.round(s.duration),
+          forcedStyleAndLayout: Math.round(s.forcedStyleAndLayoutDuration),
+        })),
+      });
+    }
+  }).observe({ type: 'long-animation-frame', buffered: true });
 }
 
 describe('page', () => {
@@ -94,9 +115,19 @@ describe('page', () => {
     const epochBefore = await numberAttr(page, '#paint', 'data-epoch');
     const since = await page.evaluate(() => performance.now());
     await page.waitForTimeout(10_000);
-    const longTasks = await page.evaluate((t) => window.__longTasks.filter((e) => e.start >= t), since);
+    const { longTasks, longFrames } = await page.evaluate(
+      (t) => ({
+        longTasks: window.__longTasks.filter((e) => e.start >= t),
+        longFrames: window.__longFrames.filter((e) => e.start + e.duration >= t),
+      }),
+      since,
+    );
 
-    assert.deepEqual(longTasks, [], `long tasks during training: ${JSON.stringify(longTasks)}`);
+    assert.deepEqual(
+      longTasks,
+      [],
+      `long tasks during training: ${JSON.stringify(longTasks)}; long animation frames: ${JSON.stringify(longFrames)}`,
+    );
     // ...and it was training all along, not sitting idle.
     assert.ok((await numberAttr(page, '#toy', 'data-step')) > stepBefore, 'toy kept training');
     assert.ok((await numberAttr(page, '#paint', 'data-epoch')) >= epochBefore, 'painting kept its epoch');
