@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use mdn_core::inference::read_f32;
+use mdn_core::paint::PaintRun;
 use mdn_core::picture::{Picture, rgb_to_rgba8};
-use mdn_core::workloads::{PaintBench, PaintWorkload, ToyBench, ToyWorkload, Workload};
+use mdn_core::toy::ToyRun;
+use mdn_core::training::Demo;
+use mdn_core::workloads::{PaintWorkload, ToyWorkload, Workload};
 use serde_json::{Value, json};
 
 use crate::BenchArgs;
@@ -109,28 +111,28 @@ fn toy(backend: &Backend, args: &BenchArgs) -> anyhow::Result<Value> {
     }
     let warmup = spec.warmup_steps.min(steps.saturating_sub(1));
     let window = warmup..(warmup + spec.timed_steps).min(steps);
-    let mut bench = ToyBench::new(spec.points, args.seed, &backend.device);
+    let mut run = ToyRun::new(spec.config(args.seed), &backend.device);
     let bar = progress::bar(steps as u64, "step");
     let mut ms = Vec::with_capacity(window.len());
     for step in 0..steps {
         let start = Instant::now();
-        let loss = bench.step();
+        run.train(1);
         backend.sync()?;
         let elapsed = start.elapsed().as_secs_f64() * 1e3;
         if window.contains(&step) {
             ms.push(elapsed);
         }
         if (step + 1) % 100 == 0 || step + 1 == steps {
-            let loss = pollster::block_on(read_f32(vec![loss]))?.concat();
-            bar.set_message(format!("nll {:.3}", loss.first().unwrap_or(&f32::NAN)));
+            let loss = pollster::block_on(run.loss())?;
+            bar.set_message(format!("nll {loss:.3}"));
             bar.set_position(step as u64 + 1);
         }
     }
     bar.finish_and_clear();
-    let nll = pollster::block_on(bench.nll())?;
+    let nll = pollster::block_on(run.nll())?;
     let mut report = header(backend, Workload::W1, steps == spec.steps);
     report.insert("points".into(), json!(spec.points));
-    report.insert("steps".into(), json!(bench.steps()));
+    report.insert("steps".into(), json!(run.steps()));
     report.insert("warmup_steps".into(), json!(window.start));
     report.insert("timed_steps".into(), json!(ms.len()));
     report.insert("ms_per_step".into(), stats(&ms));
@@ -161,22 +163,19 @@ fn paint(
     let (first, last) = workload.timed_epochs;
     let window = first.min(epochs)..=last.min(epochs);
     let samples = picture.pixels();
-    let mut bench = PaintBench::new(picture, workload, args.seed, &backend.device);
+    let mut run = PaintRun::new(picture, workload.config(args.seed), &backend.device)?;
     let bar = progress::bar(epochs as u64, "epoch");
     let mut ms = Vec::new();
     for epoch in 1..=epochs {
         let start = Instant::now();
-        let loss = bench.epoch();
+        while !run.train(run.steps_per_epoch()) {}
         backend.sync()?;
         let elapsed = start.elapsed().as_secs_f64() * 1e3;
         if window.contains(&epoch) {
             ms.push(elapsed);
         }
-        let loss = pollster::block_on(read_f32(vec![loss]))?.concat();
-        bar.set_message(format!(
-            "nll {:.3}, {elapsed:.0} ms",
-            loss.first().unwrap_or(&f32::NAN)
-        ));
+        let loss = pollster::block_on(run.loss())?;
+        bar.set_message(format!("nll {loss:.3}, {elapsed:.0} ms"));
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -184,7 +183,9 @@ fn paint(
     let mut repaint = None;
     for _ in 0..REPAINTS {
         let start = Instant::now();
-        let painted = pollster::block_on(bench.repaint())?;
+        // The workloads train unguarded: settling only unwraps the repaint.
+        let frame = pollster::block_on(run.repaint())?;
+        let painted = run.settle(frame).value;
         let rgba = rgb_to_rgba8(&painted.rgb);
         repaint_ms.push(start.elapsed().as_secs_f64() * 1e3);
         debug_assert_eq!(rgba.len(), samples * 4);
@@ -199,8 +200,8 @@ fn paint(
     report.insert("image".into(), json!(workload.image));
     report.insert("side".into(), json!(workload.side));
     report.insert("samples".into(), json!(samples));
-    report.insert("steps_per_epoch".into(), json!(bench.steps_per_epoch()));
-    report.insert("epochs".into(), json!(bench.epochs()));
+    report.insert("steps_per_epoch".into(), json!(run.steps_per_epoch()));
+    report.insert("epochs".into(), json!(run.epochs()));
     report.insert("timed_epochs".into(), json!([window.start(), window.end()]));
     report.insert("ms_per_epoch".into(), stats(&ms));
     report.insert("ms_per_repaint".into(), stats(&repaint_ms));

@@ -22,8 +22,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use mdn_core::mixture::Covariance;
-use mdn_core::picture::DEFAULT_TRAIN_SIDE;
+use mdn_core::settings;
+use mdn_core::spec::Covariance;
 use mdn_core::workloads::Workload;
 
 use crate::backend::BackendKind;
@@ -64,16 +64,16 @@ struct PaintArgs {
     image: PathBuf,
     /// Training size in pixels: the longer side after area downscaling
     /// (8–1024; never upscales).
-    #[arg(long, default_value_t = DEFAULT_TRAIN_SIDE)]
+    #[arg(long, default_value_t = settings::SIZE.default_whole())]
     size: u32,
     /// Training epochs (passes over every pixel).
     #[arg(long, default_value_t = 30)]
     epochs: usize,
     /// Covariance of each colour component: iso, diag or full.
-    #[arg(long, default_value = "diag", value_parser = parse_covariance)]
+    #[arg(long, default_value_t = Covariance::default(), value_parser = parse_covariance)]
     covariance: Covariance,
     /// Mixture components K (1–32).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = settings::COMPONENTS.default_whole() as usize)]
     components: usize,
     /// Seed of the initial weights and the shuffles.
     #[arg(long, default_value_t = 0)]
@@ -129,7 +129,7 @@ fn parse_backend(s: &str) -> Result<BackendKind, String> {
 }
 
 fn parse_covariance(s: &str) -> Result<Covariance, String> {
-    s.parse()
+    settings::covariance(s).map_err(|e| e.to_string())
 }
 
 fn parse_workload(s: &str) -> Result<Workload, String> {

@@ -3,8 +3,9 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use mdn_core::paint::{MAX_COMPONENTS, PaintConfig, PaintFrame, PaintRun, Repaint};
+use mdn_core::paint::{PaintConfig, PaintRun, Repaint};
 use mdn_core::picture::{Picture, rgb_to_rgba8};
+use mdn_core::settings;
 
 use crate::PaintArgs;
 use crate::backend::{Backend, BackendKind};
@@ -41,14 +42,14 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         seed: args.seed,
         ..PaintConfig::default()
     };
-    let mut run = PaintRun::new(picture, config, &backend.device);
+    let mut run = PaintRun::new(picture, config, &backend.device)?;
     let bar = progress::bar(args.epochs as u64, "epoch");
     for _ in 0..args.epochs {
         while !run.train(run.steps_per_epoch()) {}
         let loss = pollster::block_on(run.loss())?;
         if let Some(frames) = &args.frames {
             let frame = pollster::block_on(run.repaint())?;
-            let repaint = settle(&mut run, frame);
+            let repaint = progress::settle(&mut run, frame);
             let path = frames.join(format!("frame_{:04}.png", repaint.epoch));
             write_png(&path, width, height, &repaint)?;
             bar.set_message(format!("nll {loss:.3} psnr {:.2} dB", repaint.psnr));
@@ -59,7 +60,7 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
     }
     bar.finish_and_clear();
     let frame = pollster::block_on(run.repaint())?;
-    let repaint = settle(&mut run, frame);
+    let repaint = progress::settle(&mut run, frame);
     write_png(&args.out, width, height, &repaint)?;
     println!(
         "wrote {} ({width} × {height} px) after {} epochs: NLL {:.4} nats per pixel, PSNR {:.2} dB",
@@ -71,22 +72,10 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Judges a repaint: if training diverged, the run has gone back to the last
-/// good model with a lower learning rate, which the user is told.
-fn settle(run: &mut PaintRun, frame: PaintFrame) -> Repaint {
-    let repaint = run.settle(frame);
-    if let Some(recovery) = &repaint.recovery {
-        progress::println(recovery.to_string());
-    }
-    repaint
-}
-
 fn check(args: &PaintArgs) -> anyhow::Result<()> {
-    if !(1..=MAX_COMPONENTS).contains(&args.components) {
-        bail!(
-            "--components must be between 1 and {MAX_COMPONENTS}, not {}",
-            args.components
-        );
+    let components = &settings::COMPONENTS;
+    if let Err(error) = components.whole(&args.components.to_string()) {
+        bail!(error.flag_message(components));
     }
     if args.epochs == 0 {
         bail!("--epochs must be at least 1");

@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use mdn_core::training::{Demo, Frame};
 
 /// The bar on screen, so that an error message can clear it first.
 static CURRENT: Mutex<Option<ProgressBar>> = Mutex::new(None);
@@ -41,4 +42,14 @@ pub fn println(line: String) {
         Some(bar) => bar.println(line),
         None => println!("{line}"),
     }
+}
+
+/// Judges a demo's frame: if training diverged, the run has gone back to
+/// the last good model with a lower learning rate, which the user is told.
+pub fn settle<D: Demo>(run: &mut D, frame: Frame<D::View>) -> D::View {
+    let guarded = run.settle(frame);
+    if let Some(recovery) = &guarded.recovery {
+        println(recovery.to_string());
+    }
+    guarded.value
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, anyhow, bail};
-use mdn_core::toy::{SAMPLES_PER_X, ToyFrame, ToyRun, ToySnapshot};
+use mdn_core::toy::{SAMPLES_PER_X, ToyConfig, ToyRun, ToySnapshot};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -27,7 +27,7 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
     crate::check_out(&args.out)?;
     let backend = Backend::open(backend)?;
     println!("{}", backend.describe());
-    let mut run = ToyRun::new(args.seed, &backend.device);
+    let mut run = ToyRun::new(ToyConfig::demo(args.seed), &backend.device);
     let bar = progress::bar(args.steps as u64, "step");
     let mut done = 0;
     while done < args.steps {
@@ -35,13 +35,13 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
         run.train(chunk);
         done += chunk;
         let frame = pollster::block_on(run.snapshot(1.0, 1.0))?;
-        let snapshot = settle(&mut run, frame);
+        let snapshot = progress::settle(&mut run, frame);
         bar.set_message(format!("nll {:.3}", snapshot.nll));
         bar.set_position(done as u64);
     }
     bar.finish_and_clear();
     let frame = pollster::block_on(run.snapshot(1.0, 1.0))?;
-    let snapshot = settle(&mut run, frame);
+    let snapshot = progress::settle(&mut run, frame);
     plot(&args.out, &run.data().x, &run.data().y, &snapshot)?;
     println!(
         "wrote {} after {} steps: NLL {:.4} nats per point",
@@ -50,16 +50,6 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
         snapshot.nll
     );
     Ok(())
-}
-
-/// Judges a snapshot: if training diverged, the run has gone back to the
-/// last good model with a lower learning rate, which the user is told.
-fn settle(run: &mut ToyRun, frame: ToyFrame) -> ToySnapshot {
-    let snapshot = run.settle(frame);
-    if let Some(recovery) = &snapshot.recovery {
-        progress::println(recovery.to_string());
-    }
-    snapshot
 }
 
 /// Draws the data (grey), `SAMPLES_PER_X` mixture samples per grid x (blue)

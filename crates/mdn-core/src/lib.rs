@@ -1,24 +1,122 @@
 //! Mixture Density Networks (Bishop 1994) on burn, for any burn device (the
 //! CPU backend or wgpu), with no knowledge of the web.
 //!
-//! - [`mixture`]: the Gaussian mixture head, `log_prob`, `nll`, `logsumexp`;
-//! - [`model`]: the MDN (tanh MLP trunk + mixture head) and the
-//!   least-squares regressor it is compared with;
-//! - [`data`]: the sinusoid inversion data (workload W1) and device datasets;
-//! - [`picture`]: photos as training data (decode, downscale, coordinates, PSNR);
-//! - [`training`]: the Adam training loop;
-//! - [`inference`]: readback, sampling and mode predictions;
-//! - [`toy`] and [`paint`]: the two demos as training runs;
-//! - [`workloads`]: the standard benchmark workloads W1–W4;
-//! - [`fused`]: one-pass tanh and mixture log-density for burn's CPU backend.
+//! The modules, from the leaves up: each imports only modules above it in
+//! this list (a unit test below keeps it so; docs/ARCHITECTURE.md has the
+//! whole picture).
+//!
+//! - [`spec`]: the vocabulary without tensors: covariance kinds, the head's
+//!   raw output layout, Cholesky indexing, activations, constants;
+//! - [`data`] and [`picture`]: the sinusoid inversion data (W1) and photos
+//!   as training data (decode, downscale, coordinates, PSNR);
+//! - [`settings`]: every setting a reader can change, one table per demo;
+//! - [`inference`]: asynchronous readback;
+//! - [`mixture`]: a batch of Gaussian mixtures and their maths on tensors:
+//!   `log_prob`, `nll`, `logsumexp`, `scale_tril`, `sample`, `mode`, `mean`;
+//! - `fused` (private): the CPU kernels, one pass forward and backward;
+//! - [`ops`]: the backend choice: each operation the model is built from,
+//!   fused on burn's CPU backend, composed elsewhere; the only module that
+//!   names `fused`;
+//! - [`head`]: the mixture head (a dense layer read as a mixture);
+//! - [`model`]: the MDN (tanh MLP trunk + head) and the least-squares
+//!   regressor it is compared with;
+//! - [`training`]: the Adam loop and the divergence guard (frames, verdicts,
+//!   guarded results);
+//! - [`toy`] and [`paint`]: the two demos as training runs, for the page,
+//!   the command line and the benchmarks alike;
+//! - [`workloads`]: the standard benchmark workloads W1–W4 as settings of
+//!   those runs.
 
 pub mod data;
-pub mod fused;
+mod fused;
+pub mod head;
 pub mod inference;
 pub mod mixture;
 pub mod model;
+pub mod ops;
 pub mod paint;
 pub mod picture;
+pub mod settings;
+pub mod spec;
 pub mod toy;
 pub mod training;
 pub mod workloads;
+
+/// The module order of the crate documentation, kept by the source.
+#[cfg(test)]
+mod layering {
+    /// Each module, leaves first (as the crate documentation lists them).
+    const LAYERS: [&str; 15] = [
+        "spec",
+        "data",
+        "picture",
+        "settings",
+        "inference",
+        "mixture",
+        "fused",
+        "ops",
+        "head",
+        "model",
+        "training",
+        "toy",
+        "paint",
+        "workloads",
+        "lib",
+    ];
+
+    /// The `crate::` modules a source file's code names (in `use` lines or
+    /// paths; comments, doc links included, do not count).
+    fn named_modules(source: &str) -> Vec<&str> {
+        let mut found = vec![];
+        for line in source.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for (start, _) in line.match_indices("crate::") {
+                let rest = &line[start + "crate::".len()..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                found.push(&rest[..end]);
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn modules_import_only_modules_above_them_and_only_ops_names_fused() {
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut files = vec![];
+        for entry in std::fs::read_dir(src).expect("src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                for inner in std::fs::read_dir(&path).expect("dir").flatten() {
+                    files.push((
+                        path.file_name().unwrap_or_default().to_owned(),
+                        inner.path(),
+                    ));
+                }
+            } else {
+                files.push((path.file_stem().unwrap_or_default().to_owned(), path));
+            }
+        }
+        let rank = |module: &str| LAYERS.iter().position(|m| *m == module);
+        for (module, path) in files {
+            let module = module.to_string_lossy().into_owned();
+            let own = rank(&module).unwrap_or_else(|| panic!("{module} is not in LAYERS"));
+            let source = std::fs::read_to_string(&path).expect("source");
+            for named in named_modules(&source) {
+                let Some(other) = rank(named) else { continue };
+                assert!(
+                    other <= own,
+                    "{} names crate::{named}, which comes after {module}",
+                    path.display()
+                );
+                if named == "fused" {
+                    assert!(
+                        ["ops", "fused", "spec", "lib"].contains(&module.as_str()),
+                        "{} names the fused kernels: only ops chooses them",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}

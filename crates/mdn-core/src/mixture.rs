@@ -6,101 +6,12 @@
 //! negative log-likelihood of the targets. Everything here works on any burn
 //! device and with or without autodiff.
 
-use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Int, Tensor, TensorData};
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::fused;
-use crate::fused::linear::Activation;
-
-/// ln(2π), the constant of the Gaussian log-density.
-pub const LN_2PI: f32 = 1.837_877_1;
-
-/// Default floor of every scale σ (and of every diagonal entry of a full
-/// covariance's Cholesky factor), in target units: it keeps the likelihood
-/// bounded, so the NLL stays finite when a component collapses onto
-/// noise-free data.
-pub const SIGMA_MIN: f32 = 1e-4;
-
-/// Cap on a scale's raw output: σ ≤ σ_min + e^80 (about 5.5e34 target units,
-/// far beyond any data), where e^raw and its gradient are still finite f32.
-pub const RAW_SIGMA_MAX: f32 = 80.0;
-
-/// How each component's covariance Σ_k is parametrised (workloads spec,
-/// "Output heads").
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Covariance {
-    /// Σ_k = σ_k² I: one scale per component.
-    Isotropic,
-    /// Σ_k = diag(σ_k,1², …, σ_k,D²): one scale per component and dimension.
-    #[default]
-    Diagonal,
-    /// Σ_k = L_k L_kᵀ with L_k lower triangular (the Cholesky factor,
-    /// `scale_tril`): a positive diagonal and D(D−1)/2 free entries below it,
-    /// so Σ_k is positive definite by construction (Williams 1996, "Using
-    /// Neural Networks to Model Conditional Multivariate Densities").
-    Full,
-}
-
-impl Covariance {
-    /// Every kind, in the order a user would pick from.
-    pub const ALL: [Covariance; 3] = [
-        Covariance::Isotropic,
-        Covariance::Diagonal,
-        Covariance::Full,
-    ];
-
-    /// Number of raw scale outputs per component for targets in `dim`
-    /// dimensions: 1, D, or D(D+1)/2 (the diagonal and the strictly lower
-    /// triangle of L).
-    pub fn scale_outputs(self, dim: usize) -> usize {
-        match self {
-            Covariance::Isotropic => 1,
-            Covariance::Diagonal => dim,
-            Covariance::Full => dim * (dim + 1) / 2,
-        }
-    }
-
-    /// The short name used on the page and the command line: `isotropic`,
-    /// `diagonal`, `full`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Covariance::Isotropic => "isotropic",
-            Covariance::Diagonal => "diagonal",
-            Covariance::Full => "full",
-        }
-    }
-}
-
-impl std::str::FromStr for Covariance {
-    type Err = String;
-
-    /// Accepts the names of [`Covariance::name`] and the short forms `iso` and `diag`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "isotropic" | "iso" => Ok(Covariance::Isotropic),
-            "diagonal" | "diag" => Ok(Covariance::Diagonal),
-            "full" => Ok(Covariance::Full),
-            other => Err(format!(
-                "unknown covariance '{other}': expected isotropic, diagonal or full"
-            )),
-        }
-    }
-}
-
-/// Number of entries strictly below the diagonal of a D × D matrix.
-pub fn lower_entries(dim: usize) -> usize {
-    dim * dim.saturating_sub(1) / 2
-}
-
-/// Index of L_ij (i > j) among the strictly lower entries, stored row by
-/// row: L₁₀, L₂₀, L₂₁, L₃₀, …
-pub fn lower_index(i: usize, j: usize) -> usize {
-    i * (i - 1) / 2 + j
-}
+use crate::spec::{Covariance, HeadLayout, LN_2PI, LOGSUMEXP_FLOOR, RAW_SIGMA_MAX, lower_index};
 
 /// The parameters of a batch of Gaussian mixtures, one mixture per input.
 ///
@@ -129,6 +40,43 @@ pub struct Mixture {
 }
 
 impl Mixture {
+    /// The mixture parameters a head's raw outputs `raw` (`[batch,
+    /// layout.outputs()]`, laid out as [`HeadLayout`] says) stand for: π =
+    /// softmax(logits), μ = raw, log σ = ln(σ_min + e^min(raw, 80)) and, for
+    /// the full kind, the lower entries as they are (Bishop 1994, eq. 25–27,
+    /// with a floor on σ).
+    pub fn from_raw(raw: Tensor<2>, layout: &HeadLayout) -> Mixture {
+        let batch = raw.dims()[0];
+        let (k, d) = (layout.components, layout.dim);
+        let outputs = layout.scale_outputs();
+        let diagonal = layout.diagonal_scales();
+        let logits = raw.clone().narrow(1, 0, k);
+        let mu = raw
+            .clone()
+            .narrow(1, layout.mu_offset(), k * d)
+            .reshape([batch, k, d]);
+        let scale = raw
+            .narrow(1, layout.scale_offset(), k * outputs)
+            .reshape([batch, k, outputs]);
+        let lower =
+            (outputs > diagonal).then(|| scale.clone().narrow(2, diagonal, outputs - diagonal));
+        // ln(σ_min + e^raw) with raw capped at RAW_SIGMA_MAX so that e^raw
+        // stays finite (and its gradient too): one exp and one log, where a
+        // softplus form costs an exp, a log1p and two masked passes.
+        let log_sigma = scale
+            .narrow(2, 0, diagonal)
+            .clamp_max(RAW_SIGMA_MAX)
+            .exp()
+            .add_scalar(layout.sigma_min)
+            .log();
+        Mixture {
+            log_pi: log_softmax(logits, 1),
+            mu,
+            log_sigma,
+            lower,
+        }
+    }
+
     /// The covariance kind these parameters describe (for D = 1 every kind
     /// is the same model; this then says diagonal).
     pub fn covariance(&self) -> Covariance {
@@ -186,7 +134,7 @@ impl Mixture {
     /// space so that no density underflows).
     ///
     /// `targets` is `[batch, D]`. (Training goes through
-    /// [`MixtureHead::log_prob`], which fuses this on the CPU.)
+    /// [`crate::head::MixtureHead::log_prob`], which fuses this on the CPU.)
     pub fn log_prob(&self, targets: Tensor<2>) -> Tensor<1> {
         let batch = self.mu.dims()[0];
         let joint = self.log_pi.clone() + self.component_log_prob(targets);
@@ -311,246 +259,16 @@ fn pick(values: Tensor<3>, k: Tensor<2, Int>) -> Tensor<2> {
 /// log Σ exp along `dim`, keeping `dim` with size 1.
 ///
 /// Subtracts the (gradient-free) maximum first so that neither `exp`
-/// overflows nor every term underflows. Terms more than 80 nats below the
-/// maximum are raised to −80 first: they add at most n·e^−80 ≈ n·1.8e−35 to a
-/// sum of at least 1, nothing in f32, and libm's `expf` takes a slow path
-/// for every result that underflows (5 % of a W1 step, where most of the 24
-/// components are far from most targets).
+/// overflows nor every term underflows; terms below the maximum by more
+/// than [`LOGSUMEXP_FLOOR`] are raised to it first (5 % of a W1 step went to
+/// libm's underflow path before, most of the 24 components being far from
+/// most targets).
 pub fn logsumexp<const D: usize>(x: Tensor<D>, dim: usize) -> Tensor<D> {
     let max = x.clone().max_dim(dim).detach();
-    (x - max.clone()).clamp_min(-80.0).exp().sum_dim(dim).log() + max
-}
-
-/// Configuration of a [`MixtureHead`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct MixtureHeadConfig {
-    /// Width of the feature vector fed to the head.
-    pub features: usize,
-    /// Number of mixture components K (≥ 1).
-    pub components: usize,
-    /// Target dimension D (≥ 1).
-    pub dim: usize,
-    /// Covariance parametrisation.
-    pub covariance: Covariance,
-    /// Floor of every scale, σ = σ_min + exp(raw), in target units (> 0).
-    pub sigma_min: f32,
-}
-
-impl MixtureHeadConfig {
-    /// Number of raw outputs: K logits, K·D means and K·S log scales.
-    pub fn outputs(&self) -> usize {
-        self.components * (1 + self.dim + self.covariance.scale_outputs(self.dim))
-    }
-
-    /// A head whose linear layer comes from `linear` (see [`crate::model`]).
-    pub fn init_with(&self, linear: Linear) -> MixtureHead {
-        MixtureHead {
-            linear,
-            components: self.components,
-            dim: self.dim,
-            covariance: self.covariance,
-            sigma_min: self.sigma_min,
-        }
-    }
-
-    /// A head with burn's default (PyTorch-like) initialisation on `device`.
-    pub fn init(&self, device: &Device) -> MixtureHead {
-        self.init_with(LinearConfig::new(self.features, self.outputs()).init(device))
-    }
-}
-
-/// The output layer of an MDN: one linear map from features to the raw
-/// mixture parameters, split into logits, means and scales: π = softmax(logits),
-/// μ = raw, σ = σ_min + exp(raw) (Bishop 1994, eq. 25–27, with a floor) and,
-/// for the full kind, L_k's strictly lower entries = raw, so that
-/// L_k's diagonal is σ and Σ_k = L_k L_kᵀ is positive definite.
-#[derive(Module, Debug)]
-pub struct MixtureHead {
-    linear: Linear,
-    #[module(skip)]
-    components: usize,
-    #[module(skip)]
-    dim: usize,
-    #[module(skip)]
-    covariance: Covariance,
-    #[module(skip)]
-    sigma_min: f32,
-}
-
-impl MixtureHead {
-    /// Mixture parameters for `features` `[batch, features]`.
-    ///
-    /// The raw outputs are laid out as K logits, K·D means, then per
-    /// component its scale outputs: S log-scale pre-activations (S = 1, D,
-    /// or D for the full kind's diagonal) followed, for the full kind, by
-    /// the D(D−1)/2 strictly lower entries of L_k (identity activation).
-    pub fn forward(&self, features: Tensor<2>) -> Mixture {
-        self.activate(fused::dense(&self.linear, features, Activation::Identity))
-    }
-
-    /// log p(y_i | x_i), `[batch]` in nats, of the mixtures for `features`
-    /// `[batch, features]` at `targets` `[batch, D]`: `forward` then
-    /// [`Mixture::log_prob`], the training loss's per-sample term.
-    ///
-    /// On burn's flex CPU backend (D ≤ 4) the activations and the
-    /// log-density are one fused pass with a hand-written backward
-    /// ([`fused::head_log_prob`]), where the composed form takes some fifty
-    /// tensor operations; both give the same values and gradients to f32
-    /// rounding (tested below).
-    pub fn log_prob(&self, features: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-        let raw = fused::dense(&self.linear, features, Activation::Identity);
-        if fused::applies(&raw) && self.dim <= fused::kernels::MAX_DIM {
-            return fused::head_log_prob(raw, targets, self.config());
-        }
-        self.activate(raw).log_prob(targets)
-    }
-
-    /// The mixture parameters from the raw outputs `[batch, outputs]`.
-    ///
-    /// The raw outputs are laid out as K logits, K·D means, then per
-    /// component its scale outputs: S log-scale pre-activations (S = 1, D,
-    /// or D for the full kind's diagonal) followed, for the full kind, by
-    /// the D(D−1)/2 strictly lower entries of L_k (identity activation).
-    fn activate(&self, raw: Tensor<2>) -> Mixture {
-        let batch = raw.dims()[0];
-        let (k, d) = (self.components, self.dim);
-        let outputs = self.covariance.scale_outputs(d);
-        let logits = raw.clone().narrow(1, 0, k);
-        let mu = raw.clone().narrow(1, k, k * d).reshape([batch, k, d]);
-        let scale = raw
-            .narrow(1, k + k * d, k * outputs)
-            .reshape([batch, k, outputs]);
-        let diagonal = match self.covariance {
-            Covariance::Isotropic => 1,
-            Covariance::Diagonal | Covariance::Full => d,
-        };
-        let lower =
-            (outputs > diagonal).then(|| scale.clone().narrow(2, diagonal, outputs - diagonal));
-        // ln(σ_min + e^raw) with raw capped at RAW_SIGMA_MAX so that e^raw
-        // stays finite (and its gradient too): one exp and one log, where a
-        // softplus form costs an exp, a log1p and two masked passes.
-        let log_sigma = scale
-            .narrow(2, 0, diagonal)
-            .clamp_max(RAW_SIGMA_MAX)
-            .exp()
-            .add_scalar(self.sigma_min)
-            .log();
-        Mixture {
-            log_pi: log_softmax(logits, 1),
-            mu,
-            log_sigma,
-            lower,
-        }
-    }
-
-    /// The configuration this head was built from.
-    pub fn config(&self) -> MixtureHeadConfig {
-        MixtureHeadConfig {
-            features: self.linear.weight.dims()[0],
-            components: self.components,
-            dim: self.dim,
-            covariance: self.covariance,
-            sigma_min: self.sigma_min,
-        }
-    }
-
-    /// Number of components K.
-    pub fn components(&self) -> usize {
-        self.components
-    }
-
-    /// Target dimension D.
-    pub fn dim(&self) -> usize {
-        self.dim
-    }
-
-    /// Covariance parametrisation.
-    pub fn covariance(&self) -> Covariance {
-        self.covariance
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rand::SeedableRng;
-    use rand::rngs::StdRng;
-
-    fn random(
-        rng: &mut StdRng,
-        shape: [usize; 3],
-        low: f32,
-        high: f32,
-        device: &Device,
-    ) -> Tensor<3> {
-        let values = (0..shape.iter().product())
-            .map(|_| rng.random_range(low..high))
-            .collect();
-        Tensor::from_data(TensorData::new(values, shape), device)
-    }
-
-    /// On flex, `MixtureHead::log_prob` takes the fused kernel: its values
-    /// and the gradients of the raw outputs must equal those of the
-    /// composed tensor operations (which wgpu runs), for every kind and
-    /// D = 1..4, with scales near σ_min and above the cap, and components
-    /// far enough from the target to fall below the log-sum-exp floor.
-    #[test]
-    fn fused_head_log_prob_matches_the_composed_operations() {
-        let device = Device::flex().autodiff();
-        let mut rng = StdRng::seed_from_u64(7);
-        for covariance in Covariance::ALL {
-            for dim in 1..=4 {
-                let (batch, components) = (6, 5);
-                let config = MixtureHeadConfig {
-                    features: 3,
-                    components,
-                    dim,
-                    covariance,
-                    sigma_min: SIGMA_MIN,
-                };
-                let head = config.init(&device);
-                let outputs = config.outputs();
-                let scale_start = components * (1 + dim);
-                let values: Vec<f32> = (0..batch * outputs)
-                    .map(|j| match j % outputs {
-                        j if j < scale_start => rng.random_range(-3.0..3.0),
-                        // One raw scale above the cap, some far below zero.
-                        j if j == outputs - 1 => 85.0,
-                        _ => rng.random_range(-12.0..1.0),
-                    })
-                    .collect();
-                let raw: Tensor<2> =
-                    Tensor::from_data(TensorData::new(values, [batch, outputs]), &device)
-                        .require_grad();
-                let targets: Tensor<2> =
-                    random(&mut rng, [batch, dim, 1], -1.5, 1.5, &device).reshape([batch, dim]);
-                let what = format!("{covariance:?} D={dim}");
-                let fused = fused::head_log_prob(raw.clone(), targets.clone(), config);
-                let composed = head.activate(raw.clone()).log_prob(targets);
-                let gradient = |log_prob: Tensor<1>| {
-                    // Weights per sample, so that a per-row mistake shows.
-                    let weights = Tensor::<1>::from_data(
-                        TensorData::new((1..=batch).map(|i| i as f32).collect(), [batch]),
-                        &device,
-                    );
-                    let grads = (log_prob * weights).sum().backward();
-                    let grad = raw.grad(&grads).expect("raw grad").into_data();
-                    grad.try_to_vec::<f32>().expect("f32")
-                };
-                let values = |t: Tensor<1>| t.into_data().try_to_vec::<f32>().expect("f32");
-                for (a, b) in values(fused.clone()).iter().zip(values(composed.clone())) {
-                    assert!(
-                        (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
-                        "{what}: log p {a} vs {b}"
-                    );
-                }
-                for (a, b) in gradient(fused).iter().zip(gradient(composed)) {
-                    assert!(
-                        (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
-                        "{what}: gradient {a} vs {b}"
-                    );
-                }
-            }
-        }
-    }
+    (x - max.clone())
+        .clamp_min(LOGSUMEXP_FLOOR)
+        .exp()
+        .sum_dim(dim)
+        .log()
+        + max
 }

@@ -7,9 +7,10 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::fused;
-use crate::fused::linear::Activation;
-use crate::mixture::{Covariance, Mixture, MixtureHead, MixtureHeadConfig, SIGMA_MIN};
+use crate::head::{MixtureHead, MixtureHeadConfig};
+use crate::mixture::Mixture;
+use crate::ops;
+use crate::spec::{Activation, Covariance, SIGMA_MIN};
 
 /// Floor of the colour scales of the painting MDN: colours are 8-bit, so
 /// no colour is known more finely than a fraction of 1/255.
@@ -43,20 +44,6 @@ impl MdnConfig {
             output_dim: 1,
             covariance: Covariance::Diagonal,
             sigma_min: SIGMA_MIN,
-        }
-    }
-
-    /// The painting model of workload W2: `input_dim` features of a pixel's
-    /// (x, y) (2 for raw coordinates, as in W2) → 4 × 128 tanh → K Gaussians
-    /// over (R, G, B).
-    pub fn paint(input_dim: usize, covariance: Covariance, components: usize) -> Self {
-        Self {
-            input_dim,
-            hidden: vec![128; 4],
-            components,
-            output_dim: 3,
-            covariance,
-            sigma_min: PAINT_SIGMA_MIN,
         }
     }
 
@@ -102,7 +89,7 @@ impl Mdn {
 
     /// log p(y_i | x_i) of every sample, `[batch]` in nats, for inputs
     /// `[batch, input_dim]` and targets `[batch, D]` (see
-    /// [`MixtureHead::log_prob`], fused on the CPU).
+    /// [`MixtureHead::log_prob`]).
     pub fn log_prob(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
         self.head
             .log_prob(forward_trunk(&self.trunk, inputs), targets)
@@ -147,7 +134,7 @@ impl Regressor {
 
     /// Predictions `[batch, output_dim]` for inputs `[batch, input_dim]`.
     pub fn forward(&self, inputs: Tensor<2>) -> Tensor<2> {
-        fused::dense(
+        ops::dense(
             &self.out,
             forward_trunk(&self.trunk, inputs),
             Activation::Identity,
@@ -158,7 +145,7 @@ impl Regressor {
 fn forward_trunk(trunk: &[Linear], inputs: Tensor<2>) -> Tensor<2> {
     trunk
         .iter()
-        .fold(inputs, |h, layer| fused::dense(layer, h, Activation::Tanh))
+        .fold(inputs, |h, layer| ops::dense(layer, h, Activation::Tanh))
 }
 
 fn trunk(input_dim: usize, hidden: &[usize], rng: &mut StdRng, device: &Device) -> Vec<Linear> {
@@ -182,69 +169,5 @@ fn linear(fan_in: usize, fan_out: usize, rng: &mut StdRng, device: &Device) -> L
     Linear {
         weight: Param::from_tensor(Tensor::from_data(weight, device)),
         bias: Some(Param::from_tensor(Tensor::from_data(bias, device))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The fused dense layer on flex against burn's composed one
-    /// (`Linear::forward`, flex's tanh): values, and the gradients of the
-    /// input, the weight and the bias, for both activations and a batch
-    /// that reaches tanh's saturation.
-    #[test]
-    fn fused_dense_layer_matches_the_composed_layer() {
-        let device = Device::flex().autodiff();
-        let (batch, fan_in, fan_out) = (300, 6, 9);
-        let mut rng = StdRng::seed_from_u64(7);
-        let layer = linear(fan_in, fan_out, &mut rng, &device);
-        let mut values = |n: usize, scale: f32| -> Vec<f32> {
-            (0..n).map(|_| rng.random_range(-scale..scale)).collect()
-        };
-        let x = values(batch * fan_in, 12.0);
-        let c = values(batch * fan_out, 1.0);
-        let c = Tensor::<2>::from_data(TensorData::new(c, [batch, fan_out]), &device);
-        let run = |fused_path: bool, activation: Activation| {
-            let x = Tensor::<2>::from_data(TensorData::new(x.clone(), [batch, fan_in]), &device)
-                .require_grad();
-            let y = if fused_path {
-                fused::dense(&layer, x.clone(), activation)
-            } else {
-                let z = layer.forward(x.clone());
-                match activation {
-                    Activation::Identity => z,
-                    Activation::Tanh => z.tanh(),
-                }
-            };
-            let grads = (y.clone() * c.clone()).sum().backward();
-            let bias = layer.bias.as_ref().expect("layers have a bias").val();
-            [
-                values_of(y),
-                values_of(x.grad(&grads).expect("x takes part in the graph")),
-                values_of(layer.weight.val().grad(&grads).expect("weight takes part")),
-                values_of(bias.grad(&grads).expect("bias takes part in the graph")),
-            ]
-        };
-        for activation in [Activation::Identity, Activation::Tanh] {
-            let fused = run(true, activation);
-            let composed = run(false, activation);
-            for (what, (fused, composed)) in ["y", "grad x", "grad weight", "grad bias"]
-                .iter()
-                .zip(fused.iter().zip(&composed))
-            {
-                assert_eq!(fused.len(), composed.len(), "{what}: length");
-                for (i, (&f, &c)) in fused.iter().zip(composed).enumerate() {
-                    assert!(
-                        (f - c).abs() <= 2e-5 * (1.0 + c.abs()),
-                        "{activation:?} {what}[{i}]: fused {f}, composed {c}"
-                    );
-                }
-            }
-        }
-    }
-
-    fn values_of<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-        tensor.into_data().try_to_vec::<f32>().expect("f32 values")
     }
 }

@@ -8,15 +8,12 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
 use crate::data::Dataset;
-use crate::inference::{ReadbackError, read_f32};
-use crate::mixture::Covariance;
-use crate::model::{Mdn, MdnConfig};
+use crate::inference::ReadbackError;
+use crate::model::{Mdn, MdnConfig, PAINT_SIGMA_MIN};
 use crate::picture::{Picture, psnr};
-use crate::training::{Recovery, TrainConfig, Trainer, Verdict, read_checked};
-use crate::workloads::PaintWorkload;
-
-/// Largest number of mixture components the painting accepts.
-pub const MAX_COMPONENTS: usize = 32;
+use crate::settings::{self, SettingError};
+use crate::spec::Covariance;
+use crate::training::{Demo, Frame, Guarded, TrainConfig, Trainer, read_checked};
 
 /// The page's gradient clipping: a bound on each parameter tensor's
 /// gradient norm that ordinary steps stay under, so only the rare outsized
@@ -28,8 +25,12 @@ pub const CLIP_NORM: f32 = 10.0;
 pub struct PaintConfig {
     /// Covariance parametrisation of the colour mixture.
     pub covariance: Covariance,
-    /// Mixture components K, 1..=32.
+    /// Mixture components K, in [`settings::COMPONENTS`]' range.
     pub components: usize,
+    /// Width of each tanh hidden layer.
+    pub hidden_width: usize,
+    /// Number of tanh hidden layers.
+    pub hidden_layers: usize,
     /// Pixels per minibatch.
     pub batch_size: usize,
     /// Adam's learning rate.
@@ -42,50 +43,45 @@ pub struct PaintConfig {
     /// Gradient clipping per parameter tensor (see
     /// [`TrainConfig::clip_norm`]); `None` in the workloads.
     pub clip_norm: Option<f32>,
+    /// Whether training is guarded (see [`crate::training`]); off in the
+    /// workloads.
+    pub guard: bool,
 }
 
 impl Default for PaintConfig {
     /// The page's settings: workload W2's model (4 × 128 tanh, K = 8
     /// diagonal Gaussians) fed 4 octaves of Fourier features, trained on
-    /// minibatches of 256 at lr = 3e-3. On a 128 px photo the repaint is
-    /// recognisable within ten epochs, where W2's settings still show a blur
-    /// after a hundred.
+    /// minibatches of 256 at lr = 3e-3, guarded. On a 128 px photo the
+    /// repaint is recognisable within ten epochs, where W2's settings still
+    /// show a blur after a hundred.
     fn default() -> Self {
         Self {
-            covariance: Covariance::Diagonal,
-            components: 8,
+            covariance: Covariance::default(),
+            components: settings::COMPONENTS.default_whole() as usize,
+            hidden_width: 128,
+            hidden_layers: 4,
             batch_size: 256,
             learning_rate: 3e-3,
             seed: 0,
             octaves: 4,
             clip_norm: Some(CLIP_NORM),
+            guard: true,
         }
     }
 }
 
 impl PaintConfig {
-    /// Exactly workload W2, as [`PaintWorkload::w2`] defines it (its model
-    /// and optimiser, raw coordinates in, no clipping), with weights and
-    /// shuffles drawn from `seed`: what the page's benchmark trains.
-    pub fn w2(seed: u64) -> Self {
-        let w2 = PaintWorkload::w2();
-        let pixels = w2.side as usize * w2.side as usize;
-        Self {
-            covariance: w2.model.covariance,
-            components: w2.model.components,
-            batch_size: w2.train.batch_size.unwrap_or(pixels),
-            learning_rate: w2.train.learning_rate,
-            seed,
-            octaves: 0,
-            clip_norm: w2.train.clip_norm,
-        }
-    }
-
-    /// The MDN these settings train: [`MdnConfig::paint`] with 2 + 4 ×
-    /// `octaves` inputs and K clamped to 1..=[`MAX_COMPONENTS`].
+    /// The MDN these settings train: 2 + 4 × `octaves` inputs, the hidden
+    /// layers, K Gaussians over (R, G, B).
     pub fn model(&self) -> MdnConfig {
-        let components = self.components.clamp(1, MAX_COMPONENTS);
-        MdnConfig::paint(2 + 4 * self.octaves, self.covariance, components)
+        MdnConfig {
+            input_dim: 2 + 4 * self.octaves,
+            hidden: vec![self.hidden_width; self.hidden_layers],
+            components: self.components,
+            output_dim: 3,
+            covariance: self.covariance,
+            sigma_min: PAINT_SIGMA_MIN,
+        }
     }
 
     /// The optimiser settings.
@@ -95,16 +91,26 @@ impl PaintConfig {
             batch_size: Some(self.batch_size),
             seed: self.seed,
             clip_norm: self.clip_norm,
+            guard: self.guard,
         }
+    }
+
+    /// Checks the settings a reader chooses against [`settings::PAINT`].
+    ///
+    /// # Errors
+    /// [`SettingError`] naming the allowed range of K.
+    pub fn check(&self) -> Result<(), SettingError> {
+        settings::COMPONENTS.whole(&self.components.to_string())?;
+        Ok(())
     }
 }
 
-/// A training run that paints one picture.
+/// A training run that paints one picture: the page's, the command line's
+/// and the benchmark workloads' (W2–W4, unguarded).
 pub struct PaintRun {
     picture: Arc<Picture>,
     trainer: Trainer<Mdn>,
     data: Dataset,
-    loss: Option<Tensor<1>>,
 }
 
 /// One repaint: the mode colour of every pixel and how good it is.
@@ -118,25 +124,21 @@ pub struct Repaint {
     pub psnr: f32,
     /// Row-major `[height, width, 3]` mode colours (unclamped).
     pub rgb: Vec<f32>,
-    /// The learning rate from now on.
-    pub learning_rate: f64,
-    /// Set when this repaint found training diverged: the repaint is then
-    /// that of the last good model, which training went back to.
-    pub recovery: Option<Recovery>,
-}
-
-/// A repaint read back but not yet judged: pass it to [`PaintRun::settle`].
-pub struct PaintFrame {
-    repaint: Repaint,
-    verdict: Verdict<Mdn>,
 }
 
 impl PaintRun {
-    /// A run on `picture` with a model of [`MdnConfig::paint`], on `device`
-    /// (a plain device: autodiff is added here).
+    /// A run on `picture` (already at its training size) with the model of
+    /// [`PaintConfig::model`], on `device` (a plain device: autodiff is
+    /// added here).
     ///
-    /// `config.components` is clamped to 1..=[`MAX_COMPONENTS`].
-    pub fn new(picture: Picture, config: PaintConfig, device: &Device) -> Self {
+    /// # Errors
+    /// [`SettingError`] when K is outside [`settings::COMPONENTS`]' range.
+    pub fn new(
+        picture: Picture,
+        config: PaintConfig,
+        device: &Device,
+    ) -> Result<Self, SettingError> {
+        config.check()?;
         let train_device = device.clone().autodiff();
         let model = config.model().init(config.seed, &train_device);
         let trainer = Trainer::new(
@@ -144,12 +146,11 @@ impl PaintRun {
             picture.to_dataset(config.octaves, &train_device),
             config.train(),
         );
-        Self {
+        Ok(Self {
             data: picture.to_dataset(config.octaves, device),
             picture: Arc::new(picture),
             trainer,
-            loss: None,
-        }
+        })
     }
 
     /// The picture being painted (already downscaled to the training size).
@@ -161,9 +162,7 @@ impl PaintRun {
     /// Returns whether an epoch was completed. Queues device work only.
     pub fn train(&mut self, max_steps: usize) -> bool {
         for _ in 0..max_steps {
-            let (loss, epoch_done) = self.trainer.step();
-            self.loss = Some(loss);
-            if epoch_done {
+            if self.trainer.step().1 {
                 return true;
             }
         }
@@ -173,13 +172,7 @@ impl PaintRun {
     /// The NLL of the latest minibatch (nats per pixel; NaN before the first
     /// step). Awaiting it also waits for all training queued so far.
     pub fn loss(&self) -> impl Future<Output = Result<f32, ReadbackError>> + 'static {
-        let loss = self.loss.clone();
-        async move {
-            Ok(match loss {
-                Some(loss) => read_f32(vec![loss]).await?.concat()[0],
-                None => f32::NAN,
-            })
-        }
+        self.trainer.loss()
     }
 
     /// Epochs completed.
@@ -209,39 +202,34 @@ impl PaintRun {
 
     /// Predicts every pixel's mode colour and the NLL over all pixels; the
     /// returned future owns what it needs, so training may go on meanwhile.
-    /// Its frame then goes to [`PaintRun::settle`].
-    pub fn repaint(&self) -> impl Future<Output = Result<PaintFrame, ReadbackError>> + 'static {
+    /// Its frame then goes to [`Demo::settle`].
+    pub fn repaint(&self) -> impl Future<Output = Result<Frame<Repaint>, ReadbackError>> + 'static {
         let data = self.data.clone();
         let view = move |mdn: &Mdn| repaint_view(mdn, &data);
         let checkpoint = self.trainer.checkpoint();
         let picture = Arc::clone(&self.picture);
         let epoch = self.epochs();
-        let learning_rate = self.learning_rate();
         async move {
-            let (values, verdict) = read_checked(checkpoint, view).await?;
-            Ok(PaintFrame {
-                repaint: unpack_repaint(values, epoch, &picture, learning_rate),
-                verdict,
-            })
+            let frame = read_checked(checkpoint, view).await?;
+            Ok(frame.map(|values| unpack_repaint(values, epoch, &picture)))
         }
     }
+}
 
-    /// Applies a frame's verdict to the training (going back and lowering
-    /// the learning rate if it diverged) and returns its repaint.
-    pub fn settle(&mut self, frame: PaintFrame) -> Repaint {
-        let recovery = self.trainer.settle(frame.verdict);
-        Repaint {
-            learning_rate: self.learning_rate(),
-            recovery,
-            ..frame.repaint
-        }
+impl Demo for PaintRun {
+    type View = Repaint;
+
+    /// Applies a repaint's verdict to the training (going back and lowering
+    /// the learning rate if it diverged).
+    fn settle(&mut self, frame: Frame<Repaint>) -> Guarded<Repaint> {
+        self.trainer.settle(frame)
     }
 }
 
 /// What a repaint reads back for `model` on the picture's `data` (plain
 /// device): the NLL over all pixels, `[1]`, then every pixel's mode colour,
 /// `[pixels · 3]`.
-pub(crate) fn repaint_view(model: &Mdn, data: &Dataset) -> Vec<Tensor<1>> {
+fn repaint_view(model: &Mdn, data: &Dataset) -> Vec<Tensor<1>> {
     let mixture = model.valid().forward(data.inputs.clone());
     let pixels = data.len();
     vec![
@@ -251,13 +239,8 @@ pub(crate) fn repaint_view(model: &Mdn, data: &Dataset) -> Vec<Tensor<1>> {
 }
 
 /// A [`Repaint`] from the values [`repaint_view`] read back, scored
-/// against `picture`; no recovery (the caller's guard adds one).
-pub(crate) fn unpack_repaint(
-    mut values: Vec<Vec<f32>>,
-    epoch: usize,
-    picture: &Picture,
-    learning_rate: f64,
-) -> Repaint {
+/// against `picture`.
+fn unpack_repaint(mut values: Vec<Vec<f32>>, epoch: usize, picture: &Picture) -> Repaint {
     let rgb = values.pop().unwrap_or_default();
     let nll = values.pop().and_then(|v| v.first().copied());
     Repaint {
@@ -265,27 +248,5 @@ pub(crate) fn unpack_repaint(
         nll: nll.unwrap_or(f32::NAN),
         psnr: psnr(&picture.rgb, &rgb),
         rgb,
-        learning_rate,
-        recovery: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The page's benchmark and `mdn bench W2` train the same workload.
-    #[test]
-    fn w2_settings_are_the_workloads() {
-        let config = PaintConfig::w2(7);
-        let w2 = PaintWorkload::w2();
-        assert_eq!(config.model(), w2.model);
-        assert_eq!(
-            config.train(),
-            TrainConfig {
-                seed: 7,
-                ..w2.train
-            }
-        );
     }
 }

@@ -55,7 +55,7 @@ pub enum PictureError {
     #[error("The image could not be decoded ({0}); the file may be damaged or truncated.")]
     Decode(String),
     /// A training size outside [`MIN_SIDE`]..=[`MAX_TRAIN_SIDE`].
-    #[error("The training size must be between 8 and 1024 px, not {0}.")]
+    #[error("The training size must be between {MIN_SIDE} and {MAX_TRAIN_SIDE} px, not {0}.")]
     BadTrainSize(u32),
 }
 

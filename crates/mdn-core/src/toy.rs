@@ -9,24 +9,52 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::data::{Dataset, TOY_POINTS, ToyData, linspace};
-use crate::inference::ReadbackError;
+use crate::inference::{ReadbackError, read_f32};
 use crate::model::{Mdn, MdnConfig, Regressor};
-use crate::training::{Recovery, TrainConfig, Trainer, Verdict, read_checked};
+use crate::training::{Demo, Frame, Guarded, TrainConfig, Trainer, read_checked};
 
 /// Samples drawn from the mixture at each grid x.
 pub const SAMPLES_PER_X: usize = 10;
 /// Number of x values the predictions are shown at.
 pub const GRID_POINTS: usize = 120;
 
-/// A training run of the toy problem (workload W1): the MDN of
-/// [`MdnConfig::toy`] and a 1 → 24 tanh → 1 least-squares fit, both full
-/// batch with Adam at lr = 1e-3. The MDN's training is guarded (see
-/// [`crate::training`]); the least-squares fit cannot diverge at this rate.
+/// Settings of a toy run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ToyConfig {
+    /// Seed of the data (`seed`), the MDN (`seed + 1`), the least-squares
+    /// fit (`seed + 2`) and the samples (`seed + 3`).
+    pub seed: u64,
+    /// Data points N.
+    pub points: usize,
+    /// Whether the least-squares fit trains beside the MDN (the demo's
+    /// comparison; workload W1 times the MDN alone).
+    pub baseline: bool,
+    /// Whether the MDN's training is guarded (see [`crate::training`]).
+    pub guard: bool,
+}
+
+impl ToyConfig {
+    /// The demo: W1's 2500 points, the MDN and the least-squares fit, guarded.
+    pub fn demo(seed: u64) -> Self {
+        Self {
+            seed,
+            points: TOY_POINTS,
+            baseline: true,
+            guard: true,
+        }
+    }
+}
+
+/// A training run of the toy problem (workload W1's data and model): the
+/// MDN of [`MdnConfig::toy`] and, as a baseline, a 1 → 24 tanh → 1
+/// least-squares fit, both full batch with Adam at lr = 1e-3. The MDN's
+/// training is guarded (see [`crate::training`]); the least-squares fit
+/// cannot diverge at this rate.
 pub struct ToyRun {
     data: ToyData,
     dataset: Dataset,
     mdn: Trainer<Mdn>,
-    mse: Trainer<Regressor>,
+    mse: Option<Trainer<Regressor>>,
     grid_x: Vec<f32>,
     grid: Tensor<2>,
     sample_grid: Tensor<2>,
@@ -45,31 +73,30 @@ pub struct ToySnapshot {
     /// Mixture samples of y, `[G, SAMPLES_PER_X]`, drawn at the snapshot's
     /// temperatures.
     pub samples: Vec<f32>,
-    /// The least-squares prediction of y, `[G]`.
+    /// The least-squares prediction of y, `[G]` (empty without the baseline).
     pub mse_y: Vec<f32>,
-    /// The MDN's learning rate from now on.
-    pub learning_rate: f64,
-    /// Set when this snapshot found the MDN diverged: the samples are then
-    /// those of the last good model, which training went back to.
-    pub recovery: Option<Recovery>,
-}
-
-/// A snapshot read back but not yet judged: pass it to [`ToyRun::settle`].
-pub struct ToyFrame {
-    snapshot: ToySnapshot,
-    verdict: Verdict<Mdn>,
 }
 
 impl ToyRun {
     /// A fresh run on `device` (a plain device: autodiff is added here):
-    /// W1 data and both models drawn from `seed`.
-    pub fn new(seed: u64, device: &Device) -> Self {
+    /// `config.points` points of W1's data and the models, drawn from
+    /// `config.seed`.
+    pub fn new(config: ToyConfig, device: &Device) -> Self {
+        let seed = config.seed;
         let train_device = device.clone().autodiff();
-        let data = ToyData::sinusoid_inversion(TOY_POINTS, seed);
+        let data = ToyData::sinusoid_inversion(config.points, seed);
         let train_data = data.to_dataset(&train_device);
-        let config = MdnConfig::toy();
-        let mdn = config.init(seed.wrapping_add(1), &train_device);
-        let regressor = Regressor::init(1, &config.hidden, 1, seed.wrapping_add(2), &train_device);
+        let model = MdnConfig::toy();
+        let mdn = model.init(seed.wrapping_add(1), &train_device);
+        let train = TrainConfig {
+            guard: config.guard,
+            ..TrainConfig::full_batch(seed)
+        };
+        let mse = config.baseline.then(|| {
+            let regressor =
+                Regressor::init(1, &model.hidden, 1, seed.wrapping_add(2), &train_device);
+            Trainer::new(regressor, train_data.clone(), train)
+        });
         let (lo, hi) = data
             .x
             .iter()
@@ -84,8 +111,8 @@ impl ToyRun {
             device,
         );
         Self {
-            mdn: Trainer::new(mdn, train_data.clone(), TrainConfig::full_batch(seed)),
-            mse: Trainer::new(regressor, train_data, TrainConfig::full_batch(seed)),
+            mdn: Trainer::new(mdn, train_data, train),
+            mse,
             dataset: data.to_dataset(device),
             data,
             grid_x,
@@ -104,7 +131,29 @@ impl ToyRun {
     pub fn train(&mut self, steps: usize) {
         for _ in 0..steps {
             self.mdn.step();
-            self.mse.step();
+            if let Some(mse) = &mut self.mse {
+                mse.step();
+            }
+        }
+    }
+
+    /// The MDN's NLL on the latest step (nats per point; NaN before the
+    /// first). Awaiting it also waits for all training queued so far.
+    pub fn loss(&self) -> impl Future<Output = Result<f32, ReadbackError>> + 'static {
+        self.mdn.loss()
+    }
+
+    /// The MDN's NLL over all points (nats per point), unguarded: what the
+    /// benchmark reports.
+    pub fn nll(&self) -> impl Future<Output = Result<f32, ReadbackError>> + 'static {
+        let nll = self
+            .mdn
+            .model()
+            .valid()
+            .nll(self.dataset.inputs.clone(), self.dataset.targets.clone());
+        async move {
+            let nll = read_f32(vec![nll]).await?.concat();
+            Ok(nll.first().copied().unwrap_or(f32::NAN))
         }
     }
 
@@ -132,18 +181,18 @@ impl ToyRun {
     /// temperatures `tau_pi` (mixture weights) and `tau_sigma` (covariance;
     /// see [`crate::mixture::Mixture::sample`]). The returned future owns
     /// everything it needs, so training may go on while it waits; its frame
-    /// then goes to [`ToyRun::settle`].
+    /// then goes to [`Demo::settle`].
     pub fn snapshot(
         &mut self,
         tau_pi: f32,
         tau_sigma: f32,
-    ) -> impl Future<Output = Result<ToyFrame, ReadbackError>> + 'static {
-        let mse_y = self
-            .mse
-            .model()
-            .valid()
-            .forward(self.grid.clone())
-            .reshape([GRID_POINTS]);
+    ) -> impl Future<Output = Result<Frame<ToySnapshot>, ReadbackError>> + 'static {
+        let mse_y = self.mse.as_ref().map(|mse| {
+            mse.model()
+                .valid()
+                .forward(self.grid.clone())
+                .reshape([GRID_POINTS])
+        });
         let dataset = self.dataset.clone();
         let sample_grid = self.sample_grid.clone();
         let seed = self.rng.next_u64();
@@ -155,40 +204,37 @@ impl ToyRun {
                 .forward(sample_grid.clone())
                 .sample(tau_pi, tau_sigma, &mut rng)
                 .reshape([GRID_POINTS * SAMPLES_PER_X]);
-            vec![nll, samples, mse_y.clone()]
+            vec![nll, samples]
+                .into_iter()
+                .chain(mse_y.clone())
+                .collect()
         };
         let checkpoint = self.mdn.checkpoint();
         let grid_x = self.grid_x.clone();
-        let learning_rate = self.learning_rate();
         async move {
             let step = checkpoint.step();
-            let (mut values, verdict) = read_checked(checkpoint, view).await?;
-            let mse_y = values.pop().unwrap_or_default();
-            let samples = values.pop().unwrap_or_default();
-            let nll = values.pop().and_then(|v| v.first().copied());
-            Ok(ToyFrame {
-                snapshot: ToySnapshot {
+            let frame = read_checked(checkpoint, view).await?;
+            Ok(frame.map(|values| {
+                let mut values = values.into_iter();
+                let nll = values.next().and_then(|v| v.first().copied());
+                ToySnapshot {
                     step,
                     nll: nll.unwrap_or(f32::NAN),
                     grid_x,
-                    samples,
-                    mse_y,
-                    learning_rate,
-                    recovery: None,
-                },
-                verdict,
-            })
+                    samples: values.next().unwrap_or_default(),
+                    mse_y: values.next().unwrap_or_default(),
+                }
+            }))
         }
     }
+}
 
-    /// Applies a frame's verdict to the training (going back and lowering
-    /// the learning rate if it diverged) and returns its snapshot.
-    pub fn settle(&mut self, frame: ToyFrame) -> ToySnapshot {
-        let recovery = self.mdn.settle(frame.verdict);
-        ToySnapshot {
-            learning_rate: self.learning_rate(),
-            recovery,
-            ..frame.snapshot
-        }
+impl Demo for ToyRun {
+    type View = ToySnapshot;
+
+    /// Applies a snapshot's verdict to the MDN's training (going back and
+    /// lowering the learning rate if it diverged).
+    fn settle(&mut self, frame: Frame<ToySnapshot>) -> Guarded<ToySnapshot> {
+        self.mdn.settle(frame)
     }
 }

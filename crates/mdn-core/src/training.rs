@@ -6,11 +6,15 @@
 //! read the loss back asynchronously when it wants to show it. The guard
 //! works the same way: [`Trainer::checkpoint`] keeps the current model,
 //! [`read_checked`] reads its loss and parameters back together with what
-//! the caller wants to show, and [`Trainer::settle`] then either accepts the
-//! checkpoint as the new last good model or, when it diverged, restores the
-//! last good one and lowers the learning rate.
+//! the caller wants to show (a [`Frame`]), and [`Trainer::settle`] then
+//! either accepts the checkpoint as the new last good model or, when it
+//! diverged, restores the last good one and lowers the learning rate; what
+//! is shown comes out [`Guarded`]. With [`TrainConfig::guard`] off (the
+//! benchmark workloads) nothing is judged and nothing extra is read.
 
 use std::fmt;
+use std::future::Future;
+use std::ops::Deref;
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::grad_clipping::GradientClippingConfig;
@@ -66,27 +70,34 @@ pub struct TrainConfig {
     /// at most this L2 norm before the Adam update (burn's
     /// `GradientClippingConfig::Norm`). `None` (the workloads) clips nothing.
     pub clip_norm: Option<f32>,
+    /// Whether frames are judged (see the module's documentation): on for
+    /// the demos, off for the benchmark workloads, which time training as
+    /// it is.
+    pub guard: bool,
 }
 
 impl TrainConfig {
-    /// Full-batch Adam at lr = 1e-3, as in workload W1.
+    /// Full-batch Adam at lr = 1e-3 with the guard on (the toy demo; W1
+    /// turns the guard off).
     pub fn full_batch(seed: u64) -> Self {
         Self {
             learning_rate: 1e-3,
             batch_size: None,
             seed,
             clip_norm: None,
+            guard: true,
         }
     }
 
     /// Minibatches of `batch_size` from a fresh shuffle each epoch, Adam at
-    /// lr = 1e-3, as in workloads W2–W4.
+    /// lr = 1e-3, no clipping and no guard, as in workloads W2–W4.
     pub fn minibatch(batch_size: usize, seed: u64) -> Self {
         Self {
             learning_rate: 1e-3,
             batch_size: Some(batch_size),
             seed,
             clip_norm: None,
+            guard: false,
         }
     }
 }
@@ -106,6 +117,8 @@ pub struct Trainer<M: Objective> {
     epochs: usize,
     last_good: Good<M>,
     generation: usize,
+    /// The latest step's loss, still on the device.
+    loss: Option<Tensor<1>>,
 }
 
 /// The latest model the guard accepted, and its loss.
@@ -147,6 +160,7 @@ impl<M: Objective> Trainer<M> {
             steps: 0,
             epochs: 0,
             generation: 0,
+            loss: None,
         }
     }
 
@@ -186,7 +200,22 @@ impl<M: Objective> Trainer<M> {
         if epoch_done {
             self.epochs += 1;
         }
-        (loss.without_autodiff(), epoch_done)
+        let loss = loss.without_autodiff();
+        self.loss = Some(loss.clone());
+        (loss, epoch_done)
+    }
+
+    /// The latest step's loss (NaN before the first step). Awaiting it also
+    /// waits for all training queued so far, so it ends a timed span on
+    /// WebGPU, where steps only queue work.
+    pub fn loss(&self) -> impl Future<Output = Result<f32, ReadbackError>> + 'static {
+        let loss = self.loss.clone();
+        async move {
+            Ok(match loss {
+                Some(loss) => read_f32(vec![loss]).await?.concat()[0],
+                None => f32::NAN,
+            })
+        }
     }
 
     /// The model as trained so far.
@@ -234,26 +263,39 @@ impl<M: Objective> Trainer<M> {
             model: self.model.clone(),
             step: self.steps,
             generation: self.generation,
+            guard: self.config.guard,
             fallback: self.last_good.model.clone(),
             fallback_loss: self.last_good.loss,
         }
     }
 
-    /// Applies a verdict: a healthy checkpoint becomes the last good model;
-    /// a diverged one (non-finite loss or parameter, or a loss
-    /// [`DIVERGENCE_NATS`] above the last good one) makes the trainer go
-    /// back to the last good model with a fresh Adam state and the learning
-    /// rate lowered by [`LR_BACKOFF`], and returns what it did.
+    /// Applies a frame's verdict and returns what the frame shows, guarded:
+    /// a healthy checkpoint becomes the last good model; a diverged one
+    /// (non-finite loss or parameter, or a loss [`DIVERGENCE_NATS`] above
+    /// the last good one) makes the trainer go back to the last good model
+    /// with a fresh Adam state and the learning rate lowered by
+    /// [`LR_BACKOFF`], and the result says so.
     ///
     /// A verdict on a checkpoint taken before an earlier recovery is
     /// ignored: its model is no longer the one being trained.
-    pub fn settle(&mut self, verdict: Verdict<M>) -> Option<Recovery> {
+    pub fn settle<T>(&mut self, frame: Frame<T, M>) -> Guarded<T> {
+        let recovery = self.apply(frame.verdict);
+        Guarded {
+            value: frame.value,
+            learning_rate: self.learning_rate,
+            recovery,
+        }
+    }
+
+    fn apply(&mut self, verdict: Verdict<M>) -> Option<Recovery> {
         let Verdict {
             checkpoint,
             loss,
             healthy,
         } = verdict;
-        if checkpoint.generation != self.generation {
+        // Unguarded runs keep no last good model; stale verdicts judge a
+        // model no longer trained.
+        if !checkpoint.guard || checkpoint.generation != self.generation {
             return None;
         }
         if healthy {
@@ -285,6 +327,8 @@ pub struct Checkpoint<M> {
     model: M,
     step: usize,
     generation: usize,
+    /// Whether the model is judged at all (see [`TrainConfig::guard`]).
+    guard: bool,
     fallback: M,
     fallback_loss: Option<f32>,
 }
@@ -312,18 +356,66 @@ impl<M: Module> Checkpoint<M> {
     }
 }
 
-/// The guard's finding on a [`Checkpoint`], for [`Trainer::settle`].
+/// The guard's finding on a [`Checkpoint`].
 pub struct Verdict<M> {
     checkpoint: Checkpoint<M>,
     loss: f32,
     healthy: bool,
 }
 
-impl<M> Verdict<M> {
-    /// Whether the checkpoint's model was healthy.
-    pub fn healthy(&self) -> bool {
-        self.healthy
+/// What a demo shows (`value`: a toy snapshot, a repaint), read back for a
+/// checkpoint but not yet judged: pass it to [`Trainer::settle`] (through
+/// [`Demo::settle`]).
+pub struct Frame<T, M = Mdn> {
+    value: T,
+    verdict: Verdict<M>,
+}
+
+impl<T, M> Frame<T, M> {
+    /// The same frame showing `f(value)`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Frame<U, M> {
+        Frame {
+            value: f(self.value),
+            verdict: self.verdict,
+        }
     }
+
+    /// Whether the guard found the checkpoint's model healthy.
+    pub fn healthy(&self) -> bool {
+        self.verdict.healthy
+    }
+}
+
+/// What a demo shows once the guard has judged it: the value (of the last
+/// good model when training had diverged), the learning rate from now on,
+/// and what the guard did, if anything. Derefs to the value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Guarded<T> {
+    /// What is shown.
+    pub value: T,
+    /// The learning rate from now on.
+    pub learning_rate: f64,
+    /// Set when this frame found training diverged: `value` is then that of
+    /// the last good model, which training went back to.
+    pub recovery: Option<Recovery>,
+}
+
+impl<T> Deref for Guarded<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// A demo's training run as the page and the command line drive it: frames
+/// read back asynchronously, then settled by the guard.
+pub trait Demo {
+    /// What one frame shows: a toy snapshot, a repaint.
+    type View;
+
+    /// Judges a frame of this run (see [`Trainer::settle`]).
+    fn settle(&mut self, frame: Frame<Self::View>) -> Guarded<Self::View>;
 }
 
 /// What the trainer did after training diverged.
@@ -372,14 +464,27 @@ pub fn parameter_sum<M: Module>(model: &M) -> Option<Tensor<1>> {
 /// every value read (see [`Checkpoint::judge`]). When the model diverged,
 /// `view` runs again on the last good model, so a caller never shows a
 /// diverged model's output. Returns the values read (row-major `f32`s, in
-/// `view`'s order) and the verdict to pass to [`Trainer::settle`].
+/// `view`'s order) as a frame for [`Trainer::settle`]. With the guard off,
+/// only `view` is read and the frame counts as healthy.
 ///
 /// # Errors
 /// [`ReadbackError`] when the device fails.
 pub async fn read_checked<M: Module>(
     checkpoint: Checkpoint<M>,
     view: impl Fn(&M) -> Vec<Tensor<1>>,
-) -> Result<(Vec<Vec<f32>>, Verdict<M>), ReadbackError> {
+) -> Result<Frame<Vec<Vec<f32>>, M>, ReadbackError> {
+    if !checkpoint.guard {
+        let value = read_f32(view(&checkpoint.model)).await?;
+        let loss = value.first().and_then(|v| v.first().copied());
+        return Ok(Frame {
+            value,
+            verdict: Verdict {
+                checkpoint,
+                loss: loss.unwrap_or(f32::NAN),
+                healthy: true,
+            },
+        });
+    }
     let mut tensors = view(&checkpoint.model);
     let viewed = tensors.len();
     tensors.extend(parameter_sum(&checkpoint.model));
@@ -400,12 +505,12 @@ pub async fn read_checked<M: Module>(
     if !healthy {
         values = read_f32(view(&checkpoint.fallback)).await?;
     }
-    Ok((
-        values,
-        Verdict {
+    Ok(Frame {
+        value: values,
+        verdict: Verdict {
             checkpoint,
             loss,
             healthy,
         },
-    ))
+    })
 }

@@ -1,25 +1,19 @@
 //! The standard workloads of `shared/bench/WORKLOADS.md` (W1–W4): their data,
-//! models and optimiser settings, and the training runs that a benchmark
-//! times. Timing and reporting are the caller's (the command-line `bench`).
+//! models and optimiser settings, as the settings of the demos' own runs
+//! ([`crate::toy::ToyRun`], [`crate::paint::PaintRun`]) with the guard off.
+//! Timing and reporting are the caller's (the command-line `bench`, the
+//! browser benchmark).
 //!
 //! One deviation from the text, shared with the rest of the project: every
 //! scale is floored, σ = σ_min + exp(s) (σ_min = 1e-4 for W1, 2e-3 for the
 //! 8-bit colours of W2–W4), so that the likelihood stays bounded. It costs
 //! the same element-wise work as σ = exp(s).
 
-use std::future::Future;
-use std::sync::Arc;
-
-use burn::module::Module;
-use burn::tensor::{Device, Tensor};
-
-use crate::data::{Dataset, TOY_POINTS, ToyData};
-use crate::inference::{ReadbackError, read_f32};
-use crate::mixture::Covariance;
-use crate::model::{Mdn, MdnConfig};
-use crate::paint::{Repaint, repaint_view, unpack_repaint};
-use crate::picture::Picture;
-use crate::training::{TrainConfig, Trainer};
+use crate::data::TOY_POINTS;
+use crate::paint::PaintConfig;
+use crate::spec::Covariance;
+use crate::toy::ToyConfig;
+use crate::training::TrainConfig;
 
 /// One of the standard workloads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,70 +94,31 @@ impl ToyWorkload {
         timed_steps: 1000,
         steps: 10_000,
     };
-}
 
-/// A W1 training run: the MDN alone (no least-squares twin), full batch.
-pub struct ToyBench {
-    trainer: Trainer<Mdn>,
-    data: Dataset,
-}
-
-impl ToyBench {
-    /// W1's data (`points` of them, drawn from `seed`) and model (drawn from
-    /// `seed + 1`) on `device` (a plain device: autodiff is added here).
-    pub fn new(points: usize, seed: u64, device: &Device) -> Self {
-        let data = ToyData::sinusoid_inversion(points, seed);
-        let model = MdnConfig::toy().init(seed.wrapping_add(1), &device.clone().autodiff());
-        Self {
-            trainer: Trainer::new(
-                model,
-                data.to_dataset(&device.clone().autodiff()),
-                TrainConfig::full_batch(seed),
-            ),
-            data: data.to_dataset(device),
-        }
-    }
-
-    /// One full-batch Adam step; returns its loss, `[1]` (nats per point).
-    /// Queues device work only.
-    pub fn step(&mut self) -> Tensor<1> {
-        self.trainer.step().0
-    }
-
-    /// Steps taken.
-    pub fn steps(&self) -> usize {
-        self.trainer.steps()
-    }
-
-    /// The NLL of the current model over all points, nats per point.
-    ///
-    /// # Errors
-    /// [`ReadbackError`] when the device fails.
-    pub fn nll(&self) -> impl Future<Output = Result<f32, ReadbackError>> + 'static {
-        let nll = self
-            .trainer
-            .model()
-            .valid()
-            .nll(self.data.inputs.clone(), self.data.targets.clone());
-        async move {
-            let nll = read_f32(vec![nll]).await?.concat();
-            Ok(nll.first().copied().unwrap_or(f32::NAN))
+    /// The toy run's settings: W1's data and model drawn from `seed`, the
+    /// MDN alone (no least-squares twin), unguarded.
+    pub fn config(&self, seed: u64) -> ToyConfig {
+        ToyConfig {
+            seed,
+            points: self.points,
+            baseline: false,
+            guard: false,
         }
     }
 }
 
-/// A painting workload (W2–W4): which photo at which size, the model, the
-/// optimiser, how many epochs to train and which of them to time.
+/// A painting workload (W2–W4): which photo at which size, the run's
+/// settings, how many epochs to train and which of them to time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PaintWorkload {
     /// File name in `shared/data/images`.
     pub image: &'static str,
     /// Training size (both sides), pixels.
     pub side: u32,
-    /// The MDN: 2 raw coordinates in, tanh trunk, K Gaussians over RGB.
-    pub model: MdnConfig,
-    /// Minibatch size, Adam at lr = 1e-3, shuffle seed.
-    pub train: TrainConfig,
+    /// The model (2 raw coordinates in, tanh trunk, K Gaussians over RGB)
+    /// and its optimiser: minibatches, Adam at lr = 1e-3, no clipping, no
+    /// guard; seed 0.
+    pub run: PaintConfig,
     /// First and last epoch (1-based, inclusive) of the timing window.
     pub timed_epochs: (usize, usize),
     /// Epochs to train; NLL and PSNR are reported after the last one.
@@ -178,8 +133,7 @@ impl PaintWorkload {
         Self {
             image: "astronaut.png",
             side: 128,
-            model: MdnConfig::paint(2, Covariance::Diagonal, 8),
-            train: TrainConfig::minibatch(1024, 0),
+            run: paint_run(Covariance::Diagonal, 8, 128, 1024),
             timed_epochs: (2, 21),
             epochs: 100,
         }
@@ -192,8 +146,7 @@ impl PaintWorkload {
         Self {
             image: "astronaut.png",
             side: 256,
-            model: MdnConfig::paint(2, Covariance::Full, 8),
-            train: TrainConfig::minibatch(1024, 0),
+            run: paint_run(Covariance::Full, 8, 128, 1024),
             timed_epochs: (2, 11),
             epochs: 30,
         }
@@ -202,79 +155,67 @@ impl PaintWorkload {
     /// W4 paint-512-diag: astronaut.png at 512 × 512, 4 × 256 tanh, K = 16
     /// diagonal, minibatches of 4096 (64 steps an epoch), epochs 2–6 timed.
     pub fn w4() -> Self {
-        let mut model = MdnConfig::paint(2, Covariance::Diagonal, 16);
-        model.hidden = vec![256; 4];
         Self {
             image: "astronaut.png",
             side: 512,
-            model,
-            train: TrainConfig::minibatch(4096, 0),
+            run: paint_run(Covariance::Diagonal, 16, 256, 4096),
             timed_epochs: (2, 6),
             epochs: 6,
         }
     }
-}
 
-/// A painting workload's training run on one picture.
-pub struct PaintBench {
-    picture: Arc<Picture>,
-    trainer: Trainer<Mdn>,
-    data: Dataset,
-}
-
-impl PaintBench {
-    /// A run of `workload`'s model and optimiser on `picture` (already at
-    /// the training size) on `device` (a plain device: autodiff is added
-    /// here), the weights drawn from `seed`.
-    pub fn new(picture: Picture, workload: &PaintWorkload, seed: u64, device: &Device) -> Self {
-        let train_device = device.clone().autodiff();
-        let model = workload.model.init(seed, &train_device);
-        let train = TrainConfig {
-            seed,
-            ..workload.train
-        };
-        Self {
-            trainer: Trainer::new(model, picture.to_dataset(0, &train_device), train),
-            data: picture.to_dataset(0, device),
-            picture: Arc::new(picture),
-        }
+    /// The painting run's settings with weights and shuffles drawn from `seed`.
+    pub fn config(&self, seed: u64) -> PaintConfig {
+        PaintConfig { seed, ..self.run }
     }
+}
 
-    /// Trains one epoch (a fresh shuffle, ⌈n / batch⌉ steps); returns the
-    /// last minibatch's NLL, `[1]`. Queues device work only.
-    pub fn epoch(&mut self) -> Tensor<1> {
-        loop {
-            let (loss, epoch_done) = self.trainer.step();
-            if epoch_done {
-                return loss;
+/// A workload's painting run: raw (x, y) in, 4 tanh layers of `width`, K
+/// Gaussians over (R, G, B), minibatches of `batch_size` with Adam at
+/// lr = 1e-3, unguarded.
+fn paint_run(
+    covariance: Covariance,
+    components: usize,
+    width: usize,
+    batch_size: usize,
+) -> PaintConfig {
+    let train = TrainConfig::minibatch(batch_size, 0);
+    PaintConfig {
+        covariance,
+        components,
+        hidden_width: width,
+        hidden_layers: 4,
+        batch_size,
+        learning_rate: train.learning_rate,
+        seed: train.seed,
+        octaves: 0,
+        clip_norm: train.clip_norm,
+        guard: train.guard,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// W2's run is the spec's: 2 inputs, 4 × 128 tanh, K = 8 diagonal
+    /// Gaussians over RGB (8 · (1 + 3 + 3) = 56 raw outputs),
+    /// batches of 1024, lr = 1e-3, nothing clipped or guarded.
+    #[test]
+    fn w2_is_the_specified_model_and_optimiser() {
+        let config = PaintWorkload::w2().config(7);
+        let model = config.model();
+        assert_eq!(model.input_dim, 2);
+        assert_eq!(model.hidden, vec![128; 4]);
+        assert_eq!(model.head().outputs(), 8 * (1 + 3 + 3));
+        let train = config.train();
+        assert_eq!(
+            train,
+            TrainConfig {
+                seed: 7,
+                ..TrainConfig::minibatch(1024, 0)
             }
-        }
-    }
-
-    /// Epochs completed.
-    pub fn epochs(&self) -> usize {
-        self.trainer.epochs()
-    }
-
-    /// Steps in one epoch.
-    pub fn steps_per_epoch(&self) -> usize {
-        self.trainer.steps_per_epoch()
-    }
-
-    /// Predicts every pixel's mode colour and the NLL over all pixels, as
-    /// [`crate::paint::PaintRun::repaint`] does, without its divergence
-    /// check (the workloads train without a guard).
-    ///
-    /// # Errors
-    /// [`ReadbackError`] when the device fails.
-    pub fn repaint(&self) -> impl Future<Output = Result<Repaint, ReadbackError>> + 'static {
-        let tensors = repaint_view(self.trainer.model(), &self.data);
-        let picture = Arc::clone(&self.picture);
-        let epoch = self.epochs();
-        let learning_rate = self.trainer.learning_rate();
-        async move {
-            let values = read_f32(tensors).await?;
-            Ok(unpack_repaint(values, epoch, &picture, learning_rate))
-        }
+        );
+        assert_eq!(PaintWorkload::w4().config(0).model().hidden, vec![256; 4]);
     }
 }

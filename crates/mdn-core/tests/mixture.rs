@@ -7,7 +7,8 @@ mod common;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 use mdn_core::inference::read_f32;
-use mdn_core::mixture::{Covariance, Mixture, lower_entries, lower_index};
+use mdn_core::mixture::Mixture;
+use mdn_core::spec::{Covariance, lower_entries, lower_index};
 use nalgebra::{DMatrix, DVector};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -465,7 +466,7 @@ fn extreme_logits_and_far_targets_give_finite_nll_and_gradients() {
 
 #[test]
 fn heads_have_the_workloads_output_counts_and_stay_finite_on_huge_features() {
-    use mdn_core::mixture::MixtureHeadConfig;
+    use mdn_core::head::MixtureHeadConfig;
     for (covariance, outputs) in [
         (Covariance::Isotropic, 8 + 24 + 8),
         (Covariance::Diagonal, 8 + 24 + 24),

@@ -6,22 +6,22 @@ mod common;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use mdn_core::inference::read_f32;
-use mdn_core::mixture::Covariance;
 use mdn_core::paint::{PaintConfig, PaintRun, Repaint};
 use mdn_core::picture::Picture;
-use mdn_core::toy::{ToyRun, ToySnapshot};
-use mdn_core::training::LR_BACKOFF;
+use mdn_core::spec::Covariance;
+use mdn_core::toy::{ToyConfig, ToyRun, ToySnapshot};
+use mdn_core::training::{Demo, Guarded, LR_BACKOFF};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 /// A snapshot at temperatures 1, judged and settled as the page does.
-fn snapshot(run: &mut ToyRun) -> ToySnapshot {
+fn snapshot(run: &mut ToyRun) -> Guarded<ToySnapshot> {
     let frame = pollster::block_on(run.snapshot(1.0, 1.0)).unwrap();
     run.settle(frame)
 }
 
 /// A repaint, judged and settled as the page does.
-fn repaint(run: &mut PaintRun) -> Repaint {
+fn repaint(run: &mut PaintRun) -> Guarded<Repaint> {
     let frame = pollster::block_on(run.repaint()).unwrap();
     run.settle(frame)
 }
@@ -63,7 +63,7 @@ fn clusters(values: &[f32], lo: f32, hi: f32) -> Vec<(f32, f32)> {
 #[test]
 fn toy_mdn_finds_several_branches_where_least_squares_finds_one() {
     let device = Device::flex();
-    let mut run = ToyRun::new(7, &device);
+    let mut run = ToyRun::new(ToyConfig::demo(7), &device);
     let mut best = f32::INFINITY;
     let mut first = f32::NAN;
     for _ in 0..20 {
@@ -110,10 +110,10 @@ fn toy_mdn_finds_several_branches_where_least_squares_finds_one() {
 #[test]
 fn restart_with_a_new_seed_gives_new_data_and_model() {
     let device = Device::flex();
-    let a = ToyRun::new(1, &device);
-    let b = ToyRun::new(2, &device);
+    let a = ToyRun::new(ToyConfig::demo(1), &device);
+    let b = ToyRun::new(ToyConfig::demo(2), &device);
     assert_ne!(a.data(), b.data());
-    assert_eq!(a.data(), ToyRun::new(1, &device).data());
+    assert_eq!(a.data(), ToyRun::new(ToyConfig::demo(1), &device).data());
 }
 
 /// A smooth colour field, 32 × 24, with a little deterministic noise, as in
@@ -147,7 +147,7 @@ fn colour_field() -> Picture {
 /// last third of the epochs: minibatch training at the page's learning rate
 /// is noisy from one epoch to the next (and backends part ways after a few
 /// epochs in the last bits of f32), so the end is judged by its best.
-fn paint(device: &Device, covariance: Covariance, epochs: usize) -> (Repaint, f32, f32) {
+fn paint(device: &Device, covariance: Covariance, epochs: usize) -> (Guarded<Repaint>, f32, f32) {
     let picture = colour_field();
     let pixels = (picture.width * picture.height) as usize;
     let name = format!("{device:?} {covariance:?}");
@@ -157,7 +157,7 @@ fn paint(device: &Device, covariance: Covariance, epochs: usize) -> (Repaint, f3
         seed: 3,
         ..PaintConfig::default()
     };
-    let mut run = PaintRun::new(picture, config, device);
+    let mut run = PaintRun::new(picture, config, device).expect("valid settings");
     assert_eq!(run.steps_per_epoch(), 6);
     assert!(run.train(100));
     assert_eq!(run.epochs(), 1);
@@ -200,7 +200,7 @@ fn painting_improves_with_epochs() {
 /// to the last good model, lowers the learning rate and trains on.
 fn poisoned_step_is_undone(device: &Device, warmup: usize) {
     let name = format!("{device:?}");
-    let mut run = ToyRun::new(5, device);
+    let mut run = ToyRun::new(ToyConfig::demo(5), device);
     run.train(warmup);
     let healthy = snapshot(&mut run);
     assert!(healthy.recovery.is_none(), "{name}: {:?}", healthy.recovery);
@@ -254,7 +254,7 @@ fn a_poisoned_step_is_undone_and_training_goes_on() {
 #[test]
 fn wgpu_smoke_run_trains_both_demos_and_recovers() {
     let device = common::wgpu();
-    let mut run = ToyRun::new(7, &device);
+    let mut run = ToyRun::new(ToyConfig::demo(7), &device);
     run.train(1);
     let first = snapshot(&mut run);
     run.train(99);
@@ -280,7 +280,7 @@ fn wgpu_smoke_run_trains_both_demos_and_recovers() {
 
 #[test]
 fn a_poisoned_learning_rate_is_lowered_until_training_is_stable() {
-    let mut run = ToyRun::new(6, &Device::flex());
+    let mut run = ToyRun::new(ToyConfig::demo(6), &Device::flex());
     run.train(100);
     snapshot(&mut run);
     run.set_learning_rate(1e6);

@@ -12,11 +12,14 @@ use std::rc::Rc;
 
 use burn::tensor::Device;
 use js_sys::{Float32Array, Object, Promise, Reflect, Uint8ClampedArray};
-use mdn_core::mixture::Covariance;
-use mdn_core::paint::{MAX_COMPONENTS, PaintConfig, PaintRun};
-use mdn_core::picture::{DEFAULT_TRAIN_SIDE, Picture, rgb_to_rgba8};
-use mdn_core::toy::ToyRun;
-use mdn_core::training::Recovery;
+use mdn_core::inference::ReadbackError;
+use mdn_core::paint::{PaintConfig, PaintRun};
+use mdn_core::picture::{Picture, rgb_to_rgba8};
+use mdn_core::settings::{self, Setting};
+use mdn_core::spec::Covariance;
+use mdn_core::toy::{ToyConfig, ToyRun};
+use mdn_core::training::{Demo, Frame};
+use mdn_core::workloads::PaintWorkload;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -87,13 +90,26 @@ fn promise<T, E: std::fmt::Display>(
     })
 }
 
-/// Sets the guard's report on `object`: `learning_rate`, and `recovery` (a
-/// sentence for the page) when training had diverged.
-fn set_guard(object: &Object, learning_rate: f64, recovery: Option<Recovery>) {
-    set(object, "learning_rate", learning_rate);
-    if let Some(recovery) = recovery {
-        set(object, "recovery", recovery.to_string());
-    }
+/// A Promise of what a demo's frame shows once its readback resolves and
+/// the guard has judged it: the object `show` fills in, with
+/// `learning_rate` and, when training had diverged, `recovery` (a sentence
+/// for the page; what is shown is then the restored model's).
+fn settled<D: Demo + 'static>(
+    run: &Rc<RefCell<D>>,
+    frame: impl Future<Output = Result<Frame<D::View>, ReadbackError>> + 'static,
+    show: impl FnOnce(&D::View, &Object) + 'static,
+) -> Promise {
+    let run = Rc::clone(run);
+    promise(frame, move |frame| {
+        let guarded = run.borrow_mut().settle(frame);
+        let object = Object::new();
+        show(&guarded.value, &object);
+        set(&object, "learning_rate", guarded.learning_rate);
+        if let Some(recovery) = guarded.recovery {
+            set(&object, "recovery", recovery.to_string());
+        }
+        object.into()
+    })
 }
 
 fn float32(values: &[f32]) -> Float32Array {
@@ -123,8 +139,9 @@ impl ToyDemo {
     /// When [`init_backend`] has not run.
     #[wasm_bindgen(constructor)]
     pub fn new(seed: u32) -> Result<ToyDemo, JsError> {
+        let config = ToyConfig::demo(u64::from(seed));
         Ok(Self {
-            run: Rc::new(RefCell::new(ToyRun::new(u64::from(seed), &device()?))),
+            run: Rc::new(RefCell::new(ToyRun::new(config, &device()?))),
         })
     }
 
@@ -157,32 +174,55 @@ impl ToyDemo {
             .run
             .borrow_mut()
             .snapshot(tau_pi.unwrap_or(1.0), tau_sigma.unwrap_or(1.0));
-        let run = Rc::clone(&self.run);
-        promise(frame, move |frame| {
-            let s = run.borrow_mut().settle(frame);
-            let object = Object::new();
-            set(&object, "step", s.step as f64);
-            set(&object, "nll", f64::from(s.nll));
-            set(&object, "grid_x", float32(&s.grid_x));
-            set(&object, "samples", float32(&s.samples));
-            set(&object, "mse_y", float32(&s.mse_y));
-            set_guard(&object, s.learning_rate, s.recovery);
-            object.into()
+        settled(&self.run, frame, |s, object| {
+            set(object, "step", s.step as f64);
+            set(object, "nll", f64::from(s.nll));
+            set(object, "grid_x", float32(&s.grid_x));
+            set(object, "samples", float32(&s.samples));
+            set(object, "mse_y", float32(&s.mse_y));
         })
     }
 }
 
 /// Options of a painting, all optional: `{size, covariance, components,
-/// seed, workload}`; `workload: "w2"` trains with workload W2's exact
+/// seed, workload}`; the first three as [`settings::PAINT`] defines them
+/// (numbers or text); `workload: "w2"` trains with workload W2's exact
 /// settings (for the benchmark) instead of the page's.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct PaintOptions {
-    size: Option<u32>,
-    covariance: Option<String>,
-    components: Option<u32>,
+    size: Option<Raw>,
+    covariance: Option<Raw>,
+    components: Option<Raw>,
     seed: Option<u32>,
     workload: Option<String>,
+}
+
+/// A setting's value as the page sends it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Raw {
+    Number(f64),
+    Text(String),
+}
+
+/// `raw` parsed by `setting` into a whole number (its default when absent).
+fn whole(setting: &Setting, raw: Option<Raw>) -> Result<u32, JsError> {
+    match raw {
+        None => Ok(setting.default_whole()),
+        Some(raw) => setting
+            .whole(&raw.text())
+            .map_err(|e| JsError::new(&e.to_string())),
+    }
+}
+
+impl Raw {
+    fn text(&self) -> String {
+        match self {
+            Raw::Number(v) => v.to_string(),
+            Raw::Text(t) => t.clone(),
+        }
+    }
 }
 
 /// An MDN painting one picture: (x, y) ↦ mixture over (R, G, B).
@@ -212,22 +252,19 @@ impl PaintDemo {
             serde_wasm_bindgen::from_value(options)
                 .map_err(|e| JsError::new(&format!("bad painting options: {e}")))?
         };
-        let covariance = match options.covariance.as_deref() {
+        let covariance = match &options.covariance {
             None => Covariance::default(),
-            Some(name) => name.parse().map_err(|e: String| JsError::new(&e))?,
+            Some(raw) => {
+                settings::covariance(&raw.text()).map_err(|e| JsError::new(&e.to_string()))?
+            }
         };
-        let components = options.components.unwrap_or(8) as usize;
-        if !(1..=MAX_COMPONENTS).contains(&components) {
-            return Err(JsError::new(&format!(
-                "the number of components must be between 1 and {MAX_COMPONENTS}, not {components}"
-            )));
-        }
-        let picture = Picture::decode(bytes, options.size.unwrap_or(DEFAULT_TRAIN_SIDE))
-            .map_err(|e| JsError::new(&e.to_string()))?;
+        let components = whole(&settings::COMPONENTS, options.components)? as usize;
+        let size = whole(&settings::SIZE, options.size)?;
+        let picture = Picture::decode(bytes, size).map_err(|e| JsError::new(&e.to_string()))?;
         let seed = u64::from(options.seed.unwrap_or(0));
         let base = match options.workload.as_deref() {
             None => PaintConfig::default(),
-            Some("w2") => PaintConfig::w2(seed),
+            Some("w2") => PaintWorkload::w2().config(seed),
             Some(other) => {
                 return Err(JsError::new(&format!("unknown workload '{other}': use w2")));
             }
@@ -238,8 +275,10 @@ impl PaintDemo {
             seed,
             ..base
         };
+        let run =
+            PaintRun::new(picture, config, &device()?).map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Self {
-            run: Rc::new(RefCell::new(PaintRun::new(picture, config, &device()?))),
+            run: Rc::new(RefCell::new(run)),
         })
     }
 
@@ -301,16 +340,11 @@ impl PaintDemo {
     /// had diverged (the repaint is then the restored model's).
     pub fn repaint(&self) -> Promise {
         let frame = self.run.borrow().repaint();
-        let run = Rc::clone(&self.run);
-        promise(frame, move |frame| {
-            let r = run.borrow_mut().settle(frame);
-            let object = Object::new();
-            set(&object, "epoch", r.epoch as f64);
-            set(&object, "nll", f64::from(r.nll));
-            set(&object, "psnr", f64::from(r.psnr));
-            set(&object, "rgba", rgba(&rgb_to_rgba8(&r.rgb)));
-            set_guard(&object, r.learning_rate, r.recovery);
-            object.into()
+        settled(&self.run, frame, |r, object| {
+            set(object, "epoch", r.epoch as f64);
+            set(object, "nll", f64::from(r.nll));
+            set(object, "psnr", f64::from(r.psnr));
+            set(object, "rgba", rgba(&rgb_to_rgba8(&r.rgb)));
         })
     }
 }

@@ -19,19 +19,11 @@ use std::mem::MaybeUninit;
 use gemm::{Parallelism, gemm};
 
 use super::{kernels, split};
+use crate::spec::Activation;
 
 /// Rows below which a block is not split further: smaller products cost
 /// less than handing them to another thread.
 const MIN_ROWS_PER_TASK: usize = 64;
-
-/// The activation applied after the affine map.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Activation {
-    /// y = x W + b (the mixture head's raw outputs).
-    Identity,
-    /// y = tanh(x W + b) (the trunk's hidden layers).
-    Tanh,
-}
 
 /// A dense layer's sizes: `rows` samples, `fan_in` inputs, `fan_out` outputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

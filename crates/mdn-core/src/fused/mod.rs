@@ -11,10 +11,11 @@
 //! per step with the head and tanh fused). A dense layer is a matrix
 //! product, a bias add and tanh; fused, each thread takes its block of rows
 //! through all three while they are in cache (W2 with two threads: see
-//! [`linear`]). This module gives these to flex as a burn backend extension
-//! (`#[backend_extension]`) with hand-written backward steps; on every
-//! other backend (wgpu) the callers keep composing tensor operations, which
-//! the GPU runs as fast kernels.
+//! [`linear`]). This module gives these to flex as a burn backend
+//! extension (`#[backend_extension]`) with hand-written backward steps;
+//! [`crate::ops`] decides where they run (on flex) and where burn's
+//! composed tensor operations run instead (every other backend, where the
+//! GPU runs them as fast kernels).
 //!
 //! - [`kernels`]: the loops on `f32` slices (vectorisable `exp`, `ln` and
 //!   `tanh`, the head's log-density and its gradients);
@@ -22,8 +23,7 @@
 //!   the products);
 //! - `split`: the same over rayon's thread pool (`rayon` feature);
 //! - [`FusedOps`]: the extension trait, implemented for `Flex` and for
-//!   `Autodiff<Flex>`;
-//! - [`applies`], [`dense`], [`head_log_prob`]: what the model calls.
+//!   `Autodiff<Flex>`.
 
 pub mod kernels;
 pub mod linear;
@@ -37,61 +37,17 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Autodiff, Backend, Dispatch, Flex, TensorMetadata, backend_extension};
-use burn::nn::Linear;
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::backend::{Autodiff, Backend, Flex, TensorMetadata, backend_extension};
+use burn::tensor::TensorData;
 
-use crate::mixture::MixtureHeadConfig;
-use linear::{Activation, Dense};
+use crate::spec::{Activation, HeadLayout};
+use linear::Dense;
 
-/// Whether `tensor` takes the fused path: an f32 tensor on the flex device
-/// (with or without autodiff).
-pub fn applies<const D: usize>(tensor: &Tensor<D>) -> bool {
-    tensor.dtype() == DType::F32 && tensor.device().without_autodiff() == Device::flex()
-}
-
-/// act(x W + b), `[batch, fan_out]`, of a burn `Linear` layer for inputs
-/// x `[batch, fan_in]`: on flex (where [`applies`] holds and the layer
-/// has a bias) the fused layer of [`linear`], one pass forward and one
-/// backward; elsewhere `layer.forward` then, for [`Activation::Tanh`], the
-/// backend's tanh. The fused tanh is within 1.4e-7 of the exact value.
-pub fn dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
-    match &layer.bias {
-        Some(bias) if applies(&x) => Tensor::from_dispatch(<Dispatch as FusedOps>::fused_linear(
-            x.into_dispatch(),
-            layer.weight.val().into_dispatch(),
-            bias.val().into_dispatch(),
-            activation,
-        )),
-        _ => {
-            let z = layer.forward(x);
-            match activation {
-                Activation::Identity => z,
-                Activation::Tanh => z.tanh(),
-            }
-        }
-    }
-}
-
-/// log p(y_i | x_i), `[batch]` in nats, of the mixtures a head described by
-/// `head` reads from its raw outputs `raw` (`[batch, head.outputs()]`), at
-/// `targets` (`[batch, D]`): what `head.forward` then
-/// [`crate::mixture::Mixture::log_prob`] compute, in one pass forward and
-/// one backward ([`kernels::head_log_prob`]; no gradient reaches the
-/// targets).
-///
-/// Only for tensors where [`applies`] holds, and D ≤ [`kernels::MAX_DIM`].
-pub fn head_log_prob(raw: Tensor<2>, targets: Tensor<2>, head: MixtureHeadConfig) -> Tensor<1> {
-    Tensor::from_dispatch(<Dispatch as FusedOps>::fused_head_log_prob(
-        raw.into_dispatch(),
-        targets.into_dispatch(),
-        head,
-    ))
-}
+pub use kernels::MAX_DIM;
 
 /// The fused operations as a burn backend extension. Only flex (and
 /// autodiff over flex) implement it: calling it on another backend panics,
-/// which [`applies`] prevents.
+/// which [`crate::ops`] prevents.
 #[backend_extension(Flex, Autodiff)]
 pub trait FusedOps: Backend {
     /// act(x W + b) for x `[batch, fan_in]`, W `[fan_in, fan_out]`, b
@@ -103,11 +59,13 @@ pub trait FusedOps: Backend {
         activation: Activation,
     ) -> FloatTensor<Self>;
 
-    /// The mixture head's log-density of [`head_log_prob`], `[batch]`.
+    /// The mixture head's log-density of [`crate::ops::head_log_prob`],
+    /// `[batch]`, from raw outputs `[batch, layout.outputs()]` and targets
+    /// `[batch, D]` (D ≤ [`MAX_DIM`]).
     fn fused_head_log_prob(
         raw: FloatTensor<Self>,
         targets: FloatTensor<Self>,
-        head: MixtureHeadConfig,
+        layout: HeadLayout,
     ) -> FloatTensor<Self>;
 }
 
@@ -129,13 +87,9 @@ impl FusedOps for Flex {
         from_f32(y, [dense.rows, dense.fan_out].into())
     }
 
-    fn fused_head_log_prob(
-        raw: FlexTensor,
-        targets: FlexTensor,
-        head: MixtureHeadConfig,
-    ) -> FlexTensor {
+    fn fused_head_log_prob(raw: FlexTensor, targets: FlexTensor, layout: HeadLayout) -> FlexTensor {
         let batch = raw.shape()[0];
-        let log_prob = split::head_log_prob(&head, &f32_slice(&raw), &f32_slice(&targets), None);
+        let log_prob = split::head_log_prob(&layout, &f32_slice(&raw), &f32_slice(&targets), None);
         from_f32(log_prob, [batch].into())
     }
 }
@@ -223,7 +177,7 @@ impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
     fn fused_head_log_prob(
         raw: FloatTensor<Self>,
         targets: FloatTensor<Self>,
-        head: MixtureHeadConfig,
+        layout: HeadLayout,
     ) -> FloatTensor<Self> {
         /// ∂ log p_i / ∂ raw_i of every sample, `[batch, outputs]`: the
         /// backward step only scales row i by the incoming gradient of
@@ -262,7 +216,7 @@ impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
                 let shape = raw.shape();
                 let mut grad = vec![0.0; shape.num_elements()];
                 let log_prob = split::head_log_prob(
-                    &head,
+                    &layout,
                     &f32_slice(&raw),
                     &f32_slice(&targets),
                     Some(&mut grad),
@@ -270,7 +224,9 @@ impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
                 let batch = shape[0];
                 prep.finish(from_f32(grad, shape), from_f32(log_prob, [batch].into()))
             }
-            OpsKind::UnTracked(prep) => prep.finish(Flex::fused_head_log_prob(raw, targets, head)),
+            OpsKind::UnTracked(prep) => {
+                prep.finish(Flex::fused_head_log_prob(raw, targets, layout))
+            }
         }
     }
 }

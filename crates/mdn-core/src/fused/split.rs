@@ -6,7 +6,7 @@
 //! others wait. With one thread in the pool nothing is split (the hand-off
 //! to the pool would cost without gaining).
 
-use crate::mixture::MixtureHeadConfig;
+use crate::spec::HeadLayout;
 
 use super::kernels;
 
@@ -44,7 +44,7 @@ pub fn run<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Send + Sync) ->
 /// [`kernels::head_log_prob`] over a batch (same arguments, shapes and
 /// panics).
 pub fn head_log_prob(
-    head: &MixtureHeadConfig,
+    layout: &HeadLayout,
     raw: &[f32],
     targets: &[f32],
     grad: Option<&mut [f32]>,
@@ -52,12 +52,12 @@ pub fn head_log_prob(
     let samples = if threads() > 1 {
         HEAD_SAMPLES_PER_TASK
     } else {
-        targets.len() / head.dim.max(1)
+        targets.len() / layout.dim.max(1)
     };
-    let (raw_rows, target_rows) = (samples * head.outputs(), samples * head.dim);
+    let (raw_rows, target_rows) = (samples * layout.outputs(), samples * layout.dim);
     if raw_rows == 0 || target_rows == 0 {
         // No samples, or a head the kernel rejects with its own message.
-        return kernels::head_log_prob(head, raw, targets, grad);
+        return kernels::head_log_prob(layout, raw, targets, grad);
     }
     let mut grads = grad.map(|grad| grad.chunks_mut(raw_rows));
     let tasks: Vec<_> = raw
@@ -66,7 +66,7 @@ pub fn head_log_prob(
         .map(|(raw, targets)| (raw, targets, grads.as_mut().and_then(Iterator::next)))
         .collect();
     run(tasks, |(raw, targets, grad)| {
-        kernels::head_log_prob(head, raw, targets, grad)
+        kernels::head_log_prob(layout, raw, targets, grad)
     })
     .concat()
 }
@@ -74,14 +74,13 @@ pub fn head_log_prob(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mixture::Covariance;
+    use crate::spec::Covariance;
 
     /// Split or not, every sample's log-density and gradient is the same
     /// (a batch of several tasks with a short last one).
     #[test]
     fn split_head_equals_one_piece() {
-        let head = MixtureHeadConfig {
-            features: 4,
+        let layout = HeadLayout {
             components: 5,
             dim: 3,
             covariance: Covariance::Full,
@@ -89,15 +88,17 @@ mod tests {
         };
         let batch = 1000;
         let wave = |i: usize, scale: f32| (i as f32 * 0.618).sin() * scale;
-        let raw: Vec<f32> = (0..batch * head.outputs()).map(|i| wave(i, 2.0)).collect();
-        let targets: Vec<f32> = (0..batch * head.dim).map(|i| wave(i + 7, 1.5)).collect();
+        let raw: Vec<f32> = (0..batch * layout.outputs())
+            .map(|i| wave(i, 2.0))
+            .collect();
+        let targets: Vec<f32> = (0..batch * layout.dim).map(|i| wave(i + 7, 1.5)).collect();
         let mut split_grad = vec![0.0; raw.len()];
         let mut whole_grad = vec![0.0; raw.len()];
-        let split = head_log_prob(&head, &raw, &targets, Some(&mut split_grad));
-        let whole = kernels::head_log_prob(&head, &raw, &targets, Some(&mut whole_grad));
+        let split = head_log_prob(&layout, &raw, &targets, Some(&mut split_grad));
+        let whole = kernels::head_log_prob(&layout, &raw, &targets, Some(&mut whole_grad));
         assert_eq!(split.len(), batch);
         assert_eq!(split, whole);
         assert_eq!(split_grad, whole_grad);
-        assert_eq!(head_log_prob(&head, &raw, &targets, None), whole);
+        assert_eq!(head_log_prob(&layout, &raw, &targets, None), whole);
     }
 }

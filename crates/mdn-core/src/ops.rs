@@ -1,0 +1,210 @@
+//! Where the backend is chosen: the two operations the model is built from,
+//! each with a body per backend, picked here and nowhere else.
+//!
+//! - [`dense`]: act(x W + b), a dense layer and its activation;
+//! - [`head_log_prob`]: the mixture head's log-density from its raw outputs.
+//!
+//! On burn's flex CPU backend each runs as one fused pass forward and one
+//! backward ([`crate::fused`]), where burn's composed tensor operations
+//! take dozens of passes over memory. On every other backend (wgpu) the
+//! composed operations run as they are, which a GPU runs as fast kernels.
+//! Both bodies give the same values and gradients to f32 rounding (tested
+//! below). The model and the mixture maths call these functions and never
+//! ask which backend they run on.
+
+use burn::backend::Dispatch;
+use burn::nn::Linear;
+use burn::tensor::{DType, Device, Tensor};
+
+use crate::fused::{FusedOps, MAX_DIM};
+use crate::mixture::Mixture;
+use crate::spec::{Activation, HeadLayout};
+
+/// act(x W + b), `[batch, fan_out]`, of a burn `Linear` layer for inputs
+/// x `[batch, fan_in]`. The fused tanh is within 1.4e-7 of the exact value.
+pub fn dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
+    if on_flex(&x) && layer.bias.is_some() {
+        fused_dense(layer, x, activation)
+    } else {
+        composed_dense(layer, x, activation)
+    }
+}
+
+/// log p(y_i | x_i), `[batch]` in nats, of the mixtures that a head laid out
+/// as `layout` reads from its raw outputs `raw` (`[batch,
+/// layout.outputs()]`), at `targets` (`[batch, D]`): what
+/// [`Mixture::from_raw`] then [`Mixture::log_prob`] compute. No gradient
+/// reaches the targets.
+pub fn head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) -> Tensor<1> {
+    if on_flex(&raw) && layout.dim <= MAX_DIM {
+        fused_head_log_prob(raw, targets, layout)
+    } else {
+        composed_head_log_prob(raw, targets, layout)
+    }
+}
+
+/// Whether `tensor` is f32 on the flex device (with or without autodiff),
+/// where the fused kernels run.
+fn on_flex<const D: usize>(tensor: &Tensor<D>) -> bool {
+    tensor.dtype() == DType::F32 && tensor.device().without_autodiff() == Device::flex()
+}
+
+fn fused_dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
+    let Some(bias) = &layer.bias else {
+        return composed_dense(layer, x, activation);
+    };
+    Tensor::from_dispatch(<Dispatch as FusedOps>::fused_linear(
+        x.into_dispatch(),
+        layer.weight.val().into_dispatch(),
+        bias.val().into_dispatch(),
+        activation,
+    ))
+}
+
+fn composed_dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
+    let z = layer.forward(x);
+    match activation {
+        Activation::Identity => z,
+        Activation::Tanh => z.tanh(),
+    }
+}
+
+fn fused_head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) -> Tensor<1> {
+    Tensor::from_dispatch(<Dispatch as FusedOps>::fused_head_log_prob(
+        raw.into_dispatch(),
+        targets.into_dispatch(),
+        *layout,
+    ))
+}
+
+fn composed_head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) -> Tensor<1> {
+    Mixture::from_raw(raw, layout).log_prob(targets)
+}
+
+/// The fused bodies against the composed ones, on flex (where both run).
+#[cfg(test)]
+mod tests {
+    use burn::nn::LinearConfig;
+    use burn::tensor::TensorData;
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+
+    use super::*;
+    use crate::spec::{Covariance, SIGMA_MIN};
+
+    fn values_of<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+        tensor.into_data().try_to_vec::<f32>().expect("f32 values")
+    }
+
+    fn assert_close(fused: &[f32], composed: &[f32], tolerance: f32, what: &str) {
+        assert_eq!(fused.len(), composed.len(), "{what}: length");
+        for (i, (&f, &c)) in fused.iter().zip(composed).enumerate() {
+            assert!(
+                (f - c).abs() <= tolerance * (1.0 + c.abs()),
+                "{what}[{i}]: fused {f}, composed {c}"
+            );
+        }
+    }
+
+    /// The fused dense layer against burn's composed one (`Linear::forward`,
+    /// flex's tanh): values, and the gradients of the input, the weight and
+    /// the bias, for both activations and a batch that reaches tanh's
+    /// saturation.
+    #[test]
+    fn fused_dense_layer_matches_the_composed_layer() {
+        let device = Device::flex().autodiff();
+        let (batch, fan_in, fan_out) = (300, 6, 9);
+        let mut rng = StdRng::seed_from_u64(7);
+        let layer = LinearConfig::new(fan_in, fan_out).init(&device);
+        let mut values = |n: usize, scale: f32| -> Vec<f32> {
+            (0..n).map(|_| rng.random_range(-scale..scale)).collect()
+        };
+        let x = values(batch * fan_in, 12.0);
+        let c = values(batch * fan_out, 1.0);
+        let c = Tensor::<2>::from_data(TensorData::new(c, [batch, fan_out]), &device);
+        let run = |body: fn(&Linear, Tensor<2>, Activation) -> Tensor<2>, activation| {
+            let x = Tensor::<2>::from_data(TensorData::new(x.clone(), [batch, fan_in]), &device)
+                .require_grad();
+            let y = body(&layer, x.clone(), activation);
+            let grads = (y.clone() * c.clone()).sum().backward();
+            let bias = layer.bias.as_ref().expect("layers have a bias").val();
+            [
+                values_of(y),
+                values_of(x.grad(&grads).expect("x takes part in the graph")),
+                values_of(layer.weight.val().grad(&grads).expect("weight takes part")),
+                values_of(bias.grad(&grads).expect("bias takes part in the graph")),
+            ]
+        };
+        for activation in [Activation::Identity, Activation::Tanh] {
+            let fused = run(fused_dense, activation);
+            let composed = run(composed_dense, activation);
+            for (what, (fused, composed)) in ["y", "grad x", "grad weight", "grad bias"]
+                .iter()
+                .zip(fused.iter().zip(&composed))
+            {
+                assert_close(fused, composed, 2e-5, &format!("{activation:?} {what}"));
+            }
+        }
+    }
+
+    /// The fused head against the composed tensor operations (which wgpu
+    /// runs): log-densities and the gradients of the raw outputs, for every
+    /// kind and D = 1..4, with scales near σ_min and above the cap, and
+    /// components far enough from the target to fall below the log-sum-exp
+    /// floor.
+    #[test]
+    fn fused_head_log_prob_matches_the_composed_operations() {
+        let device = Device::flex().autodiff();
+        let mut rng = StdRng::seed_from_u64(7);
+        for covariance in Covariance::ALL {
+            for dim in 1..=4 {
+                let (batch, components) = (6, 5);
+                let layout = HeadLayout {
+                    components,
+                    dim,
+                    covariance,
+                    sigma_min: SIGMA_MIN,
+                };
+                let outputs = layout.outputs();
+                let scale_start = layout.scale_offset();
+                let values: Vec<f32> = (0..batch * outputs)
+                    .map(|j| match j % outputs {
+                        j if j < scale_start => rng.random_range(-3.0..3.0),
+                        // One raw scale above the cap, some far below zero.
+                        j if j == outputs - 1 => 85.0,
+                        _ => rng.random_range(-12.0..1.0),
+                    })
+                    .collect();
+                let targets: Vec<f32> = (0..batch * dim)
+                    .map(|_| rng.random_range(-1.5..1.5))
+                    .collect();
+                let raw: Tensor<2> =
+                    Tensor::from_data(TensorData::new(values, [batch, outputs]), &device)
+                        .require_grad();
+                let targets: Tensor<2> =
+                    Tensor::from_data(TensorData::new(targets, [batch, dim]), &device);
+                // Weights per sample, so that a per-row mistake shows.
+                let weights = Tensor::<1>::from_data(
+                    TensorData::new((1..=batch).map(|i| i as f32).collect(), [batch]),
+                    &device,
+                );
+                let run = |body: fn(Tensor<2>, Tensor<2>, &HeadLayout) -> Tensor<1>| {
+                    let log_prob = body(raw.clone(), targets.clone(), &layout);
+                    let grads = (log_prob.clone() * weights.clone()).sum().backward();
+                    let grad = raw.grad(&grads).expect("raw takes part in the graph");
+                    (values_of(log_prob), values_of(grad))
+                };
+                let what = format!("{covariance:?} D={dim}");
+                let (fused, fused_grad) = run(fused_head_log_prob);
+                let (composed, composed_grad) = run(composed_head_log_prob);
+                assert_close(&fused, &composed, 1e-5, &format!("{what}: log p"));
+                assert_close(
+                    &fused_grad,
+                    &composed_grad,
+                    1e-4,
+                    &format!("{what}: gradient"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,412 @@
+//! Every setting a reader can change, one table per demo: its name (the
+//! element's attribute, the URL parameter, the command line's flag), what
+//! it means, its range and default, and the spellings it accepts.
+//!
+//! One policy for a bad value everywhere: [`Setting::parse`] rejects it with
+//! a message that names the allowed range (the page then says so and uses
+//! the default; the command line exits). The page reads the same table from
+//! `www/settings.js`, which [`front_end_table`] generates (a test keeps the
+//! file up to date).
+
+use std::fmt;
+
+use crate::picture::{DEFAULT_TRAIN_SIDE, MAX_TRAIN_SIDE, MIN_SIDE};
+use crate::spec::Covariance;
+
+/// One setting of a demo.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Setting {
+    /// The attribute, URL parameter and flag (`--name`).
+    pub name: &'static str,
+    /// What it changes, in a sentence for a tooltip or `--help`.
+    pub about: &'static str,
+    /// The values it takes and its default.
+    pub range: Range,
+}
+
+/// The values a [`Setting`] takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Range {
+    /// A whole number from `min` to `max`.
+    Whole { min: u32, max: u32, default: u32 },
+    /// A number from `min` to `max`; a slider moves in `step`s.
+    Number {
+        min: f64,
+        max: f64,
+        step: f64,
+        default: f64,
+    },
+    /// One of `choices` (by its name or one of its aliases).
+    Choice {
+        choices: &'static [Choice],
+        default: &'static str,
+    },
+}
+
+/// One value of a [`Range::Choice`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Choice {
+    /// The canonical name.
+    pub name: &'static str,
+    /// Other accepted spellings.
+    pub aliases: &'static [&'static str],
+}
+
+/// A parsed setting value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value {
+    /// Of a [`Range::Whole`].
+    Whole(u32),
+    /// Of a [`Range::Number`].
+    Number(f64),
+    /// The canonical name of a [`Range::Choice`]'s choice.
+    Choice(&'static str),
+}
+
+/// A value a setting does not take.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{name}=\"{raw}\" is not {allowed}")]
+pub struct SettingError {
+    /// The setting's name.
+    pub name: &'static str,
+    /// The value as given.
+    pub raw: String,
+    /// What it may be: "a whole number from 1 to 32", "isotropic,
+    /// diagonal or full".
+    pub allowed: String,
+}
+
+impl SettingError {
+    /// The message as a command-line flag's: `--components must be between
+    /// 1 and 32, not 0`.
+    pub fn flag_message(&self, setting: &Setting) -> String {
+        let allowed = match setting.range {
+            Range::Whole { min, max, .. } => format!("between {min} and {max}"),
+            Range::Number { min, max, .. } => format!("between {min} and {max}"),
+            Range::Choice { .. } => format!("one of {}", setting.range),
+        };
+        format!("--{} must be {allowed}, not {}", setting.name, self.raw)
+    }
+}
+
+impl fmt::Display for Range {
+    /// What the range allows, as a phrase: "a whole number from 1 to 32",
+    /// "a number from 0.05 to 2", "isotropic, diagonal or full".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Range::Whole { min, max, .. } => write!(f, "a whole number from {min} to {max}"),
+            Range::Number { min, max, .. } => write!(f, "a number from {min} to {max}"),
+            Range::Choice { choices, .. } => {
+                let names: Vec<&str> = choices.iter().map(|c| c.name).collect();
+                match names.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        write!(f, "{} or {last}", rest.join(", "))
+                    }
+                    _ => write!(f, "{}", names.join("")),
+                }
+            }
+        }
+    }
+}
+
+impl Setting {
+    /// The value `raw` stands for (surrounding spaces ignored; choices in
+    /// any case).
+    ///
+    /// # Errors
+    /// [`SettingError`] when `raw` is not in the range.
+    pub fn parse(&self, raw: &str) -> Result<Value, SettingError> {
+        let text = raw.trim();
+        let value = match self.range {
+            Range::Whole { min, max, .. } => text
+                .parse::<u32>()
+                .ok()
+                .filter(|v| (min..=max).contains(v))
+                .map(Value::Whole),
+            Range::Number { min, max, .. } => text
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && (min..=max).contains(v))
+                .map(Value::Number),
+            Range::Choice { choices, .. } => {
+                let text = text.to_ascii_lowercase();
+                choices
+                    .iter()
+                    .find(|c| c.name == text || c.aliases.contains(&text.as_str()))
+                    .map(|c| Value::Choice(c.name))
+            }
+        };
+        value.ok_or_else(|| SettingError {
+            name: self.name,
+            raw: raw.to_string(),
+            allowed: self.range.to_string(),
+        })
+    }
+
+    /// [`Setting::parse`] for a whole-number setting.
+    ///
+    /// # Errors
+    /// [`SettingError`] when `raw` is not in the range (or the setting is
+    /// not a whole number).
+    pub fn whole(&self, raw: &str) -> Result<u32, SettingError> {
+        match self.parse(raw)? {
+            Value::Whole(v) => Ok(v),
+            _ => Err(self.error(raw)),
+        }
+    }
+
+    /// [`Setting::parse`] for a choice setting: the canonical name.
+    ///
+    /// # Errors
+    /// [`SettingError`] when `raw` is not one of the choices.
+    pub fn choice(&self, raw: &str) -> Result<&'static str, SettingError> {
+        match self.parse(raw)? {
+            Value::Choice(v) => Ok(v),
+            _ => Err(self.error(raw)),
+        }
+    }
+
+    /// The default of a whole-number setting (0 for another kind).
+    pub fn default_whole(&self) -> u32 {
+        match self.range {
+            Range::Whole { default, .. } => default,
+            _ => 0,
+        }
+    }
+
+    /// The default as text, as a flag or an attribute would give it.
+    pub fn default_text(&self) -> String {
+        match self.range {
+            Range::Whole { default, .. } => default.to_string(),
+            Range::Number { default, .. } => default.to_string(),
+            Range::Choice { default, .. } => default.to_string(),
+        }
+    }
+
+    fn error(&self, raw: &str) -> SettingError {
+        SettingError {
+            name: self.name,
+            raw: raw.to_string(),
+            allowed: self.range.to_string(),
+        }
+    }
+}
+
+/// The painting's training size: the longer side, pixels, after area
+/// downscaling (never upscaled).
+pub const SIZE: Setting = Setting {
+    name: "size",
+    about: "The painting's training size: the picture's longer side in pixels after downscaling.",
+    range: Range::Whole {
+        min: MIN_SIDE,
+        max: MAX_TRAIN_SIDE,
+        default: DEFAULT_TRAIN_SIDE,
+    },
+};
+
+/// The covariance of each colour Gaussian (see [`crate::spec::Covariance`]).
+pub const COVARIANCE: Setting = Setting {
+    name: "covariance",
+    about: "The shape of each Gaussian over (R, G, B): one width for all three (isotropic), one per channel (diagonal), or a full 3 × 3 covariance.",
+    range: Range::Choice {
+        choices: &[
+            Choice {
+                name: "isotropic",
+                aliases: &["iso"],
+            },
+            Choice {
+                name: "diagonal",
+                aliases: &["diag"],
+            },
+            Choice {
+                name: "full",
+                aliases: &[],
+            },
+        ],
+        default: "diagonal",
+    },
+};
+
+/// Mixture components K of the painting.
+pub const COMPONENTS: Setting = Setting {
+    name: "components",
+    about: "The number of Gaussians in each pixel's mixture.",
+    range: Range::Whole {
+        min: 1,
+        max: 32,
+        default: 8,
+    },
+};
+
+/// The toy's mixture temperature τ_π (see
+/// [`crate::mixture::Mixture::sample`]).
+pub const TAU_PI: Setting = Setting {
+    name: "tau-pi",
+    about: "Mixture temperature: the weights π are softmax(logits / τπ). Below 1 the likeliest branch dominates, above 1 the branches even out.",
+    range: Range::Number {
+        min: 0.05,
+        max: 2.0,
+        step: 0.05,
+        default: 1.0,
+    },
+};
+
+/// The toy's width temperature τ_σ (see
+/// [`crate::mixture::Mixture::sample`]).
+pub const TAU_SIGMA: Setting = Setting {
+    name: "tau-sigma",
+    about: "Width temperature: every covariance is scaled by τσ. Below 1 samples hug the means, above 1 they spread.",
+    range: Range::Number {
+        min: 0.05,
+        max: 2.0,
+        step: 0.05,
+        default: 1.0,
+    },
+};
+
+/// [`COVARIANCE`] parsed into its kind.
+///
+/// # Errors
+/// [`SettingError`] when `raw` names no kind.
+pub fn covariance(raw: &str) -> Result<Covariance, SettingError> {
+    let name = COVARIANCE.choice(raw)?;
+    Covariance::from_name(name).ok_or_else(|| COVARIANCE.error(raw))
+}
+
+/// The painting's settings.
+pub const PAINT: [Setting; 3] = [SIZE, COVARIANCE, COMPONENTS];
+
+/// The toy's settings.
+pub const TOY: [Setting; 2] = [TAU_PI, TAU_SIGMA];
+
+/// Every demo kind with its settings, as the page names them.
+pub const DEMOS: [(&str, &[Setting]); 2] = [("toy", &TOY), ("paint", &PAINT)];
+
+/// `www/settings.js`: the tables as an ES module for the front-end
+/// (`export const SETTINGS = {toy: [...], paint: [...]}`), so that it never
+/// keeps a hand copy.
+pub fn front_end_table() -> String {
+    let mut out = String::from(
+        "// Generated from crates/mdn-core/src/settings.rs by its tests\n\
+         // (UPDATE_SETTINGS=1 cargo test --workspace --lib settings): do not edit.\n\
+         // Every setting of each demo kind: name (attribute and URL parameter),\n\
+         // about, allowed (the range in words, for messages) and range:\n\
+         // {kind: 'whole' | 'number' | 'choice', ...}.\n\
+         export const SETTINGS = {\n",
+    );
+    for (kind, settings) in DEMOS {
+        out.push_str(&format!("  {kind}: [\n"));
+        for s in settings {
+            let range = match s.range {
+                Range::Whole { min, max, default } => {
+                    format!("{{ kind: 'whole', min: {min}, max: {max}, default: {default} }}")
+                }
+                Range::Number {
+                    min,
+                    max,
+                    step,
+                    default,
+                } => format!(
+                    "{{ kind: 'number', min: {min}, max: {max}, step: {step}, default: {default} }}"
+                ),
+                Range::Choice { choices, default } => {
+                    let choices: Vec<String> = choices
+                        .iter()
+                        .map(|c| {
+                            let aliases: Vec<String> =
+                                c.aliases.iter().map(|a| format!("'{a}'")).collect();
+                            format!(
+                                "{{ name: '{}', aliases: [{}] }}",
+                                c.name,
+                                aliases.join(", ")
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "{{ kind: 'choice', choices: [{}], default: '{default}' }}",
+                        choices.join(", ")
+                    )
+                }
+            };
+            out.push_str(&format!(
+                "    {{\n      name: '{}',\n      about: {},\n      allowed: {},\n      range: {range},\n    }},\n",
+                s.name,
+                js_string(s.about),
+                js_string(&s.range.to_string())
+            ));
+        }
+        out.push_str("  ],\n");
+    }
+    out.push_str("};\n");
+    out
+}
+
+/// `text` as a JavaScript string literal.
+fn js_string(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_in_range_parse_and_others_are_refused_naming_the_range() {
+        assert_eq!(COMPONENTS.parse(" 8 "), Ok(Value::Whole(8)));
+        let error = COMPONENTS.parse("40").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "components=\"40\" is not a whole number from 1 to 32"
+        );
+        assert_eq!(
+            error.flag_message(&COMPONENTS),
+            "--components must be between 1 and 32, not 40"
+        );
+        for bad in ["0", "2.5", "-1", "", "eight"] {
+            assert!(COMPONENTS.parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(COVARIANCE.parse("Diag"), Ok(Value::Choice("diagonal")));
+        assert_eq!(COVARIANCE.choice("iso"), Ok("isotropic"));
+        for kind in Covariance::ALL {
+            assert_eq!(covariance(kind.name()), Ok(kind));
+        }
+        assert_eq!(
+            COVARIANCE.parse("banana").unwrap_err().to_string(),
+            "covariance=\"banana\" is not isotropic, diagonal or full"
+        );
+        assert_eq!(TAU_PI.parse("0.5"), Ok(Value::Number(0.5)));
+        for bad in ["0", "2.5", "NaN", "inf"] {
+            assert!(TAU_PI.parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(SIZE.default_whole(), DEFAULT_TRAIN_SIDE);
+    }
+
+    #[test]
+    fn every_default_is_in_its_range_and_the_core_s_own() {
+        for (_, settings) in DEMOS {
+            for s in settings {
+                assert!(s.parse(&s.default_text()).is_ok(), "{}", s.name);
+            }
+        }
+        assert_eq!(
+            covariance(&COVARIANCE.default_text()),
+            Ok(Covariance::default())
+        );
+    }
+
+    /// `www/settings.js` is what [`front_end_table`] generates; with
+    /// `UPDATE_SETTINGS=1` the test writes it instead.
+    #[test]
+    fn the_front_end_table_is_up_to_date() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/settings.js");
+        let table = front_end_table();
+        if std::env::var_os("UPDATE_SETTINGS").is_some() {
+            std::fs::write(path, &table).expect("write www/settings.js");
+        }
+        let current = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            current == table,
+            "www/settings.js is out of date: run UPDATE_SETTINGS=1 cargo test --workspace --lib settings"
+        );
+    }
+}

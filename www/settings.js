@@ -1,0 +1,41 @@
+// Generated from crates/mdn-core/src/settings.rs by its tests
+// (UPDATE_SETTINGS=1 cargo test --workspace --lib settings): do not edit.
+// Every setting of each demo kind: name (attribute and URL parameter),
+// about, allowed (the range in words, for messages) and range:
+// {kind: 'whole' | 'number' | 'choice', ...}.
+export const SETTINGS = {
+  toy: [
+    {
+      name: 'tau-pi',
+      about: 'Mixture temperature: the weights π are softmax(logits / τπ). Below 1 the likeliest branch dominates, above 1 the branches even out.',
+      allowed: 'a number from 0.05 to 2',
+      range: { kind: 'number', min: 0.05, max: 2, step: 0.05, default: 1 },
+    },
+    {
+      name: 'tau-sigma',
+      about: 'Width temperature: every covariance is scaled by τσ. Below 1 samples hug the means, above 1 they spread.',
+      allowed: 'a number from 0.05 to 2',
+      range: { kind: 'number', min: 0.05, max: 2, step: 0.05, default: 1 },
+    },
+  ],
+  paint: [
+    {
+      name: 'size',
+      about: 'The painting\'s training size: the picture\'s longer side in pixels after downscaling.',
+      allowed: 'a whole number from 8 to 1024',
+      range: { kind: 'whole', min: 8, max: 1024, default: 128 },
+    },
+    {
+      name: 'covariance',
+      about: 'The shape of each Gaussian over (R, G, B): one width for all three (isotropic), one per channel (diagonal), or a full 3 × 3 covariance.',
+      allowed: 'isotropic, diagonal or full',
+      range: { kind: 'choice', choices: [{ name: 'isotropic', aliases: ['iso'] }, { name: 'diagonal', aliases: ['diag'] }, { name: 'full', aliases: [] }], default: 'diagonal' },
+    },
+    {
+      name: 'components',
+      about: 'The number of Gaussians in each pixel\'s mixture.',
+      allowed: 'a whole number from 1 to 32',
+      range: { kind: 'whole', min: 1, max: 32, default: 8 },
+    },
+  ],
+};
