@@ -97,7 +97,9 @@ describe('settings', () => {
     // The trainer recovers by itself (restores the last good parameters,
     // lowers the learning rate) and says so in its snapshot; a healthy run
     // never does, so this stands in for the worker: its fifth toy snapshot
-    // reports a NaN loss, a NaN sample and a recovery.
+    // reports a NaN loss, a NaN sample and a recovery. The message's name is
+    // the protocol's (www/protocol.js, loaded by the page before any worker
+    // message arrives).
     function divergeOnce() {
       const Native = window.Worker;
       window.Worker = class extends Native {
@@ -105,7 +107,7 @@ describe('settings', () => {
           let snapshots = 0;
           super.onmessage = (event) => {
             const msg = event.data;
-            if (msg.type === 'toy-snapshot' && ++snapshots === 5) {
+            if (msg.type === window.MdnProtocol.TOY_SNAPSHOT && ++snapshots === 5) {
               msg.samples[0] = NaN;
               const recovery = 'training diverged at step 5; learning rate lowered to 0.0005';
               handler({ data: { ...msg, nll: NaN, recovery } });

@@ -2,8 +2,11 @@
 // created only when the first demo asks for it, so a page whose demos are
 // never scrolled to downloads no wasm at all. Every <mdn-demo> on the page
 // attaches here and gets an id; messages to and from the worker carry that
-// id, and the backend the worker chose is announced to every demo.
+// id, and the backend the worker chose is announced to every demo. The
+// messages are www/protocol.js's.
+import './protocol.js';
 
+const P = globalThis.MdnProtocol;
 const BACKENDS = ['webgpu', 'cpu'];
 
 let worker = null;
@@ -21,10 +24,10 @@ function startWorker(requested) {
   const choice = [requested, fromUrl].find((b) => BACKENDS.includes(b)) || null;
   worker = new Worker(new URL('./worker.js', import.meta.url));
   worker.onmessage = ({ data: msg }) => {
-    if (msg.type === 'backend') {
+    if (msg.type === P.BACKEND) {
       backend = msg;
       for (const listener of backendListeners) listener(msg);
-    } else if (msg.type === 'fatal') {
+    } else if (msg.type === P.FATAL) {
       die(msg.message);
     } else {
       handlers.get(msg.id)?.(msg);
@@ -35,12 +38,12 @@ function startWorker(requested) {
     event.preventDefault();
     die(event.message || 'the worker could not be loaded');
   };
-  worker.postMessage({ type: 'init', backend: choice });
+  worker.postMessage({ type: P.INIT, backend: choice });
 }
 
 function die(message) {
   fatal = message;
-  for (const handler of handlers.values()) handler({ type: 'fatal', message });
+  for (const handler of handlers.values()) handler({ type: P.FATAL, message });
 }
 
 // Calls `listener(backend)` once the worker has chosen its backend (at once
@@ -53,12 +56,12 @@ export function onBackend(listener) {
 
 // Attaches one demo: starts the worker if it is the first, and returns the
 // demo's link to it. `handler` receives the worker's messages for this demo,
-// and {type: 'fatal', message} if the worker cannot run at all.
+// and {type: FATAL, message} if the worker cannot run at all.
 export function attach(handler, { backend: requested = null } = {}) {
   if (!worker) startWorker(requested);
   const id = nextId++;
   handlers.set(id, handler);
-  if (fatal) queueMicrotask(() => handler({ type: 'fatal', message: fatal }));
+  if (fatal) queueMicrotask(() => handler({ type: P.FATAL, message: fatal }));
   return {
     id,
     send(msg, transfer = []) {
@@ -66,7 +69,7 @@ export function attach(handler, { backend: requested = null } = {}) {
     },
     detach() {
       handlers.delete(id);
-      worker.postMessage({ type: 'remove', id });
+      worker.postMessage({ type: P.REMOVE, id });
     },
   };
 }

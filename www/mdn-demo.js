@@ -8,19 +8,18 @@
 // Live state is mirrored on the element as data-* attributes (data-state,
 // data-backend, data-step, data-epoch, data-nll, data-psnr, ...) and as
 // `mdn-progress` events whose detail holds the same values. The settings are
-// plain attributes (see SETTINGS); changing one, from a control inside the
-// demo or from outside, takes effect at once.
+// plain attributes (see www/attributes.js); changing one, from a control
+// inside the demo or from outside, takes effect at once.
 import { attach, onBackend } from './engine.js';
+import { ATTRIBUTES } from './attributes.js';
 import { createToy } from './toy.js';
 import { createPaint } from './paint.js';
 
-const VIEWS = { toy: createToy, paint: createPaint };
+const P = globalThis.MdnProtocol;
 
-// The attributes each kind reads as settings (also its URL parameters).
-export const SETTINGS = {
-  toy: ['tau-pi', 'tau-sigma'],
-  paint: ['src', 'size', 'covariance', 'components'],
-};
+// Every demo kind, by the name its `kind` attribute gives: the view that
+// draws it (www/worker/ has the worker's side of each).
+const VIEWS = { toy: createToy, paint: createPaint };
 
 const STYLESHEET = new URL('./demo.css', import.meta.url);
 
@@ -42,7 +41,7 @@ const TEMPLATE = `
 const STATE_KEYS = ['kind', 'state', 'image', 'covariance', 'components', 'seed', 'step', 'epoch', 'nll', 'psnr', 'recovery', 'error'];
 
 export class MdnDemo extends HTMLElement {
-  static observedAttributes = ['kind', ...SETTINGS.toy, ...SETTINGS.paint];
+  static observedAttributes = ['kind', ...new Set(Object.values(ATTRIBUTES).flat())];
 
   #view = null;
   #kind = null;
@@ -84,7 +83,7 @@ export class MdnDemo extends HTMLElement {
     if (name === 'kind') {
       this.#render();
       this.#updateRunning();
-    } else if (SETTINGS[this.#kind]?.includes(name)) {
+    } else if (ATTRIBUTES[this.#kind]?.includes(name)) {
       this.#view.settingChanged(name);
     }
   }
@@ -136,21 +135,21 @@ export class MdnDemo extends HTMLElement {
     }
     if (wanted !== this.#running) {
       this.#running = wanted;
-      this.#link.send({ type: 'run', running: wanted });
+      this.#link.send({ type: P.RUN, running: wanted });
     }
   }
 
   #receive(msg) {
-    if (msg.type === 'running') {
+    if (msg.type === P.RUNNING) {
       if (this.#state.state !== 'failed') this.#set({ state: msg.running ? 'running' : 'paused' });
-    } else if (msg.type === 'fatal') {
+    } else if (msg.type === P.FATAL) {
       this.shadowRoot.getElementById('backend-text').textContent = `failed to start: ${msg.message}`;
       this.#fail(msg.message);
-    } else if (msg.type === 'demo-failed') {
+    } else if (msg.type === P.DEMO_FAILED) {
       this.#fail(msg.message);
     } else {
       // A new model (Restart, another picture) after a failure runs again.
-      const fresh = msg.type === 'toy-data' || msg.type === 'paint-start';
+      const fresh = msg.type === P.TOY_DATA || msg.type === P.PAINT_START;
       if (fresh && this.#state.state === 'failed') {
         this.#set({ state: this.#running ? 'running' : 'paused', error: null });
       }

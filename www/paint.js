@@ -4,29 +4,24 @@
 // them, so there is one source of truth for what is accepted), offers the
 // covariance and K settings, and shows the target beside the latest repaint.
 
-// Reading a huge file into memory just to have the wasm reject it would be
-// wasteful; anything this big cannot be a picture we would paint anyway.
-const MAX_FILE_BYTES = 64 * 1024 * 1024;
+import './protocol.js';
+import { readSettings, setting } from './attributes.js';
+import { DEFAULT_PICTURE, acceptFiles, fetchPicture } from './picture-input.js';
+import { SETTINGS } from './settings.js';
 
-const DEFAULT_PICTURE = {
-  url: new URL('./assets/astronaut.jpg', import.meta.url),
-  name: 'astronaut.jpg',
-};
+const P = globalThis.MdnProtocol;
 
-// Attribute spellings of each covariance kind (the wasm's own names first).
-const COVARIANCES = {
-  isotropic: 'isotropic',
-  iso: 'isotropic',
-  diagonal: 'diagonal',
-  diag: 'diagonal',
-  full: 'full',
-};
-const DEFAULTS = { size: 128, covariance: 'diagonal', components: 8 };
-const LIMITS = { components: [1, 32], size: [8, 1024] };
+// The options a painting is trained with: the core's settings table.
+const OPTIONS = SETTINGS.paint.map((s) => s.name);
+const COVARIANCE = setting('paint', 'covariance');
+const COMPONENTS = setting('paint', 'components');
 
+const covarianceOptions = COVARIANCE.range.choices
+  .map((c) => `<option value="${c.name}">${c.name}</option>`)
+  .join('');
 const componentOptions = Array.from(
-  { length: LIMITS.components[1] },
-  (_, i) => `<option value="${i + 1}">${i + 1}</option>`,
+  { length: COMPONENTS.range.max - COMPONENTS.range.min + 1 },
+  (_, i) => `<option value="${i + COMPONENTS.range.min}">${i + COMPONENTS.range.min}</option>`,
 ).join('');
 
 const TEMPLATE = `
@@ -38,15 +33,11 @@ const TEMPLATE = `
     <span class="drop-hint">or drop one here</span>
   </div>
   <div class="controls">
-    <label title="The shape of each Gaussian over (R, G, B): one width for all three (isotropic), one per channel (diagonal), or a full 3 × 3 covariance.">
+    <label title="${COVARIANCE.about}">
       <span>covariance</span>
-      <select id="paint-covariance">
-        <option value="isotropic">isotropic</option>
-        <option value="diagonal">diagonal</option>
-        <option value="full">full</option>
-      </select>
+      <select id="paint-covariance">${covarianceOptions}</select>
     </label>
-    <label title="The number of Gaussians in each pixel's mixture.">
+    <label title="${COMPONENTS.about}">
       <span>components <var>K</var></span>
       <select id="paint-components">${componentOptions}</select>
     </label>
@@ -70,44 +61,32 @@ const TEMPLATE = `
     scikit-image’s sample data).
   </p>`;
 
-function integerIn(raw, [lo, hi]) {
-  const value = Number(raw);
-  return Number.isInteger(value) && value >= lo && value <= hi ? value : null;
-}
-
 // The painting options the attributes ask for, with a message for each one
 // that cannot be used (its default is used instead).
 function readOptions(host) {
-  const errors = [];
-  const options = { ...DEFAULTS };
-  const covariance = host.getAttribute('covariance');
-  if (covariance !== null) {
-    const kind = COVARIANCES[covariance.trim().toLowerCase()];
-    if (kind) options.covariance = kind;
-    else errors.push(`covariance="${covariance}" is not isotropic, diagonal or full; using ${DEFAULTS.covariance}.`);
-  }
-  for (const name of ['components', 'size']) {
-    const raw = host.getAttribute(name);
-    if (raw === null) continue;
-    const value = integerIn(raw, LIMITS[name]);
-    const [lo, hi] = LIMITS[name];
-    if (value !== null) options[name] = value;
-    else errors.push(`${name}="${raw}" is not a whole number from ${lo} to ${hi}; using ${DEFAULTS[name]}.`);
-  }
+  const { values, errors } = readSettings(host, 'paint');
+  const options = Object.fromEntries(OPTIONS.map((name) => [name, values[name]]));
   return { options, errors };
 }
 
-const sameOptions = (a, b) =>
-  a !== null && b !== null && Object.keys(DEFAULTS).every((key) => a[key] === b[key]);
-
-function fileName(url) {
-  const last = url.pathname.split('/').filter(Boolean).pop();
-  try {
-    return decodeURIComponent(last || url.hostname);
-  } catch {
-    return last;
-  }
+function show(element, text) {
+  element.textContent = text;
+  element.hidden = !text;
 }
+
+function putPixels(canvas, rgba, width, height) {
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  canvas.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
+}
+
+function describe(o) {
+  return `K = ${o.components}, ${o.covariance} covariance`;
+}
+
+const sameOptions = (a, b) => a !== null && b !== null && OPTIONS.every((key) => a[key] === b[key]);
 
 export function createPaint(root, { host, send, progress }) {
   root.innerHTML = TEMPLATE;
@@ -136,17 +115,12 @@ export function createPaint(root, { host, send, progress }) {
   let sourceError = '';
   let lastError = '';
 
-  function show(element, text) {
-    element.textContent = text;
-    element.hidden = !text;
-  }
-
   function showErrors() {
     show(message, [...settingErrors, sourceError, lastError].filter(Boolean).join(' '));
   }
 
   // Reads the option attributes into the controls; returns the options.
-  function readSettings() {
+  function readControls() {
     const { options, errors } = readOptions(host);
     settingErrors = errors;
     covarianceSelect.value = options.covariance;
@@ -154,7 +128,7 @@ export function createPaint(root, { host, send, progress }) {
     showErrors();
     return options;
   }
-  let options = readSettings();
+  let options = readControls();
 
   // The attributes are the one source of the settings: the controls only set them.
   covarianceSelect.addEventListener('change', () => host.setAttribute('covariance', covarianceSelect.value));
@@ -164,13 +138,7 @@ export function createPaint(root, { host, send, progress }) {
     pendingImage = name;
     requested = options;
     status.textContent = `loading ${name}…`;
-    send({ type: 'paint-image', bytes, name, options }, [bytes]);
-  }
-
-  async function fetchPicture(url, name) {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return { bytes: await response.arrayBuffer(), name };
+    send({ type: P.PAINT_IMAGE, bytes, name, options }, [bytes]);
   }
 
   // The `src` attribute's picture, or the default one; a `src` that cannot
@@ -181,8 +149,7 @@ export function createPaint(root, { host, send, progress }) {
     sourceError = '';
     if (src) {
       try {
-        const url = new URL(src, document.baseURI);
-        picture = await fetchPicture(url, fileName(url));
+        picture = await fetchPicture(new URL(src, document.baseURI));
       } catch (e) {
         sourceError = `Could not load the picture “${src}” (${e.message}); painting the default picture instead.`;
       }
@@ -197,66 +164,21 @@ export function createPaint(root, { host, send, progress }) {
     if (picture) sendImage(picture.bytes, picture.name);
   }
 
-  async function submit(file) {
-    if (!file) return;
-    if (file.size > MAX_FILE_BYTES) {
-      lastError = `Could not use “${file.name}”: the file is larger than 64 MB.`;
+  acceptFiles({
+    root,
+    input,
+    dropzone,
+    onPicture({ bytes, name }) {
+      // Before the demo has started (scrolled into view) there is no worker
+      // to send it to: the picture waits in the file input's place.
+      if (started) sendImage(bytes, name);
+      else status.textContent = 'the demo starts when scrolled into view';
+    },
+    onError(text) {
+      lastError = text;
       showErrors();
-      return;
-    }
-    let bytes;
-    try {
-      bytes = await file.arrayBuffer();
-    } catch (e) {
-      lastError = `Could not read “${file.name}”: ${e.message}`;
-      showErrors();
-      return;
-    }
-    // Before the demo has started (scrolled into view) there is no worker
-    // to send it to: the picture waits in the file input's place.
-    if (started) sendImage(bytes, file.name);
-    else status.textContent = 'the demo starts when scrolled into view';
-  }
-
-  input.addEventListener('change', () => {
-    submit(input.files[0]);
-    // Lets the same file be chosen again (e.g. after fixing it).
-    input.value = '';
+    },
   });
-
-  // Dropping anywhere on the demo counts.
-  let dragDepth = 0;
-  root.addEventListener('dragenter', (e) => {
-    e.preventDefault();
-    dragDepth += 1;
-    dropzone.classList.add('dragging');
-  });
-  root.addEventListener('dragleave', () => {
-    dragDepth = Math.max(0, dragDepth - 1);
-    if (dragDepth === 0) dropzone.classList.remove('dragging');
-  });
-  root.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    e.dataTransfer.dropEffect = 'copy';
-  });
-  root.addEventListener('drop', (e) => {
-    e.preventDefault();
-    dragDepth = 0;
-    dropzone.classList.remove('dragging');
-    submit(e.dataTransfer.files[0]);
-  });
-
-  function putPixels(canvas, rgba, width, height) {
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    }
-    canvas.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
-  }
-
-  function describe(o) {
-    return `K = ${o.components}, ${o.covariance} covariance`;
-  }
 
   function paintStart({ name, width, height, options: used, notice: text, target }) {
     if (pendingImage === name) pendingImage = null;
@@ -306,7 +228,7 @@ export function createPaint(root, { host, send, progress }) {
     if (pendingImage && what === `“${pendingImage}”`) pendingImage = null;
     if (running) {
       requested = running.options;
-      for (const key of Object.keys(DEFAULTS)) {
+      for (const key of OPTIONS) {
         if (options[key] !== running.options[key]) host.setAttribute(key, String(running.options[key]));
       }
       status.textContent = `still painting ${running.name} (epoch ${host.dataset.epoch || 0})…`;
@@ -321,18 +243,18 @@ export function createPaint(root, { host, send, progress }) {
     start() {
       started = true;
       status.textContent = 'waiting for the model…';
-      send({ type: 'create', kind: 'paint', options });
+      send({ type: P.CREATE, kind: 'paint', options });
       loadSource();
     },
 
     receive(msg) {
-      if (msg.type === 'paint-start') paintStart(msg);
-      else if (msg.type === 'paint-epoch') paintEpoch(msg);
-      else if (msg.type === 'paint-error') paintError(msg);
+      if (msg.type === P.PAINT_START) paintStart(msg);
+      else if (msg.type === P.PAINT_EPOCH) paintEpoch(msg);
+      else if (msg.type === P.PAINT_ERROR) paintError(msg);
     },
 
     settingChanged(name) {
-      options = readSettings();
+      options = readControls();
       if (!started) return;
       if (name === 'src') {
         loadSource();
@@ -341,7 +263,7 @@ export function createPaint(root, { host, send, progress }) {
         // options for the picture still on its way).
         requested = options;
         status.textContent = `restarting with ${describe(options)}…`;
-        send({ type: 'paint-options', options });
+        send({ type: P.PAINT_OPTIONS, options });
       }
     },
 

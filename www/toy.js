@@ -4,12 +4,25 @@
 // forwards the reader's actions; www/mdn-demo.js owns the element, the link
 // to the worker and the live data-* state.
 
+import './protocol.js';
+import { readSettings, setting } from './attributes.js';
+import { boundsOf, drawAxes, fitCanvas, makeMap, palette, plotArea } from './plot.js';
+
+const P = globalThis.MdnProtocol;
+
 // Past this many points the NLL history is thinned by half, so a long run
 // keeps drawing in constant time.
 const MAX_HISTORY = 4000;
 
-// The temperatures' range (1 = the trained model itself).
-const TAU = { min: 0.05, max: 2, step: 0.05 };
+// The temperatures' ranges and tooltips: the core's settings table (1 = the
+// trained model itself).
+const TAU_PI = setting('toy', 'tau-pi');
+const TAU_SIGMA = setting('toy', 'tau-sigma');
+
+function slider(s, id) {
+  const { min, max, step, default: value } = s.range;
+  return `<input id="${id}" type="range" min="${min}" max="${max}" step="${step}" value="${value}" />`;
+}
 
 const TEMPLATE = `
   <div class="toolbar">
@@ -17,14 +30,14 @@ const TEMPLATE = `
     <span id="toy-status" class="status" aria-live="off">starts when scrolled into view</span>
   </div>
   <div class="controls">
-    <label title="Mixture temperature: the weights π are softmax(logits / τπ). Below 1 the likeliest branch dominates, above 1 the branches even out.">
+    <label title="${TAU_PI.about}">
       <span>τ<sub>π</sub></span>
-      <input id="toy-tau-pi" type="range" min="${TAU.min}" max="${TAU.max}" step="${TAU.step}" value="1" />
+      ${slider(TAU_PI, 'toy-tau-pi')}
       <output id="toy-tau-pi-value">1.00</output>
     </label>
-    <label title="Width temperature: every covariance is scaled by τσ. Below 1 samples hug the means, above 1 they spread.">
+    <label title="${TAU_SIGMA.about}">
       <span>τ<sub>σ</sub></span>
-      <input id="toy-tau-sigma" type="range" min="${TAU.min}" max="${TAU.max}" step="${TAU.step}" value="1" />
+      ${slider(TAU_SIGMA, 'toy-tau-sigma')}
       <output id="toy-tau-sigma-value">1.00</output>
     </label>
   </div>
@@ -52,17 +65,6 @@ const TEMPLATE = `
       </p>
     </figure>
   </div>`;
-
-// A temperature attribute as a number in range, or an error for the reader.
-function parseTau(host, name) {
-  const raw = host.getAttribute(name);
-  if (raw === null || raw.trim() === '') return { value: 1 };
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < TAU.min || value > TAU.max) {
-    return { value: 1, error: `${name}="${raw}" is not a number from ${TAU.min} to ${TAU.max}; using 1.` };
-  }
-  return { value };
-}
 
 export function createToy(root, { host, send, progress }) {
   root.innerHTML = TEMPLATE;
@@ -96,14 +98,10 @@ export function createToy(root, { host, send, progress }) {
   // Reads both temperature attributes, shows them on the sliders and says
   // what was wrong with a bad one.
   function readTau() {
-    const errors = [];
-    const values = {};
+    const { values, errors } = readSettings(host, 'toy');
     for (const [name, [input, output]] of Object.entries(sliders)) {
-      const { value, error } = parseTau(host, name);
-      if (error) errors.push(error);
-      values[name] = value;
-      input.value = String(value);
-      output.textContent = value.toFixed(2);
+      input.value = String(values[name]);
+      output.textContent = values[name].toFixed(2);
     }
     show(message, errors.join(' '));
     return { pi: values['tau-pi'], sigma: values['tau-sigma'] };
@@ -118,7 +116,7 @@ export function createToy(root, { host, send, progress }) {
     pendingRestarts += 1;
     progress({ step: null, nll: null });
     status.textContent = 'restarting…';
-    send({ type: 'toy-restart' });
+    send({ type: P.TOY_RESTART });
   });
 
   // Redraw on resize; drawing happens at most once per animation frame
@@ -172,17 +170,17 @@ export function createToy(root, { host, send, progress }) {
   return {
     start() {
       status.textContent = 'waiting for the model…';
-      send({ type: 'create', kind: 'toy', tau });
+      send({ type: P.CREATE, kind: 'toy', tau });
     },
 
     receive(msg) {
-      if (msg.type === 'toy-data') setData(msg);
-      else if (msg.type === 'toy-snapshot') setSnapshot(msg);
+      if (msg.type === P.TOY_DATA) setData(msg);
+      else if (msg.type === P.TOY_SNAPSHOT) setSnapshot(msg);
     },
 
     settingChanged() {
       tau = readTau();
-      send({ type: 'toy-tau', tau });
+      send({ type: P.TOY_TAU, tau });
     },
 
     fail(text) {
@@ -193,130 +191,6 @@ export function createToy(root, { host, send, progress }) {
 
 function formatNll(nll) {
   return Number.isFinite(nll) ? nll.toFixed(3) : 'not finite';
-}
-
-function boundsOf(x, y) {
-  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] < x0) x0 = x[i];
-    if (x[i] > x1) x1 = x[i];
-    if (y[i] < y0) y0 = y[i];
-    if (y[i] > y1) y1 = y[i];
-  }
-  const px = 0.04 * (x1 - x0 || 1);
-  const py = 0.06 * (y1 - y0 || 1);
-  return { x0: x0 - px, x1: x1 + px, y0: y0 - py, y1: y1 + py };
-}
-
-// The plot colours are custom properties of demo.css, so the HTML legend and
-// the drawing cannot disagree. Read at each draw: the stylesheet may still
-// have been loading at the previous one.
-function palette(canvas) {
-  const style = getComputedStyle(canvas);
-  const get = (name) => style.getPropertyValue(name).trim();
-  return {
-    muted: get('--muted'),
-    rule: get('--rule'),
-    data: get('--data-colour'),
-    samples: get('--samples-colour'),
-    line: get('--line-colour'),
-    nll: get('--nll-colour'),
-  };
-}
-
-// Sizes the backing store to the displayed size times devicePixelRatio so
-// dots stay crisp, and lets the drawing code work in CSS pixels.
-function fitCanvas(canvas) {
-  const dpr = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  const w = Math.max(1, Math.round(width * dpr));
-  const h = Math.max(1, Math.round(height * dpr));
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
-    canvas.height = h;
-  }
-  const ctx = canvas.getContext('2d');
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  return { ctx, width, height };
-}
-
-// Round tick spacing (1, 2 or 5 × 10^k) giving about `count` ticks.
-function tickStep(span, count) {
-  const raw = span / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const unit = raw / power;
-  return power * (unit < 1.5 ? 1 : unit < 3.5 ? 2 : unit < 7.5 ? 5 : 10);
-}
-
-function drawAxes(ctx, colours, area, map, bounds, labels) {
-  const muted = colours.muted;
-  ctx.save();
-  ctx.strokeStyle = colours.rule;
-  ctx.fillStyle = muted;
-  ctx.lineWidth = 1;
-  ctx.font = '11px system-ui, sans-serif';
-
-  const xs = tickStep(bounds.x1 - bounds.x0, Math.max(2, area.w / 80));
-  ctx.textBaseline = 'top';
-  const right = area.left + area.w;
-  for (let v = Math.ceil(bounds.x0 / xs) * xs; v <= bounds.x1; v += xs) {
-    const px = map.x(v);
-    ctx.beginPath();
-    ctx.moveTo(px, area.top);
-    ctx.lineTo(px, area.top + area.h);
-    ctx.stroke();
-    // A label centred on a tick near the right edge would be cut off.
-    const text = formatTick(v, xs);
-    const overhang = px + ctx.measureText(text).width / 2 > right + 6;
-    ctx.textAlign = overhang ? 'right' : 'center';
-    ctx.fillText(text, overhang ? right + 6 : px, area.top + area.h + 4);
-  }
-
-  const ys = tickStep(bounds.y1 - bounds.y0, Math.max(2, area.h / 50));
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'middle';
-  for (let v = Math.ceil(bounds.y0 / ys) * ys; v <= bounds.y1; v += ys) {
-    const py = map.y(v);
-    ctx.beginPath();
-    ctx.moveTo(area.left, py);
-    ctx.lineTo(area.left + area.w, py);
-    ctx.stroke();
-    ctx.fillText(formatTick(v, ys), area.left - 5, py);
-  }
-
-  if (labels) {
-    ctx.font = 'italic 12px system-ui, sans-serif';
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'bottom';
-    ctx.fillText(labels.x, area.left + area.w - 3, area.top + area.h - 3);
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'top';
-    ctx.fillText(labels.y, area.left + 4, area.top + 3);
-  }
-  ctx.restore();
-}
-
-function formatTick(v, step) {
-  const digits = Math.max(0, -Math.floor(Math.log10(step)));
-  const text = v.toFixed(Math.min(digits, 6));
-  return text === '-0' ? '0' : text;
-}
-
-function plotArea(width, height) {
-  const left = 38;
-  const top = 8;
-  const right = 8;
-  const bottom = 22;
-  return { left, top, w: Math.max(1, width - left - right), h: Math.max(1, height - top - bottom) };
-}
-
-function makeMap(area, b) {
-  return {
-    x: (v) => area.left + ((v - b.x0) / (b.x1 - b.x0)) * area.w,
-    y: (v) => area.top + (1 - (v - b.y0) / (b.y1 - b.y0)) * area.h,
-  };
 }
 
 function drawScatter(canvas, data, snapshot) {

@@ -1,0 +1,58 @@
+// The demos' settings as element attributes (and URL parameters): the
+// core's tables (www/settings.js, generated from
+// crates/mdn-core/src/settings.rs) read with the core's one policy for a
+// bad value: it is refused with a message that names the allowed range, and
+// the default is used. A blank or absent attribute means the default.
+import { SETTINGS } from './settings.js';
+
+// The attributes each demo kind reads: its settings and, for a painting,
+// `src` (the picture's URL, which only the page knows about).
+export const ATTRIBUTES = {
+  toy: SETTINGS.toy.map((s) => s.name),
+  paint: ['src', ...SETTINGS.paint.map((s) => s.name)],
+};
+
+// The setting `name` of demo kind `kind`.
+export function setting(kind, name) {
+  const found = SETTINGS[kind]?.find((s) => s.name === name);
+  if (!found) throw new Error(`no setting ${name} for kind ${kind}`);
+  return found;
+}
+
+// The value `raw` (a string) stands for, as the core's Setting::parse reads
+// it: {value} (a number, or a choice's canonical name), or {error} naming
+// the allowed range.
+export function parseSetting(s, raw) {
+  const text = raw.trim();
+  const { range } = s;
+  let value = null;
+  if (range.kind === 'whole') {
+    const v = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (v >= range.min && v <= range.max) value = v;
+  } else if (range.kind === 'number') {
+    const v = text === '' ? NaN : Number(text);
+    if (Number.isFinite(v) && v >= range.min && v <= range.max) value = v;
+  } else {
+    const lower = text.toLowerCase();
+    const choice = range.choices.find((c) => c.name === lower || c.aliases.includes(lower));
+    if (choice) value = choice.name;
+  }
+  return value === null ? { error: `${s.name}="${raw}" is not ${s.allowed}` } : { value };
+}
+
+// Every setting of `kind` from `host`'s attributes: {values: {name: value},
+// errors: [message]}, a bad value replaced by its default with a message
+// that says so.
+export function readSettings(host, kind) {
+  const values = {};
+  const errors = [];
+  for (const s of SETTINGS[kind] || []) {
+    const raw = host.getAttribute(s.name);
+    values[s.name] = s.range.default;
+    if (raw === null || raw.trim() === '') continue;
+    const { value, error } = parseSetting(s, raw);
+    if (error) errors.push(`${error}; using ${s.range.default}.`);
+    else values[s.name] = value;
+  }
+  return { values, errors };
+}

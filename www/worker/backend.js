@@ -1,0 +1,74 @@
+/* The worker's backend choice: WebGPU when the browser has a hardware
+ * adapter (or the URL asks for it), burn's CPU backend in wasm otherwise,
+ * decided before the wasm initialises its device, with the reason the page
+ * shows.
+ *
+ * A classic script (see www/protocol.js): defines globalThis.MdnBackend.
+ */
+'use strict';
+
+(function define(global) {
+  function messageOf(e) {
+    if (e instanceof Error) return e.message || String(e);
+    return String(e);
+  }
+
+  function describeAdapter(adapter) {
+    const info = adapter.info || {};
+    const parts = info.description ? [info.description] : [info.vendor, info.architecture, info.device];
+    const text = parts.filter(Boolean).join(' ');
+    return text || 'unnamed adapter';
+  }
+
+  // SwiftShader (Chromium without a GPU) is a software rasteriser: training
+  // on it is far slower than on the CPU backend.
+  function isSoftwareAdapter(adapter) {
+    const info = adapter.info || {};
+    if (info.isFallbackAdapter || adapter.isFallbackAdapter) return true;
+    return [info.vendor, info.architecture, info.description].some((s) => /swiftshader/i.test(s || ''));
+  }
+
+  // Which backend to ask the wasm for, and why. `requested`: 'webgpu',
+  // 'cpu' or null (automatic).
+  async function chooseBackend(requested, gpu = global.navigator && global.navigator.gpu) {
+    const cpu = (reason) => ({ kind: 'cpu', reason });
+    if (requested === 'cpu') return cpu('requested in the URL');
+    if (!gpu) return cpu('WebGPU unavailable (navigator.gpu missing)');
+    let adapter;
+    try {
+      adapter = await gpu.requestAdapter();
+    } catch (e) {
+      return cpu(`WebGPU unavailable (requestAdapter failed: ${messageOf(e)})`);
+    }
+    if (!adapter) return cpu('no WebGPU adapter');
+    const description = describeAdapter(adapter);
+    if (isSoftwareAdapter(adapter) && requested !== 'webgpu') {
+      return cpu(`only a software WebGPU adapter: ${description}`);
+    }
+    return {
+      kind: 'webgpu',
+      description,
+      reason: requested === 'webgpu' ? 'requested in the URL' : null,
+    };
+  }
+
+  // Initialises the chosen backend in the wasm (`bindings`: wasm_bindgen),
+  // falling back to the CPU when WebGPU fails; resolves to the BACKEND
+  // message's fields.
+  async function initBackend(bindings, requested) {
+    const choice = await chooseBackend(requested);
+    if (choice.kind === 'webgpu') {
+      try {
+        const device = await bindings.init_backend('webgpu');
+        return { ...choice, device };
+      } catch (e) {
+        choice.kind = 'cpu';
+        choice.reason = `WebGPU init failed: ${messageOf(e)}`;
+      }
+    }
+    const device = await bindings.init_backend('cpu');
+    return { ...choice, device };
+  }
+
+  global.MdnBackend = Object.freeze({ messageOf, describeAdapter, isSoftwareAdapter, chooseBackend, initBackend });
+})(globalThis);

@@ -1,0 +1,103 @@
+/* The painting demo's part of the worker: its model (the wasm PaintDemo),
+ * its commands and its training slice. Registered in globalThis.MdnKinds
+ * under the demo kind's name; www/worker.js calls it with a context `ctx`
+ * of {bindings, post, owned, randomSeed, level, fail}.
+ */
+'use strict';
+
+(function define(global) {
+  const P = global.MdnProtocol;
+
+  function describeOptions({ covariance, components }) {
+    return `${covariance} covariance with K = ${components}`;
+  }
+
+  // A new painting replaces the running one only once it exists: a picture
+  // or options the wasm refuses leave the running painting as it was.
+  function start(demo, image, options, what, ctx) {
+    let next;
+    try {
+      next = new ctx.bindings.PaintDemo(new Uint8Array(image.bytes), { ...options, seed: ctx.randomSeed() });
+    } catch (e) {
+      const message = global.MdnBackend.messageOf(e);
+      ctx.post({ type: P.PAINT_ERROR, id: demo.id, what, message, options: demo.options });
+      return;
+    }
+    if (demo.model) demo.model.free();
+    demo.model = next;
+    demo.image = image;
+    demo.options = options;
+    demo.steps = 1;
+    ctx.level(demo);
+    const target = ctx.owned(next.target_rgba());
+    ctx.post(
+      {
+        type: P.PAINT_START,
+        id: demo.id,
+        name: image.name,
+        options,
+        width: next.width,
+        height: next.height,
+        notice: next.notice || null,
+        target,
+      },
+      [target],
+    );
+  }
+
+  (global.MdnKinds ||= {}).paint = {
+    // Minibatch steps per slice at most.
+    maxSteps: 500,
+
+    // A painting waits for its picture.
+    create(demo, msg) {
+      demo.options = msg.options || null;
+      demo.image = null;
+    },
+
+    command(demo, msg, ctx) {
+      if (msg.type === P.PAINT_IMAGE) {
+        start(demo, { bytes: msg.bytes, name: msg.name }, msg.options, `“${msg.name}”`, ctx);
+      } else if (msg.type === P.PAINT_OPTIONS) {
+        // Without a picture yet, the options wait for it (it brings its own).
+        if (demo.image) start(demo, demo.image, msg.options, describeOptions(msg.options), ctx);
+        else demo.options = msg.options;
+      } else {
+        return false;
+      }
+      return true;
+    },
+
+    // Trains up to `demo.steps` steps; at the end of an epoch, posts the
+    // repaint.
+    async slice(demo, ctx) {
+      const model = demo.model;
+      const t0 = performance.now();
+      const epochDone = model.train(demo.steps);
+      // Like the toy's snapshot, a readback makes the elapsed time include
+      // the device work (train only queues it on WebGPU); on the CPU both
+      // are instant.
+      if (!epochDone) {
+        await model.loss();
+        demo.steps = global.MdnScheduler.adapt(demo.steps, performance.now() - t0, this.maxSteps);
+        return;
+      }
+      // Not used to adapt: it includes the repaint of every pixel, and the
+      // steps stopped early at the end of the epoch.
+      const r = await model.repaint();
+      const rgba = ctx.owned(r.rgba);
+      ctx.post(
+        {
+          type: P.PAINT_EPOCH,
+          id: demo.id,
+          epoch: r.epoch,
+          nll: r.nll,
+          psnr: r.psnr,
+          rgba,
+          recovery: r.recovery || null,
+        },
+        [rgba],
+      );
+    },
+  };
+})(globalThis);
