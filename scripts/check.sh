@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The fast lane (`npm run check`), and the first thing CI runs: formatting,
-# clippy on the native and the wasm32 build, and the CPU unit tests. A few
-# minutes on a warm tree, so a slip fails before anything slow starts;
+# clippy on the native and the wasm32 build, the CPU unit tests and the
+# front-end's unit tests (its pure functions, in node: settings, URL state,
+# plot ticks, the worker's scheduler and protocol). A few minutes on a warm
+# tree, so a slip fails before anything slow starts;
 # scripts/test.sh runs the rest (integration tests on CPU and lavapipe, the
 # release wasm, the browser tests).
 set -euo pipefail
@@ -17,3 +19,4 @@ stage "clippy (wasm32)" cargo clippy -p mdn-core -p mdn-web --target wasm32-unkn
 # The whole workspace, as scripts/test.sh builds it, so that both share one
 # build of the dependencies (features are unified per invocation).
 stage "unit tests (CPU)" cargo test --workspace --lib --bins
+stage "front-end unit tests (node)" node --test tests/unit/

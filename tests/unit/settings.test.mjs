@@ -1,0 +1,55 @@
+// The front-end's reading of the settings tables (www/attributes.js over the
+// generated www/settings.js): the core's policy and messages, and the URL.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ATTRIBUTES, parseSetting, readSettings, setting } from '../../www/attributes.js';
+import { applyUrl, urlQuery } from '../../www/url-state.js';
+
+// An element with attributes, enough for the functions under test.
+function element(attributes) {
+  const map = new Map(Object.entries(attributes));
+  return {
+    getAttribute: (name) => (map.has(name) ? map.get(name) : null),
+    setAttribute: (name, value) => map.set(name, String(value)),
+  };
+}
+
+test('values in range parse; others are refused with the core message', () => {
+  const components = setting('paint', 'components');
+  assert.deepEqual(parseSetting(components, ' 8 '), { value: 8 });
+  assert.deepEqual(parseSetting(components, '40'), {
+    error: 'components="40" is not a whole number from 1 to 32',
+  });
+  for (const bad of ['0', '2.5', '-1', 'eight', '1e1']) assert.ok(parseSetting(components, bad).error, bad);
+  const covariance = setting('paint', 'covariance');
+  assert.deepEqual(parseSetting(covariance, 'Diag'), { value: 'diagonal' });
+  assert.deepEqual(parseSetting(covariance, 'iso'), { value: 'isotropic' });
+  assert.equal(parseSetting(covariance, 'banana').error, 'covariance="banana" is not isotropic, diagonal or full');
+  const tau = setting('toy', 'tau-pi');
+  assert.deepEqual(parseSetting(tau, '0.5'), { value: 0.5 });
+  for (const bad of ['0', '2.5', 'NaN', 'Infinity']) assert.ok(parseSetting(tau, bad).error, bad);
+});
+
+test('a bad or blank attribute falls back to the default, the bad one with a message', () => {
+  const host = element({ covariance: 'banana', components: '4', size: '' });
+  const { values, errors } = readSettings(host, 'paint');
+  assert.deepEqual(values, { size: 128, covariance: 'diagonal', components: 4 });
+  assert.deepEqual(errors, ['covariance="banana" is not isotropic, diagonal or full; using diagonal.']);
+  assert.deepEqual(readSettings(element({}), 'toy'), { values: { 'tau-pi': 1, 'tau-sigma': 1 }, errors: [] });
+});
+
+test('URL parameters set each demo kind its own settings, and changes go back', () => {
+  assert.deepEqual(ATTRIBUTES.paint, ['src', 'size', 'covariance', 'components']);
+  const toy = element({ kind: 'toy' });
+  const paint = element({ kind: 'paint' });
+  applyUrl([toy, paint], new URLSearchParams('tau-pi=0.5&components=4&src=a.png&other=1'));
+  assert.equal(toy.getAttribute('tau-pi'), '0.5');
+  assert.equal(toy.getAttribute('components'), null);
+  assert.equal(paint.getAttribute('components'), '4');
+  assert.equal(paint.getAttribute('src'), 'a.png');
+  paint.setAttribute('covariance', 'full');
+  assert.equal(
+    urlQuery([toy, paint], '?other=1&size=64'),
+    'other=1&tau-pi=0.5&src=a.png&covariance=full&components=4',
+  );
+});

@@ -1,0 +1,69 @@
+// The worker's pure parts: the scheduler (www/worker/scheduler.js), the
+// backend choice (www/worker/backend.js), and the protocol (www/protocol.js)
+// as the only place a message type is spelled.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import '../../www/protocol.js';
+import '../../www/worker/scheduler.js';
+import '../../www/worker/backend.js';
+
+const { MdnProtocol: P, MdnScheduler: S, MdnBackend: B } = globalThis;
+const www = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../www');
+
+test('a slice moves towards 40 ms, at most doubling or halving, within 1..max', () => {
+  assert.equal(S.adapt(10, 20, 1000), 20);
+  assert.equal(S.adapt(10, 10, 1000), 20, 'at most doubles');
+  assert.equal(S.adapt(10, 400, 1000), 5, 'at most halves');
+  assert.equal(S.adapt(10, 50, 1000), 8);
+  assert.equal(S.adapt(600, 1, 1000), 1000, 'capped at max');
+  assert.equal(S.adapt(1, 1000, 1000), 1, 'never below one step');
+  assert.equal(S.adapt(3, 0, 1000), 6, 'an instant slice doubles');
+});
+
+test('the running demo with the least worker time goes next; a returning one starts level', () => {
+  const a = { model: {}, running: true, used: 50 };
+  const b = { model: {}, running: true, used: 20 };
+  const paused = { model: {}, running: false, used: 0 };
+  const empty = { model: null, running: true, used: 0 };
+  assert.equal(S.nextDemo([a, b, paused, empty]), b);
+  assert.equal(S.nextDemo([paused, empty]), null);
+  const back = { model: {}, running: true, used: 5 };
+  S.level(back, [a, b, back, paused]);
+  assert.equal(back.used, 20, 'level with the least served running demo');
+  const ahead = { model: {}, running: true, used: 90 };
+  S.level(ahead, [a, b, ahead]);
+  assert.equal(ahead.used, 90, 'keeps a higher count');
+});
+
+test('the CPU is chosen without an adapter, for a software one, or when asked', async () => {
+  const gpu = (info) => ({ requestAdapter: async () => (info ? { info } : null) });
+  assert.equal((await B.chooseBackend('cpu', gpu({ vendor: 'nvidia' }))).reason, 'requested in the URL');
+  assert.match((await B.chooseBackend(null, undefined)).reason, /navigator.gpu missing/);
+  assert.equal((await B.chooseBackend(null, gpu(null))).reason, 'no WebGPU adapter');
+  const swiftshader = { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader' };
+  assert.equal((await B.chooseBackend(null, gpu(swiftshader))).kind, 'cpu');
+  assert.equal((await B.chooseBackend('webgpu', gpu(swiftshader))).kind, 'webgpu');
+  const hardware = await B.chooseBackend(null, gpu({ vendor: 'nvidia', description: 'H200' }));
+  assert.deepEqual(hardware, { kind: 'webgpu', description: 'H200', reason: null });
+});
+
+test('every message type is spelled once, in www/protocol.js', () => {
+  const names = Object.values(P);
+  assert.equal(new Set(names).size, names.length, 'distinct names');
+  assert.equal(names.length, 17);
+  const files = fs
+    .readdirSync(www, { recursive: true })
+    .filter((f) => f.endsWith('.js') && f !== 'protocol.js')
+    .map((f) => path.join(www, f));
+  for (const file of files) {
+    const source = fs.readFileSync(file, 'utf8');
+    for (const name of names) {
+      // As a message type: a quoted literal compared with or assigned to `type`.
+      const spelled = new RegExp(`type(:| ===| !==) '${name}'`);
+      assert.ok(!spelled.test(source), `${path.relative(www, file)} spells '${name}'`);
+    }
+  }
+});
