@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
 import { distDir, imagesDir, launch, serveDist } from './helpers.mjs';
 
 const args = process.argv.slice(2);
@@ -41,12 +42,15 @@ const report = {
   results: [],
 };
 
-const server = await serveDist();
+// The benchmark's page and worker (tests/bench/) are served beside dist/,
+// not shipped in it.
+const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench');
+const server = await serveDist({ mounts: { '/bench/': benchDir } });
 const browser = await launch({ webgpu: true });
 try {
   for (const backend of backends) {
     const page = await browser.newPage();
-    await page.goto(`${server.url}www/bench.html`);
+    await page.goto(`${server.url}bench/bench.html`);
     const result = await page.evaluate(
       ({ backend, bytes, epochs }) =>
         new Promise((resolve) => {

@@ -24,9 +24,11 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // asserts anything about time.
 export const MINUTE = 60_000;
 
-// Serves dist/ and, under /test-images/, ../shared/data/images. `requests`
-// lists the path of every request, in order (to check what a page fetched).
-export async function serveDist() {
+// Serves dist/ and, under /test-images/, ../shared/data/images; `mounts`
+// adds folders under other paths (the benchmark's page: {'/bench/': dir}).
+// `requests` lists the path of every request, in order (to check what a
+// page fetched).
+export async function serveDist({ mounts = {} } = {}) {
   for (const file of ['index.html', 'mdn-web.js', 'mdn-web_bg.wasm', 'www/worker.js']) {
     if (!fs.existsSync(path.join(distDir, file))) {
       throw new Error(`${path.join(distDir, file)} is missing: run \`trunk build --release\` first`);
@@ -40,8 +42,12 @@ export async function serveDist() {
   // dev: re-reads files on every request and sends no cache headers, so a
   // fresh build is always what gets tested. sirv types .wasm as
   // application/wasm, which streaming compilation requires.
-  const handler = sirv(distDir, { dev: true, etag: false });
-  const images = sirv(imagesDir, { dev: true, etag: false });
+  const serve = (dir) => sirv(dir, { dev: true, etag: false });
+  const handler = serve(distDir);
+  const routes = Object.entries({ '/test-images/': imagesDir, ...mounts }).map(([prefix, dir]) => [
+    prefix,
+    serve(dir),
+  ]);
   const requests = [];
   const notFound = (res) => () => {
     res.statusCode = 404;
@@ -49,9 +55,10 @@ export async function serveDist() {
   };
   const server = http.createServer((req, res) => {
     requests.push(new URL(req.url, 'http://localhost').pathname);
-    if (req.url.startsWith('/test-images/')) {
-      req.url = req.url.slice('/test-images'.length);
-      images(req, res, notFound(res));
+    const route = routes.find(([prefix]) => req.url.startsWith(prefix));
+    if (route) {
+      req.url = req.url.slice(route[0].length - 1);
+      route[1](req, res, notFound(res));
     } else {
       handler(req, res, notFound(res));
     }
