@@ -6,7 +6,7 @@
 //! gives a NaN output: the training guard must see a diverged value, never
 //! a clamped one.
 
-use crate::spec::{HeadLayout, LN_2PI, LOGSUMEXP_FLOOR, RAW_SIGMA_MAX, lower_index};
+use crate::spec::{Covariance, HeadLayout, LN_2PI, LOGSUMEXP_FLOOR, RAW_SIGMA_MAX, lower_index};
 
 /// Where [`tanh`] saturates: tanh(±9) is ±1 to within 3e-8, below half an
 /// f32 ulp of 1.
@@ -161,9 +161,9 @@ pub const MAX_DIM: usize = 4;
 
 /// log p(y_i | x_i) of every sample, `[batch]` in nats, straight from the
 /// mixture head's raw outputs `raw` (`[batch, layout.outputs()]`, row-major,
-/// laid out as [`HeadLayout`] says) at `targets` (`[batch, D]`); when `grad`
-/// is given (`[batch, layout.outputs()]`) it is overwritten with
-/// ∂ log p_i / ∂ raw_i.
+/// laid out as [`crate::mixture::MixtureHead::forward`] reads them) at
+/// `targets` (`[batch, D]`); when `grad` is given (`[batch, layout.outputs()]`)
+/// it is overwritten with ∂ log p_i / ∂ raw_i.
 ///
 /// The forward pass is the head's and the mixture's, per sample:
 /// log π = log_softmax(logits); log L_dd = ln(σ_min + e^min(raw, 80)); with
@@ -227,11 +227,17 @@ fn head_log_prob_simd<const D: usize>(
     head_log_prob_in::<D>(layout, raw, targets, grad)
 }
 
-/// [`head_log_prob`] for D known at compile time: per sample, the stages
-/// of [`Sample`] in order. Each stage is a loop over all components of one
+/// [`head_log_prob`] for D known at compile time. Each stage (commented in
+/// the loop: log-softmax, scales, substitution, joint log-density,
+/// log-sum-exp, then the gradients) is a loop over all components of one
 /// sample with no reduction inside (sums and maxima go through [`sum_of`]
-/// and [`max_of`]), so that the compiler vectorises it; only the full
-/// kind's substitutions run one component at a time.
+/// and [`max_of`]), so that the compiler vectorises it; only the full kind's
+/// substitutions run one component at a time.
+///
+/// One body on purpose: split into a function per stage (the buffers
+/// passed as slices, everything inlined), the same W1 steps ran 5–12 %
+/// slower (three splits tried, each measured with `mdn --threads 1 bench
+/// W1` against this one).
 #[inline(always)]
 fn head_log_prob_in<const D: usize>(
     layout: &HeadLayout,
@@ -239,6 +245,14 @@ fn head_log_prob_in<const D: usize>(
     targets: &[f32],
     mut grad: Option<&mut [f32]>,
 ) -> Vec<f32> {
+    let k_count = layout.components;
+    // Per component: S log-scale outputs, then (full kind) the lower entries.
+    let per_component = layout.covariance.scale_outputs(D);
+    let scales = match layout.covariance {
+        Covariance::Isotropic => 1,
+        Covariance::Diagonal | Covariance::Full => D,
+    };
+    let full = per_component > scales;
     let outputs = layout.outputs();
     let batch = targets.len() / D;
     assert_eq!(
@@ -250,201 +264,111 @@ fn head_log_prob_in<const D: usize>(
     if let Some(grad) = grad.as_deref() {
         assert_eq!(grad.len(), raw.len(), "fused mixture head: gradient shape");
     }
-    let mut sample = Sample::<D>::new(layout);
+    let constant = 0.5 * D as f32 * LN_2PI;
+    let det_weight = (D / scales) as f32;
+
+    // One sample's intermediate values, reused across the batch.
+    let mut log_pi = vec![0.0_f32; k_count];
+    let mut pi = vec![0.0_f32; k_count];
+    // The raw log scales, gathered from between the lower entries (full).
+    let mut scale_raw = vec![0.0_f32; k_count * scales];
+    let mut log_sigma = vec![0.0_f32; k_count * scales];
+    let mut inv_sigma = vec![0.0_f32; k_count * scales];
+    // ∂ log L_dd / ∂ raw = e^raw / L_dd, zero above the cap.
+    let mut dlog_sigma = vec![0.0_f32; k_count * scales];
+    // 1 / L_dd for every (k, d), the isotropic scale repeated.
+    let mut inv_diag = vec![0.0_f32; k_count * D];
+    let mut z = vec![0.0_f32; k_count * D];
+    let mut joint = vec![0.0_f32; k_count];
+    let mut gamma = vec![0.0_f32; k_count];
     let mut log_prob = Vec::with_capacity(batch);
+
     for i in 0..batch {
+        let row = &raw[i * outputs..(i + 1) * outputs];
+        let (logits, rest) = row.split_at(k_count);
+        let (mu, scale) = rest.split_at(k_count * D);
         let y: [f32; D] = std::array::from_fn(|d| targets[i * D + d]);
-        let row = sample.split(&raw[i * outputs..(i + 1) * outputs]);
-        sample.log_softmax(row.logits);
-        sample.log_scales(row.scale);
-        sample.whiten(&y, row.mu, row.scale);
-        sample.joint();
-        let (max, sum) = sample.logsumexp();
-        log_prob.push(max + ln(sum));
-        if let Some(grad) = grad.as_deref_mut() {
-            sample.backward(
-                max,
-                sum,
-                row.scale,
-                &mut grad[i * outputs..(i + 1) * outputs],
-            );
-        }
-    }
-    log_prob
-}
 
-/// One sample's raw outputs, split as [`HeadLayout`] lays them out.
-struct Row<'a> {
-    logits: &'a [f32],
-    mu: &'a [f32],
-    scale: &'a [f32],
-}
-
-/// One sample's intermediate values (reused across the batch) and the
-/// stages that compute them, for K components of D dimensions with S
-/// diagonal scales each.
-struct Sample<const D: usize> {
-    components: usize,
-    /// S: 1 (isotropic) or D.
-    scales: usize,
-    /// Raw scale outputs per component: S, plus the lower entries (full).
-    per_component: usize,
-    sigma_min: f32,
-    /// log π_k and π_k, `[K]`.
-    log_pi: Vec<f32>,
-    pi: Vec<f32>,
-    /// The raw log scales, gathered from between the lower entries (full),
-    /// `[K, S]`.
-    scale_raw: Vec<f32>,
-    /// log L_dd and 1 / L_dd, `[K, S]`.
-    log_sigma: Vec<f32>,
-    inv_sigma: Vec<f32>,
-    /// ∂ log L_dd / ∂ raw = e^raw / L_dd, zero above the cap, `[K, S]`.
-    dlog_sigma: Vec<f32>,
-    /// 1 / L_dd for every (k, d), the isotropic scale repeated, `[K, D]`.
-    inv_diag: Vec<f32>,
-    /// z with L z = y − μ, `[K, D]`.
-    z: Vec<f32>,
-    /// c_k = log π_k + log N_k, `[K]`.
-    joint: Vec<f32>,
-    /// e^{c_k − max}, then the responsibilities γ_k, `[K]`.
-    gamma: Vec<f32>,
-}
-
-impl<const D: usize> Sample<D> {
-    fn new(layout: &HeadLayout) -> Self {
-        let k = layout.components;
-        let scales = layout.diagonal_scales();
-        Self {
-            components: k,
-            scales,
-            per_component: layout.scale_outputs(),
-            sigma_min: layout.sigma_min,
-            log_pi: vec![0.0; k],
-            pi: vec![0.0; k],
-            scale_raw: vec![0.0; k * scales],
-            log_sigma: vec![0.0; k * scales],
-            inv_sigma: vec![0.0; k * scales],
-            dlog_sigma: vec![0.0; k * scales],
-            inv_diag: vec![0.0; k * D],
-            z: vec![0.0; k * D],
-            joint: vec![0.0; k],
-            gamma: vec![0.0; k],
-        }
-    }
-
-    #[inline(always)]
-    fn full(&self) -> bool {
-        self.per_component > self.scales
-    }
-
-    #[inline(always)]
-    fn split<'a>(&self, row: &'a [f32]) -> Row<'a> {
-        let (logits, rest) = row.split_at(self.components);
-        let (mu, scale) = rest.split_at(self.components * D);
-        Row { logits, mu, scale }
-    }
-
-    /// log π = log_softmax(logits), and π.
-    #[inline(always)]
-    fn log_softmax(&mut self, logits: &[f32]) {
+        // log π = log_softmax(logits).
         let max = max_of(logits);
-        for (p, &logit) in self.pi.iter_mut().zip(logits) {
+        for (p, &logit) in pi.iter_mut().zip(logits) {
             *p = exp(logit - max);
         }
-        let sum = sum_of(&self.pi);
+        let sum = sum_of(&pi);
         let log_norm = max + ln(sum);
         let inv_sum = 1.0 / sum;
-        for ((l, p), &logit) in self.log_pi.iter_mut().zip(&mut self.pi).zip(logits) {
+        for ((l, p), &logit) in log_pi.iter_mut().zip(&mut pi).zip(logits) {
             *l = logit - log_norm;
             *p *= inv_sum;
         }
-    }
 
-    /// log L_dd = ln(σ_min + e^min(raw, cap)), its inverse and derivative.
-    #[inline(always)]
-    fn log_scales(&mut self, scale: &[f32]) {
-        let scales = self.scales;
-        let scale_raw: &[f32] = if self.full() {
-            for (gathered, scale) in self
-                .scale_raw
+        // log L_dd = ln(σ_min + e^min(raw, cap)).
+        let scale_raw: &[f32] = if full {
+            for (gathered, scale) in scale_raw
                 .chunks_exact_mut(scales)
-                .zip(scale.chunks_exact(self.per_component))
+                .zip(scale.chunks_exact(per_component))
             {
                 gathered.copy_from_slice(&scale[..scales]);
             }
-            &self.scale_raw
+            &scale_raw
         } else {
             scale
         };
         for (((&raw, log_sigma), inv), dlog) in scale_raw
             .iter()
-            .zip(&mut self.log_sigma)
-            .zip(&mut self.inv_sigma)
-            .zip(&mut self.dlog_sigma)
+            .zip(&mut log_sigma)
+            .zip(&mut inv_sigma)
+            .zip(&mut dlog_sigma)
         {
             let capped = raw > RAW_SIGMA_MAX;
             let e = exp(if capped { RAW_SIGMA_MAX } else { raw });
-            let sigma = self.sigma_min + e;
+            let sigma = layout.sigma_min + e;
             *inv = 1.0 / sigma;
             *log_sigma = ln(sigma);
             *dlog = if capped { 0.0 } else { e * *inv };
         }
         if scales == 1 {
-            for (inv_diag, &inv) in self.inv_diag.chunks_exact_mut(D).zip(&self.inv_sigma) {
+            for (inv_diag, &inv) in inv_diag.chunks_exact_mut(D).zip(&inv_sigma) {
                 inv_diag.fill(inv);
             }
         } else {
-            self.inv_diag.copy_from_slice(&self.inv_sigma);
+            inv_diag.copy_from_slice(&inv_sigma);
         }
-    }
 
-    /// z with L z = y − μ: a product for the diagonal kinds, forward
-    /// substitution for the full kind.
-    #[inline(always)]
-    fn whiten(&mut self, y: &[f32; D], mu: &[f32], scale: &[f32]) {
-        for ((z, mu), inv) in self
-            .z
+        // z with L z = y − μ: a product for the diagonal kinds, forward
+        // substitution for the full kind.
+        for ((z, mu), inv) in z
             .chunks_exact_mut(D)
             .zip(mu.chunks_exact(D))
-            .zip(self.inv_diag.chunks_exact(D))
+            .zip(inv_diag.chunks_exact(D))
         {
             for d in 0..D {
                 z[d] = (y[d] - mu[d]) * inv[d];
             }
         }
-        if !self.full() {
-            return;
-        }
-        for (((z, mu), scale), inv) in self
-            .z
-            .chunks_exact_mut(D)
-            .zip(mu.chunks_exact(D))
-            .zip(scale.chunks_exact(self.per_component))
-            .zip(self.inv_diag.chunks_exact(D))
-        {
-            let lower = &scale[self.scales..];
-            for d in 1..D {
-                let mut r = y[d] - mu[d];
-                for j in 0..d {
-                    r -= lower[lower_index(d, j)] * z[j];
+        if full {
+            for (((z, mu), scale), inv) in z
+                .chunks_exact_mut(D)
+                .zip(mu.chunks_exact(D))
+                .zip(scale.chunks_exact(per_component))
+                .zip(inv_diag.chunks_exact(D))
+            {
+                let lower = &scale[scales..];
+                for d in 1..D {
+                    let mut r = y[d] - mu[d];
+                    for j in 0..d {
+                        r -= lower[lower_index(d, j)] * z[j];
+                    }
+                    z[d] = r * inv[d];
                 }
-                z[d] = r * inv[d];
             }
         }
-    }
-
-    /// c_k = log π_k − ½‖z‖² − log|L_k| − (D/2) ln 2π.
-    #[inline(always)]
-    fn joint(&mut self) {
-        let constant = 0.5 * D as f32 * LN_2PI;
-        let det_weight = (D / self.scales) as f32;
-        for (((c, &log_pi), z), log_sigma) in self
-            .joint
+        // c_k = log π_k − ½‖z‖² − log|L_k| − (D/2) ln 2π.
+        for (((c, &log_pi), z), log_sigma) in joint
             .iter_mut()
-            .zip(&self.log_pi)
-            .zip(self.z.chunks_exact(D))
-            .zip(self.log_sigma.chunks_exact(self.scales))
+            .zip(&log_pi)
+            .zip(z.chunks_exact(D))
+            .zip(log_sigma.chunks_exact(scales))
         {
             let mut square = 0.0;
             for &z in z {
@@ -456,14 +380,11 @@ impl<const D: usize> Sample<D> {
             }
             *c = log_pi - 0.5 * square - det_weight * log_det - constant;
         }
-    }
 
-    /// The maximum of c and Σ_k e^{c_k − max} (terms below the floor counted
-    /// as e^floor), so log p = max + ln(sum); γ holds e^{c − max} meanwhile.
-    #[inline(always)]
-    fn logsumexp(&mut self) -> (f32, f32) {
-        let max = max_of(&self.joint);
-        for (e, &c) in self.gamma.iter_mut().zip(&self.joint) {
+        // log p = logsumexp_k c_k, terms below the floor counted as e^−80;
+        // γ holds e^{c − max} meanwhile.
+        let max = max_of(&joint);
+        for (e, &c) in gamma.iter_mut().zip(&joint) {
             let shifted = c - max;
             *e = exp(if shifted < LOGSUMEXP_FLOOR {
                 LOGSUMEXP_FLOOR
@@ -471,52 +392,38 @@ impl<const D: usize> Sample<D> {
                 shifted
             });
         }
-        (max, sum_of(&self.gamma))
-    }
+        let sum = sum_of(&gamma);
+        log_prob.push(max + ln(sum));
 
-    /// ∂ log p / ∂ raw for this sample into `grad` (`[outputs]`), from the
-    /// forward stages' values and [`Sample::logsumexp`]'s result.
-    #[inline(always)]
-    fn backward(&mut self, max: f32, sum: f32, scale: &[f32], grad: &mut [f32]) {
-        let (g_logits, rest) = grad.split_at_mut(self.components);
-        let (g_mu, g_scale) = rest.split_at_mut(self.components * D);
-        // γ_k = e^{c_k − log p}; none below the floor.
+        let Some(grad) = grad.as_deref_mut() else {
+            continue;
+        };
+        let grad = &mut grad[i * outputs..(i + 1) * outputs];
+        let (g_logits, rest) = grad.split_at_mut(k_count);
+        let (g_mu, g_scale) = rest.split_at_mut(k_count * D);
         let inv_sum = 1.0 / sum;
-        for (g, &c) in self.gamma.iter_mut().zip(&self.joint) {
+        for (g, &c) in gamma.iter_mut().zip(&joint) {
             *g = if c - max < LOGSUMEXP_FLOOR {
                 0.0
             } else {
                 *g * inv_sum
             };
         }
-        let gamma_sum = sum_of(&self.gamma);
-        for ((g, &gamma), &pi) in g_logits.iter_mut().zip(&self.gamma).zip(&self.pi) {
+        let gamma_sum = sum_of(&gamma);
+        for ((g, &gamma), &pi) in g_logits.iter_mut().zip(&gamma).zip(&pi) {
             *g = gamma - pi * gamma_sum;
         }
-        if self.full() {
-            full_backward::<D>(
-                &self.gamma,
-                &self.z,
-                &self.inv_diag,
-                &self.dlog_sigma,
-                scale,
-                g_mu,
-                g_scale,
-            );
-        } else {
-            self.diagonal_backward(g_mu, g_scale);
+        if full {
+            full_backward::<D>(&gamma, &z, &inv_diag, &dlog_sigma, scale, g_mu, g_scale);
+            continue;
         }
-    }
-
-    /// The diagonal kinds' gradients: w_d = γ z_d / σ_d and
-    /// ∂/∂ log σ_d = γ (z_d² − 1); a component with no share (γ = 0) gets
-    /// none, even where z overflowed to infinity.
-    #[inline(always)]
-    fn diagonal_backward(&self, g_mu: &mut [f32], g_scale: &mut [f32]) {
+        // Diagonal kinds: w_d = γ z_d / σ_d and ∂/∂ log σ_d = γ (z_d² − 1);
+        // a component with no share (γ = 0) gets none, even where z
+        // overflowed to infinity.
         for ((g_mu, z), (inv, &gamma)) in g_mu
             .chunks_exact_mut(D)
-            .zip(self.z.chunks_exact(D))
-            .zip(self.inv_diag.chunks_exact(D).zip(&self.gamma))
+            .zip(z.chunks_exact(D))
+            .zip(inv_diag.chunks_exact(D).zip(&gamma))
         {
             for d in 0..D {
                 g_mu[d] = if gamma == 0.0 {
@@ -526,11 +433,10 @@ impl<const D: usize> Sample<D> {
                 };
             }
         }
-        let scales = self.scales;
         for ((g_scale, z), (dlog, &gamma)) in g_scale
             .chunks_exact_mut(scales)
-            .zip(self.z.chunks_exact(D))
-            .zip(self.dlog_sigma.chunks_exact(scales).zip(&self.gamma))
+            .zip(z.chunks_exact(D))
+            .zip(dlog_sigma.chunks_exact(scales).zip(&gamma))
         {
             if scales == 1 {
                 let mut square = 0.0;
@@ -547,13 +453,14 @@ impl<const D: usize> Sample<D> {
             }
         }
     }
+    log_prob
 }
 
 /// The full kind's gradients of one sample, component by component: Lᵀ w =
 /// γ z by back substitution (w carries γ, as the composed backward pass
 /// does, so that a small γ keeps w finite where w/γ would overflow), with
 /// u_d = L_dd w_d; ∂/∂μ = w, ∂/∂ log L_dd = u_d z_d − γ, ∂/∂L_ab = w_a z_b.
-/// Slices are one sample's, shaped as in [`Sample`].
+/// Slices are one sample's, shaped as in [`head_log_prob_in`].
 #[inline(always)]
 fn full_backward<const D: usize>(
     gamma: &[f32],
