@@ -93,6 +93,22 @@ impl MixtureHead {
         ops::head_log_prob(raw, targets, &self.layout())
     }
 
+    /// [`MixtureHead::forward`] and the NLL of `targets` `[batch, D]`
+    /// averaged over the batch, `[1]` in nats, from one pass through the
+    /// head's layer (what a repaint needs: the picture and its score).
+    pub fn forward_with_nll(
+        &self,
+        features: Tensor<2>,
+        targets: Tensor<2>,
+    ) -> (Mixture, Tensor<1>) {
+        let raw = ops::dense(&self.linear, features, Activation::Identity);
+        let layout = self.layout();
+        let nll = ops::head_log_prob(raw.clone(), targets, &layout)
+            .mean()
+            .neg();
+        (Mixture::from_raw(raw, &layout), nll)
+    }
+
     /// The configuration this head was built from.
     pub fn config(&self) -> MixtureHeadConfig {
         MixtureHeadConfig {

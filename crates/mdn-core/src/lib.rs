@@ -17,6 +17,7 @@
 //! - [`ops`]: the backend choice: each operation the model is built from,
 //!   fused on burn's CPU backend, composed elsewhere; the only module that
 //!   names `fused`;
+//! - [`grid`]: the learned multiresolution grid, an input encoding;
 //! - [`head`]: the mixture head (a dense layer read as a mixture);
 //! - [`model`]: the MDN (tanh MLP trunk + head) and the least-squares
 //!   regressor it is compared with;
@@ -29,6 +30,7 @@
 
 pub mod data;
 mod fused;
+pub mod grid;
 pub mod head;
 pub mod inference;
 pub mod mixture;
@@ -46,7 +48,7 @@ pub mod workloads;
 #[cfg(test)]
 mod layering {
     /// Each module, leaves first (as the crate documentation lists them).
-    const LAYERS: [&str; 15] = [
+    const LAYERS: [&str; 16] = [
         "spec",
         "data",
         "picture",
@@ -55,6 +57,7 @@ mod layering {
         "mixture",
         "fused",
         "ops",
+        "grid",
         "head",
         "model",
         "training",

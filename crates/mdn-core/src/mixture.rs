@@ -164,6 +164,34 @@ impl Mixture {
             .reshape([batch, dim])
     }
 
+    /// The total variance of each mixture, `[batch]`, in squared target
+    /// units: trace Var[y|x] = Σ_k π_k (tr Σ_k + ‖μ_k‖²) − ‖E[y|x]‖² (the law
+    /// of total variance, Bishop 1994, eq. 31's sum over D), with tr Σ_k =
+    /// Σ_ij (L_k)_ij² read from the Cholesky factor. Large where the model
+    /// is unsure, whether from wide components or from components that
+    /// disagree.
+    pub fn total_variance(&self) -> Tensor<1> {
+        let [batch, components, dim] = self.mu.dims();
+        let scales = self.log_sigma.dims()[2];
+        // tr Σ_k: the squared diagonal (the isotropic σ counted D times) and
+        // the lower entries.
+        let diagonal = self
+            .log_sigma
+            .clone()
+            .mul_scalar(2.0)
+            .exp()
+            .sum_dim(2)
+            .mul_scalar((dim / scales) as f32);
+        let trace = match &self.lower {
+            Some(lower) => diagonal + lower.clone().square().sum_dim(2),
+            None => diagonal,
+        };
+        let second_moment = trace + self.mu.clone().square().sum_dim(2);
+        let pi = self.log_pi.clone().exp().reshape([batch, components, 1]);
+        let expected = (pi * second_moment).sum_dim(1).reshape([batch]);
+        expected - self.mean().square().sum_dim(1).reshape([batch])
+    }
+
     /// The Cholesky factor of every covariance, `[batch, K, D, D]`, lower
     /// triangular with a positive diagonal: Σ_k = L_k L_kᵀ.
     pub fn scale_tril(&self) -> Tensor<4> {

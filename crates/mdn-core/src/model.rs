@@ -7,20 +7,26 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use crate::grid::GridEncoding;
 use crate::head::{MixtureHead, MixtureHeadConfig};
 use crate::mixture::Mixture;
 use crate::ops;
-use crate::spec::{Activation, Covariance, SIGMA_MIN};
+use crate::spec::{Activation, Covariance, GridLayout, SIGMA_MIN};
 
 /// Floor of the colour scales of the painting MDN: colours are 8-bit, so
 /// no colour is known more finely than a fraction of 1/255.
 pub const PAINT_SIGMA_MIN: f32 = 2e-3;
 
-/// Shape of an MDN: input width, tanh hidden layers, and the mixture it outputs.
+/// Shape of an MDN: input width, an optional learned grid in front,
+/// tanh hidden layers, and the mixture it outputs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MdnConfig {
-    /// Input width (1 for the toy, 2 for pixel coordinates).
+    /// Input width (1 for the toy, 2 for pixel coordinates, more for
+    /// Fourier features).
     pub input_dim: usize,
+    /// A learned multiresolution grid that turns the inputs (then (x, y),
+    /// `input_dim` 2) into `grid.outputs()` features for the trunk.
+    pub grid: Option<GridLayout>,
     /// Widths of the tanh hidden layers, input side first.
     pub hidden: Vec<usize>,
     /// Number of mixture components K.
@@ -39,6 +45,7 @@ impl MdnConfig {
     pub fn toy() -> Self {
         Self {
             input_dim: 1,
+            grid: None,
             hidden: vec![24],
             components: 24,
             output_dim: 1,
@@ -47,10 +54,15 @@ impl MdnConfig {
         }
     }
 
+    /// The trunk's input width: the grid's features, or the inputs.
+    fn trunk_inputs(&self) -> usize {
+        self.grid.map_or(self.input_dim, |g| g.outputs())
+    }
+
     /// The mixture head's configuration.
     pub fn head(&self) -> MixtureHeadConfig {
         MixtureHeadConfig {
-            features: self.hidden.last().copied().unwrap_or(self.input_dim),
+            features: self.hidden.last().copied().unwrap_or(self.trunk_inputs()),
             components: self.components,
             dim: self.output_dim,
             covariance: self.covariance,
@@ -61,22 +73,29 @@ impl MdnConfig {
     /// A freshly initialised model on `device` (an autodiff device to train
     /// it). Weights and biases are U(−1/√fan_in, 1/√fan_in), PyTorch's
     /// default for linear layers, drawn from `seed`, so the same seed gives
-    /// the same model on every backend.
+    /// the same model on every backend. The grid's features, if any, are
+    /// drawn after them (see [`GridEncoding::init`]).
     pub fn init(&self, seed: u64, device: &Device) -> Mdn {
         let mut rng = StdRng::seed_from_u64(seed);
-        let trunk = trunk(self.input_dim, &self.hidden, &mut rng, device);
+        let trunk = trunk(self.trunk_inputs(), &self.hidden, &mut rng, device);
         let head = self.head();
         let out = linear(head.features, head.outputs(), &mut rng, device);
+        let grid = self
+            .grid
+            .map(|layout| GridEncoding::init(layout, &mut rng, device));
         Mdn {
+            grid,
             trunk,
             head: head.init_with(out),
         }
     }
 }
 
-/// A Mixture Density Network: x ↦ tanh MLP ↦ mixture parameters of p(y|x).
+/// A Mixture Density Network: x ↦ (learned grid) ↦ tanh MLP ↦ mixture
+/// parameters of p(y|x).
 #[derive(Module, Debug)]
 pub struct Mdn {
+    grid: Option<GridEncoding>,
     trunk: Vec<Linear>,
     head: MixtureHead,
 }
@@ -84,21 +103,36 @@ pub struct Mdn {
 impl Mdn {
     /// The mixture p(y|x) for inputs `[batch, input_dim]`.
     pub fn forward(&self, inputs: Tensor<2>) -> Mixture {
-        self.head.forward(forward_trunk(&self.trunk, inputs))
+        self.head.forward(self.features(inputs))
     }
 
     /// log p(y_i | x_i) of every sample, `[batch]` in nats, for inputs
     /// `[batch, input_dim]` and targets `[batch, D]` (see
     /// [`MixtureHead::log_prob`]).
     pub fn log_prob(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-        self.head
-            .log_prob(forward_trunk(&self.trunk, inputs), targets)
+        self.head.log_prob(self.features(inputs), targets)
+    }
+
+    /// The trunk's output for inputs `[batch, input_dim]`: what the head reads.
+    fn features(&self, inputs: Tensor<2>) -> Tensor<2> {
+        let inputs = match &self.grid {
+            Some(grid) => grid.forward(inputs),
+            None => inputs,
+        };
+        forward_trunk(&self.trunk, inputs)
     }
 
     /// Negative log-likelihood averaged over the batch, `[1]`, in nats: the
     /// MDN training loss −mean_i log p(y_i | x_i) (Bishop 1994, eq. 29).
     pub fn nll(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
         self.log_prob(inputs, targets).mean().neg()
+    }
+
+    /// The mixtures for inputs `[batch, input_dim]` and their NLL at
+    /// targets `[batch, D]`, `[1]` in nats, from one forward pass (see
+    /// [`MixtureHead::forward_with_nll`]).
+    pub fn forward_with_nll(&self, inputs: Tensor<2>, targets: Tensor<2>) -> (Mixture, Tensor<1>) {
+        self.head.forward_with_nll(self.features(inputs), targets)
     }
 
     /// The output head (K, D and covariance kind).

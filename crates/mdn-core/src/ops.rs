@@ -2,7 +2,8 @@
 //! each with a body per backend, picked here and nowhere else.
 //!
 //! - [`dense`]: act(x W + b), a dense layer and its activation;
-//! - [`head_log_prob`]: the mixture head's log-density from its raw outputs.
+//! - [`head_log_prob`]: the mixture head's log-density from its raw outputs;
+//! - [`grid_encode`]: a learned multiresolution grid's features of points.
 //!
 //! On burn's flex CPU backend each runs as one fused pass forward and one
 //! backward ([`crate::fused`]), where burn's composed tensor operations
@@ -14,11 +15,11 @@
 
 use burn::backend::Dispatch;
 use burn::nn::Linear;
-use burn::tensor::{DType, Device, Tensor};
+use burn::tensor::{DType, Device, Int, Tensor};
 
 use crate::fused::{FusedOps, MAX_DIM};
 use crate::mixture::Mixture;
-use crate::spec::{Activation, HeadLayout};
+use crate::spec::{Activation, GRID_HASH_PRIME, GridLayout, HeadLayout};
 
 /// act(x W + b), `[batch, fan_out]`, of a burn `Linear` layer for inputs
 /// x `[batch, fan_in]`. The fused tanh is within 1.4e-7 of the exact value.
@@ -40,6 +41,18 @@ pub fn head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) ->
         fused_head_log_prob(raw, targets, layout)
     } else {
         composed_head_log_prob(raw, targets, layout)
+    }
+}
+
+/// The features `[batch, L · F]` of points `coords` (`[batch, 2]`, x and y
+/// in [−1, 1]) in a grid laid out as `layout` with its table `[rows, F]`:
+/// level by level, the bilinear interpolation of the four surrounding
+/// nodes (Müller et al. 2022, §3). The gradient reaches the table only.
+pub fn grid_encode(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> Tensor<2> {
+    if on_flex(&table) {
+        fused_grid(coords, table, layout)
+    } else {
+        composed_grid(coords, table, layout)
     }
 }
 
@@ -79,6 +92,57 @@ fn fused_head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) 
 
 fn composed_head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) -> Tensor<1> {
     Mixture::from_raw(raw, layout).log_prob(targets)
+}
+
+fn fused_grid(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> Tensor<2> {
+    Tensor::from_dispatch(<Dispatch as FusedOps>::fused_grid(
+        coords.into_dispatch(),
+        table.into_dispatch(),
+        *layout,
+    ))
+}
+
+/// The grid from burn's tensor operations: corner rows from the
+/// coordinates, `select` of those rows from the table (whose backward adds
+/// the gradients back row by row, without float atomics, so it runs on
+/// WebGPU too) and the bilinear weights.
+fn composed_grid(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> Tensor<2> {
+    let batch = coords.dims()[0];
+    let x = coords.clone().narrow(1, 0, 1);
+    let y = coords.narrow(1, 1, 1);
+    let levels = (0..layout.levels)
+        .map(|l| {
+            let level = layout.level(l);
+            let last = (level.side - 1) as f32;
+            let scaled = |c: Tensor<2>| c.add_scalar(1.0).mul_scalar(0.5 * last).clamp(0.0, last);
+            let (u, v) = (scaled(x.clone()), scaled(y.clone()));
+            // The cell's lower corner, one short of the last node.
+            let i = u.clone().floor().clamp_max(last - 1.0);
+            let j = v.clone().floor().clamp_max(last - 1.0);
+            let (fx, fy) = (u - i.clone(), v - j.clone());
+            let (i, j) = (i.int(), j.int());
+            let row = |di: i32, dj: i32| -> Tensor<1, Int> {
+                let (i, j) = (i.clone().add_scalar(di), j.clone().add_scalar(dj));
+                let local = if level.hashed {
+                    i.bitwise_xor(j.mul_scalar(GRID_HASH_PRIME))
+                        .bitwise_and_scalar(level.table as i64 - 1)
+                } else {
+                    j.mul_scalar(level.side as i64) + i
+                };
+                local.add_scalar(level.offset as i64).reshape([batch])
+            };
+            let corner = |di, dj, w: Tensor<2>| table.clone().select(0, row(di, dj)) * w;
+            let (gx, gy) = (
+                fx.clone().neg().add_scalar(1.0),
+                fy.clone().neg().add_scalar(1.0),
+            );
+            corner(0, 0, gx.clone() * gy.clone())
+                + corner(1, 0, fx.clone() * gy)
+                + corner(0, 1, gx * fy.clone())
+                + corner(1, 1, fx * fy)
+        })
+        .collect();
+    Tensor::cat(levels, 1)
 }
 
 /// The fused bodies against the composed ones, on flex (where both run).
@@ -206,5 +270,54 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The fused grid against the composed one: features, and the table's
+    /// gradient, on a grid with a hashed level.
+    #[test]
+    fn fused_grid_matches_the_composed_grid() {
+        let device = Device::flex().autodiff();
+        let layout = GridLayout {
+            levels: 3,
+            base: 4,
+            top: 20,
+            features: 3,
+            hash_above: 128,
+            table: 128,
+        };
+        assert!(layout.hashed(2));
+        let mut rng = StdRng::seed_from_u64(3);
+        let rows = layout.total_entries();
+        let table: Vec<f32> = (0..rows * 3).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let batch = 200;
+        let coords: Vec<f32> = (0..batch * 2)
+            .map(|i| {
+                if i < 8 {
+                    [-1.0, 1.0][i % 2]
+                } else {
+                    rng.random_range(-1.0..1.0)
+                }
+            })
+            .collect();
+        let c: Vec<f32> = (0..batch * layout.outputs())
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
+        let c = Tensor::<2>::from_data(TensorData::new(c, [batch, layout.outputs()]), &device);
+        let run = |body: fn(Tensor<2>, Tensor<2>, &GridLayout) -> Tensor<2>| {
+            let table = Tensor::<2>::from_data(TensorData::new(table.clone(), [rows, 3]), &device)
+                .require_grad();
+            let coords =
+                Tensor::<2>::from_data(TensorData::new(coords.clone(), [batch, 2]), &device);
+            let features = body(coords, table.clone(), &layout);
+            let grads = (features.clone() * c.clone()).sum().backward();
+            let grad = table
+                .grad(&grads)
+                .expect("the table takes part in the graph");
+            (values_of(features), values_of(grad))
+        };
+        let (fused, fused_grad) = run(fused_grid);
+        let (composed, composed_grad) = run(composed_grid);
+        assert_close(&fused, &composed, 1e-5, "grid features");
+        assert_close(&fused_grad, &composed_grad, 1e-4, "grid table gradient");
     }
 }

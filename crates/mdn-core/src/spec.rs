@@ -112,6 +112,181 @@ pub enum Activation {
     Tanh,
 }
 
+/// How a painting feeds a pixel's position (x, y) to the network.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// A learned multiresolution grid (Müller et al. 2022, see
+    /// [`GridLayout`]) in front of a small tanh MLP.
+    #[default]
+    Grid,
+    /// Fourier features of (x, y) (Tancik et al. 2020) into a tanh MLP.
+    Fourier,
+    /// The plain coordinates, as in the original MDN painting.
+    Raw,
+}
+
+impl Encoding {
+    /// Every encoding, in the order a user would pick from.
+    pub const ALL: [Encoding; 3] = [Encoding::Grid, Encoding::Fourier, Encoding::Raw];
+
+    /// The name used on the page and the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Grid => "grid",
+            Encoding::Fourier => "fourier",
+            Encoding::Raw => "raw",
+        }
+    }
+
+    /// The encoding named `name` as [`Encoding::name`] spells it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Encoding::ALL.into_iter().find(|e| e.name() == name)
+    }
+}
+
+impl std::fmt::Display for Encoding {
+    /// The encoding's [`Encoding::name`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The multiplier of the spatial hash (Müller et al. 2022, eq. 4: π₂ =
+/// 2 654 435 761, π₁ = 1), as the wrapping i32 it is on a GPU.
+pub const GRID_HASH_PRIME: i32 = 2_654_435_761_u32 as i32;
+
+/// A learned multiresolution grid over the unit square [−1, 1]² (Müller et
+/// al. 2022, "Instant Neural Graphics Primitives with a Multiresolution Hash
+/// Encoding", §3): `levels` 2-D grids whose sides grow geometrically from
+/// `base` to `top` nodes, each node holding `features` trainable values. A
+/// level's node (i, j) sits at (−1 + 2i/(R − 1), −1 + 2j/(R − 1)) (corner
+/// aligned); a point's features are the bilinear interpolation of its four
+/// surrounding nodes, level by level, concatenated (`levels · features`
+/// values). A level with more than `hash_above` nodes is hashed into `table`
+/// entries (a power of two) as in the paper; the others are dense.
+///
+/// All levels live in one table `[total_entries, features]`, level after
+/// level (see [`GridLayout::offset`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GridLayout {
+    /// Number of levels L (≥ 1).
+    pub levels: usize,
+    /// Side of the coarsest level, nodes (≥ 2).
+    pub base: usize,
+    /// Side of the finest level, nodes (≥ `base`).
+    pub top: usize,
+    /// Features per node F.
+    pub features: usize,
+    /// Nodes above which a level is hashed.
+    pub hash_above: usize,
+    /// Entries of a hashed level (a power of two).
+    pub table: usize,
+}
+
+impl GridLayout {
+    /// Levels from 8 nodes up to `top` (the training size), one per doubling
+    /// (5 for 128 px: 8, 16, 32, 64, 128), 4 features each, levels above
+    /// 2^16 nodes hashed.
+    pub fn for_side(top: usize) -> Self {
+        let base = 8.min(top.max(2));
+        let doublings = (top as f64 / base as f64).log2().ceil().max(0.0) as usize;
+        Self {
+            levels: doublings + 1,
+            base,
+            top: top.max(base),
+            features: 4,
+            hash_above: 1 << 16,
+            table: 1 << 16,
+        }
+    }
+
+    /// Side R of level `level`, nodes: base · (top / base)^(level / (L − 1)),
+    /// rounded.
+    pub fn side(&self, level: usize) -> usize {
+        if self.levels <= 1 {
+            return self.top;
+        }
+        let growth =
+            (self.top as f64 / self.base as f64).powf(level as f64 / (self.levels - 1) as f64);
+        ((self.base as f64 * growth).round() as usize).max(2)
+    }
+
+    /// Whether level `level` is hashed (it has more than `hash_above` nodes).
+    pub fn hashed(&self, level: usize) -> bool {
+        self.side(level) * self.side(level) > self.hash_above
+    }
+
+    /// Table entries of level `level`: R² dense, `table` hashed.
+    pub fn entries(&self, level: usize) -> usize {
+        let side = self.side(level);
+        if self.hashed(level) {
+            self.table
+        } else {
+            side * side
+        }
+    }
+
+    /// First table row of level `level`.
+    pub fn offset(&self, level: usize) -> usize {
+        (0..level).map(|l| self.entries(l)).sum()
+    }
+
+    /// Rows of the whole table: Σ_l entries(l).
+    pub fn total_entries(&self) -> usize {
+        self.offset(self.levels)
+    }
+
+    /// Features per point: L · F.
+    pub fn outputs(&self) -> usize {
+        self.levels * self.features
+    }
+
+    /// The table row of node (i, j) of level `level` (see
+    /// [`GridLevel::row`]).
+    pub fn row(&self, level: usize, i: usize, j: usize) -> usize {
+        self.level(level).row(i, j)
+    }
+
+    /// Level `level`'s side, place in the table and hashing, computed once.
+    pub fn level(&self, level: usize) -> GridLevel {
+        GridLevel {
+            side: self.side(level),
+            offset: self.offset(level),
+            hashed: self.hashed(level),
+            table: self.table,
+        }
+    }
+}
+
+/// One level of a [`GridLayout`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GridLevel {
+    /// Side R, nodes.
+    pub side: usize,
+    /// First row in the table.
+    pub offset: usize,
+    /// Whether nodes are hashed into `table` entries.
+    pub hashed: bool,
+    /// Entries of a hashed level (a power of two).
+    pub table: usize,
+}
+
+impl GridLevel {
+    /// The table row of node (i, j): offset + j·R + i for a dense level,
+    /// offset + ((i ⊕ j·π₂) mod table) for a hashed one (Müller et al.
+    /// 2022, eq. 4).
+    #[inline(always)]
+    pub fn row(&self, i: usize, j: usize) -> usize {
+        let local = if self.hashed {
+            let hash = (i as i32) ^ (j as i32).wrapping_mul(GRID_HASH_PRIME);
+            hash as usize & (self.table - 1)
+        } else {
+            j * self.side + i
+        };
+        self.offset + local
+    }
+}
+
 /// The mixture a head outputs and how its raw outputs are laid out: per
 /// sample, K logits, then K·D means, then per component its S log-scale
 /// pre-activations (S = 1 for isotropic, D otherwise) followed, for the full
@@ -191,6 +366,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn grid_levels_double_up_to_the_training_size_and_hash_above_the_table() {
+        let layout = GridLayout::for_side(128);
+        let sides: Vec<usize> = (0..layout.levels).map(|l| layout.side(l)).collect();
+        assert_eq!(sides, [8, 16, 32, 64, 128]);
+        assert_eq!(layout.outputs(), 20);
+        assert_eq!(layout.total_entries(), 64 + 256 + 1024 + 4096 + 16384);
+        assert!((0..5).all(|l| !layout.hashed(l)));
+        assert_eq!(layout.row(1, 3, 2), 64 + 2 * 16 + 3);
+
+        let big = GridLayout::for_side(512);
+        assert_eq!(big.side(big.levels - 1), 512);
+        assert!(big.hashed(big.levels - 1) && !big.hashed(big.levels - 2));
+        assert_eq!(big.entries(big.levels - 1), 1 << 16);
+        let last = big.levels - 1;
+        let rows = (0..512).flat_map(|j| (0..512).map(move |i| (i, j)));
+        assert!(
+            rows.map(|(i, j)| big.row(last, i, j))
+                .all(|r| { (big.offset(last)..big.total_entries()).contains(&r) })
+        );
+        let odd = GridLayout::for_side(100);
+        assert_eq!(odd.side(0), 8);
+        assert_eq!(odd.side(odd.levels - 1), 100);
     }
 
     #[test]

@@ -21,10 +21,13 @@
 //!   `tanh`, the head's log-density and its gradients);
 //! - [`linear`]: a dense layer's forward and backward on slices (gemm for
 //!   the products);
+//! - [`grid`]: the learned multiresolution grid's interpolation and its
+//!   backward pass;
 //! - `split`: the same over rayon's thread pool (`rayon` feature);
 //! - [`FusedOps`]: the extension trait, implemented for `Flex` and for
 //!   `Autodiff<Flex>`.
 
+pub mod grid;
 pub mod kernels;
 pub mod linear;
 mod split;
@@ -40,7 +43,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Flex, TensorMetadata, backend_extension};
 use burn::tensor::TensorData;
 
-use crate::spec::{Activation, HeadLayout};
+use crate::spec::{Activation, GridLayout, HeadLayout};
 use linear::Dense;
 
 pub use kernels::MAX_DIM;
@@ -67,6 +70,15 @@ pub trait FusedOps: Backend {
         targets: FloatTensor<Self>,
         layout: HeadLayout,
     ) -> FloatTensor<Self>;
+
+    /// The grid's features `[batch, L · F]` of points `coords` `[batch, 2]`
+    /// from the table `[rows, F]` (see [`grid::forward`]); the gradient
+    /// reaches the table only.
+    fn fused_grid(
+        coords: FloatTensor<Self>,
+        table: FloatTensor<Self>,
+        layout: GridLayout,
+    ) -> FloatTensor<Self>;
 }
 
 impl FusedOps for Flex {
@@ -85,6 +97,12 @@ impl FusedOps for Flex {
             activation,
         );
         from_f32(y, [dense.rows, dense.fan_out].into())
+    }
+
+    fn fused_grid(coords: FlexTensor, table: FlexTensor, layout: GridLayout) -> FlexTensor {
+        let batch = coords.shape()[0];
+        let features = grid::forward(&layout, &f32_slice(&coords), &f32_slice(&table));
+        from_f32(features, [batch, layout.outputs()].into())
     }
 
     fn fused_head_log_prob(raw: FlexTensor, targets: FlexTensor, layout: HeadLayout) -> FlexTensor {
@@ -171,6 +189,50 @@ impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
             OpsKind::UnTracked(prep) => {
                 prep.finish(Flex::fused_linear(x, weight, bias, activation))
             }
+        }
+    }
+
+    fn fused_grid(
+        coords: FloatTensor<Self>,
+        table: FloatTensor<Self>,
+        layout: GridLayout,
+    ) -> FloatTensor<Self> {
+        /// ∂L/∂table from ∂L/∂features: each point's gradient added to its
+        /// four corners on every level (the coordinates are data: no
+        /// gradient).
+        #[derive(Debug)]
+        struct GridBackward;
+
+        impl Backward<Flex, 1> for GridBackward {
+            /// The points and the grid's layout.
+            type State = (FlexTensor, GridLayout);
+
+            fn backward(
+                self,
+                ops: Ops<Self::State, 1>,
+                grads: &mut Gradients,
+                _: &mut Checkpointer,
+            ) {
+                let upstream = grads.consume::<Flex>(&ops.node);
+                let [Some(parent)] = ops.parents else {
+                    return;
+                };
+                let (coords, layout) = ops.state;
+                let grad = grid::backward(&layout, &f32_slice(&coords), &f32_slice(&upstream));
+                let shape = [layout.total_entries(), layout.features];
+                grads.register::<Flex>(parent.id, from_f32(grad, shape.into()));
+            }
+        }
+
+        let node = table.node();
+        let coords = coords.into_primitive();
+        let table = table.into_primitive();
+        match GridBackward.prepare::<C>([node]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let features = Flex::fused_grid(coords.clone(), table, layout);
+                prep.finish((coords, layout), features)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(Flex::fused_grid(coords, table, layout)),
         }
     }
 
