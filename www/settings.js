@@ -1,8 +1,9 @@
 // Generated from crates/mdn-core/src/settings.rs by its tests
 // (UPDATE_SETTINGS=1 cargo test --workspace --lib settings): do not edit.
 // Every setting of each demo kind: name (attribute and URL parameter),
-// about, allowed (the range in words, for messages) and range:
-// {kind: 'whole' | 'number' | 'choice', ...}.
+// about, allowed (the range in words, for messages), range
+// ({kind: 'whole' | 'number' | 'choice', ...}) and display (true: it
+// changes only what is shown, training goes on).
 export const SETTINGS = {
   toy: [
     {
@@ -10,12 +11,14 @@ export const SETTINGS = {
       about: 'Mixture temperature: the weights π are softmax(logits / τπ). Below 1 the likeliest branch dominates, above 1 the branches even out.',
       allowed: 'a number from 0.05 to 2',
       range: { kind: 'number', min: 0.05, max: 2, step: 0.05, default: 1 },
+      display: true,
     },
     {
       name: 'tau-sigma',
       about: 'Width temperature: every covariance is scaled by τσ. Below 1 samples hug the means, above 1 they spread.',
       allowed: 'a number from 0.05 to 2',
       range: { kind: 'number', min: 0.05, max: 2, step: 0.05, default: 1 },
+      display: true,
     },
   ],
   paint: [
@@ -24,18 +27,49 @@ export const SETTINGS = {
       about: 'The painting\'s training size: the picture\'s longer side in pixels after downscaling.',
       allowed: 'a whole number from 8 to 1024',
       range: { kind: 'whole', min: 8, max: 1024, default: 128 },
+      display: false,
+    },
+    {
+      name: 'encoding',
+      about: 'How the network sees a pixel\'s position: a learned multiresolution grid (sharp within seconds), Fourier features of (x, y), or the raw coordinates (a blur, as in the original MDN painting).',
+      allowed: 'grid, fourier or raw',
+      range: { kind: 'choice', choices: [{ name: 'grid', aliases: [] }, { name: 'fourier', aliases: [] }, { name: 'raw', aliases: [] }], default: 'grid' },
+      display: false,
     },
     {
       name: 'covariance',
       about: 'The shape of each Gaussian over (R, G, B): one width for all three (isotropic), one per channel (diagonal), or a full 3 × 3 covariance.',
       allowed: 'isotropic, diagonal or full',
       range: { kind: 'choice', choices: [{ name: 'isotropic', aliases: ['iso'] }, { name: 'diagonal', aliases: ['diag'] }, { name: 'full', aliases: [] }], default: 'diagonal' },
+      display: false,
     },
     {
       name: 'components',
       about: 'The number of Gaussians in each pixel\'s mixture.',
       allowed: 'a whole number from 1 to 32',
       range: { kind: 'whole', min: 1, max: 32, default: 8 },
+      display: false,
+    },
+    {
+      name: 'view',
+      about: 'What the painting shows: each pixel\'s most probable colour (mode), the mixture\'s average colour (mean), one colour drawn from each pixel\'s mixture at the temperatures τπ and τσ (sample), or how unsure the model is (uncertainty, the predictive standard deviation).',
+      allowed: 'mode, mean, sample or uncertainty',
+      range: { kind: 'choice', choices: [{ name: 'mode', aliases: [] }, { name: 'mean', aliases: [] }, { name: 'sample', aliases: [] }, { name: 'uncertainty', aliases: [] }], default: 'mode' },
+      display: true,
+    },
+    {
+      name: 'tau-pi',
+      about: 'Mixture temperature: the weights π are softmax(logits / τπ). Below 1 the likeliest branch dominates, above 1 the branches even out.',
+      allowed: 'a number from 0.05 to 2',
+      range: { kind: 'number', min: 0.05, max: 2, step: 0.05, default: 1 },
+      display: true,
+    },
+    {
+      name: 'tau-sigma',
+      about: 'Width temperature: every covariance is scaled by τσ. Below 1 samples hug the means, above 1 they spread.',
+      allowed: 'a number from 0.05 to 2',
+      range: { kind: 'number', min: 0.05, max: 2, step: 0.05, default: 1 },
+      display: true,
     },
   ],
 };

@@ -4,7 +4,7 @@
 //!   photo and writes its repaint (and, with `--frames`, one per epoch);
 //! - `mdn toy`: trains the sinusoid inversion and plots data, mixture
 //!   samples and the least-squares fit;
-//! - `mdn bench W1|W2|W3|W4`: runs a standard workload of
+//! - `mdn bench W1|W2|W3|W4|W5`: runs a standard workload of
 //!   `shared/bench/WORKLOADS.md` and prints one JSON object.
 //!
 //! Every subcommand takes `--backend cpu|wgpu`. The maths and training live in
@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use mdn_core::settings;
-use mdn_core::spec::Covariance;
+use mdn_core::spec::{Covariance, Encoding};
 use mdn_core::workloads::Workload;
 
 use crate::backend::BackendKind;
@@ -69,6 +69,9 @@ struct PaintArgs {
     /// Training epochs (passes over every pixel).
     #[arg(long, default_value_t = 30)]
     epochs: usize,
+    /// How the network sees a pixel's position: grid, fourier or raw.
+    #[arg(long, default_value_t = Encoding::default(), value_parser = parse_encoding)]
+    encoding: Encoding,
     /// Covariance of each colour component: iso, diag or full.
     #[arg(long, default_value_t = Covariance::default(), value_parser = parse_covariance)]
     covariance: Covariance,
@@ -104,14 +107,14 @@ struct ToyArgs {
 /// Arguments of `mdn bench`.
 #[derive(clap::Args, Debug)]
 struct BenchArgs {
-    /// The workload: W1, W2, W3 or W4.
+    /// The workload: W1, W2, W3, W4 or W5.
     #[arg(value_parser = parse_workload)]
     workload: Workload,
     /// W1 only: train this many steps instead of the workload's 10 000 (a
     /// quick check; the timing window shrinks to fit).
     #[arg(long)]
     steps: Option<usize>,
-    /// W2–W4 only: train this many epochs instead of the workload's (a quick
+    /// W2–W5 only: train this many epochs instead of the workload's (a quick
     /// check; the timing window shrinks to fit).
     #[arg(long)]
     epochs: Option<usize>,
@@ -130,6 +133,10 @@ fn parse_backend(s: &str) -> Result<BackendKind, String> {
 
 fn parse_covariance(s: &str) -> Result<Covariance, String> {
     settings::covariance(s).map_err(|e| e.to_string())
+}
+
+fn parse_encoding(s: &str) -> Result<Encoding, String> {
+    settings::encoding(s).map_err(|e| e.to_string())
 }
 
 fn parse_workload(s: &str) -> Result<Workload, String> {

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use mdn_core::paint::{PaintConfig, PaintRun, Repaint};
+use mdn_core::paint::{PaintConfig, PaintRun, Repaint, View};
 use mdn_core::picture::{Picture, rgb_to_rgba8};
 use mdn_core::settings;
 
@@ -30,8 +30,9 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
     println!("{}", backend.describe());
     let (width, height) = (picture.width, picture.height);
     println!(
-        "painting {} at {width} × {height} px: K = {} {} Gaussians, {} epochs",
+        "painting {} at {width} × {height} px: {} encoding, K = {} {} Gaussians, {} epochs",
         args.image.display(),
+        args.encoding,
         args.components,
         args.covariance.name(),
         args.epochs
@@ -40,7 +41,7 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         covariance: args.covariance,
         components: args.components,
         seed: args.seed,
-        ..PaintConfig::default()
+        ..PaintConfig::for_encoding(args.encoding)
     };
     let mut run = PaintRun::new(picture, config, &backend.device)?;
     let bar = progress::bar(args.epochs as u64, "epoch");
@@ -48,7 +49,7 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         while !run.train(run.steps_per_epoch()) {}
         let loss = pollster::block_on(run.loss())?;
         if let Some(frames) = &args.frames {
-            let frame = pollster::block_on(run.repaint())?;
+            let frame = pollster::block_on(run.repaint(View::Mode))?;
             let repaint = progress::settle(&mut run, frame);
             let path = frames.join(format!("frame_{:04}.png", repaint.epoch));
             write_png(&path, width, height, &repaint)?;
@@ -59,7 +60,7 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let frame = pollster::block_on(run.repaint())?;
+    let frame = pollster::block_on(run.repaint(View::Mode))?;
     let repaint = progress::settle(&mut run, frame);
     write_png(&args.out, width, height, &repaint)?;
     println!(

@@ -11,7 +11,7 @@
 use std::fmt;
 
 use crate::picture::{DEFAULT_TRAIN_SIDE, MAX_TRAIN_SIDE, MIN_SIDE};
-use crate::spec::Covariance;
+use crate::spec::{Covariance, Encoding};
 
 /// One setting of a demo.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,6 +22,10 @@ pub struct Setting {
     pub about: &'static str,
     /// The values it takes and its default.
     pub range: Range,
+    /// Whether it changes only what is shown (a view, a sampling
+    /// temperature): the model trains on. Any other setting starts a new
+    /// model.
+    pub display: bool,
 }
 
 /// The values a [`Setting`] takes.
@@ -202,6 +206,7 @@ pub const SIZE: Setting = Setting {
         max: MAX_TRAIN_SIDE,
         default: DEFAULT_TRAIN_SIDE,
     },
+    display: false,
 };
 
 /// The covariance of each colour Gaussian (see [`crate::spec::Covariance`]).
@@ -225,6 +230,32 @@ pub const COVARIANCE: Setting = Setting {
         ],
         default: "diagonal",
     },
+    display: false,
+};
+
+/// How the painting feeds a pixel's position to the network (see
+/// [`crate::spec::Encoding`]).
+pub const ENCODING: Setting = Setting {
+    name: "encoding",
+    about: "How the network sees a pixel's position: a learned multiresolution grid (sharp within seconds), Fourier features of (x, y), or the raw coordinates (a blur, as in the original MDN painting).",
+    range: Range::Choice {
+        choices: &[
+            Choice {
+                name: "grid",
+                aliases: &[],
+            },
+            Choice {
+                name: "fourier",
+                aliases: &[],
+            },
+            Choice {
+                name: "raw",
+                aliases: &[],
+            },
+        ],
+        default: "grid",
+    },
+    display: false,
 };
 
 /// Mixture components K of the painting.
@@ -236,6 +267,7 @@ pub const COMPONENTS: Setting = Setting {
         max: 32,
         default: 8,
     },
+    display: false,
 };
 
 /// The toy's mixture temperature τ_π (see
@@ -249,6 +281,7 @@ pub const TAU_PI: Setting = Setting {
         step: 0.05,
         default: 1.0,
     },
+    display: true,
 };
 
 /// The toy's width temperature τ_σ (see
@@ -262,6 +295,7 @@ pub const TAU_SIGMA: Setting = Setting {
         step: 0.05,
         default: 1.0,
     },
+    display: true,
 };
 
 /// [`COVARIANCE`] parsed into its kind.
@@ -273,8 +307,47 @@ pub fn covariance(raw: &str) -> Result<Covariance, SettingError> {
     Covariance::from_name(name).ok_or_else(|| COVARIANCE.error(raw))
 }
 
+/// What the painting shows (see [`crate::paint::View`]).
+pub const VIEW: Setting = Setting {
+    name: "view",
+    about: "What the painting shows: each pixel's most probable colour (mode), the mixture's average colour (mean), one colour drawn from each pixel's mixture at the temperatures τπ and τσ (sample), or how unsure the model is (uncertainty, the predictive standard deviation).",
+    range: Range::Choice {
+        choices: &[
+            Choice {
+                name: "mode",
+                aliases: &[],
+            },
+            Choice {
+                name: "mean",
+                aliases: &[],
+            },
+            Choice {
+                name: "sample",
+                aliases: &[],
+            },
+            Choice {
+                name: "uncertainty",
+                aliases: &[],
+            },
+        ],
+        default: "mode",
+    },
+    display: true,
+};
+
+/// [`ENCODING`] parsed into its kind.
+///
+/// # Errors
+/// [`SettingError`] when `raw` names no encoding.
+pub fn encoding(raw: &str) -> Result<Encoding, SettingError> {
+    let name = ENCODING.choice(raw)?;
+    Encoding::from_name(name).ok_or_else(|| ENCODING.error(raw))
+}
+
 /// The painting's settings.
-pub const PAINT: [Setting; 3] = [SIZE, COVARIANCE, COMPONENTS];
+pub const PAINT: [Setting; 7] = [
+    SIZE, ENCODING, COVARIANCE, COMPONENTS, VIEW, TAU_PI, TAU_SIGMA,
+];
 
 /// The toy's settings.
 pub const TOY: [Setting; 2] = [TAU_PI, TAU_SIGMA];
@@ -290,8 +363,9 @@ pub fn front_end_table() -> String {
         "// Generated from crates/mdn-core/src/settings.rs by its tests\n\
          // (UPDATE_SETTINGS=1 cargo test --workspace --lib settings): do not edit.\n\
          // Every setting of each demo kind: name (attribute and URL parameter),\n\
-         // about, allowed (the range in words, for messages) and range:\n\
-         // {kind: 'whole' | 'number' | 'choice', ...}.\n\
+         // about, allowed (the range in words, for messages), range\n\
+         // ({kind: 'whole' | 'number' | 'choice', ...}) and display (true: it\n\
+         // changes only what is shown, training goes on).\n\
          export const SETTINGS = {\n",
     );
     for (kind, settings) in DEMOS {
@@ -329,10 +403,11 @@ pub fn front_end_table() -> String {
                 }
             };
             out.push_str(&format!(
-                "    {{\n      name: '{}',\n      about: {},\n      allowed: {},\n      range: {range},\n    }},\n",
+                "    {{\n      name: '{}',\n      about: {},\n      allowed: {},\n      range: {range},\n      display: {},\n    }},\n",
                 s.name,
                 js_string(s.about),
-                js_string(&s.range.to_string())
+                js_string(&s.range.to_string()),
+                s.display
             ));
         }
         out.push_str("  ],\n");
@@ -392,6 +467,10 @@ mod tests {
             covariance(&COVARIANCE.default_text()),
             Ok(Covariance::default())
         );
+        assert_eq!(encoding(&ENCODING.default_text()), Ok(Encoding::default()));
+        for kind in Encoding::ALL {
+            assert_eq!(encoding(kind.name()), Ok(kind));
+        }
     }
 
     /// `www/settings.js` is what [`front_end_table`] generates; with

@@ -62,6 +62,13 @@ impl Objective for Regressor {
 pub struct TrainConfig {
     /// Adam's learning rate (workloads W1–W4: 1e-3).
     pub learning_rate: f64,
+    /// Adam's β2 (workloads: 0.999).
+    pub beta_2: f64,
+    /// Factor the learning rate is multiplied by after every epoch, in
+    /// (0, 1]; 1 (the workloads) keeps it constant.
+    pub lr_decay: f64,
+    /// Where the decay stops: the learning rate never decays below this.
+    pub lr_min: f64,
     /// Samples per step; `None` trains on the whole dataset every step.
     pub batch_size: Option<usize>,
     /// Seed of the minibatch shuffles.
@@ -82,6 +89,9 @@ impl TrainConfig {
     pub fn full_batch(seed: u64) -> Self {
         Self {
             learning_rate: 1e-3,
+            beta_2: 0.999,
+            lr_decay: 1.0,
+            lr_min: 0.0,
             batch_size: None,
             seed,
             clip_norm: None,
@@ -94,6 +104,9 @@ impl TrainConfig {
     pub fn minibatch(batch_size: usize, seed: u64) -> Self {
         Self {
             learning_rate: 1e-3,
+            beta_2: 0.999,
+            lr_decay: 1.0,
+            lr_min: 0.0,
             batch_size: Some(batch_size),
             seed,
             clip_norm: None,
@@ -103,7 +116,8 @@ impl TrainConfig {
 }
 
 /// Trains a model on a dataset resident on its (autodiff) device with Adam
-/// (Kingma & Ba 2015; β1 = 0.9, β2 = 0.999, ε = 1e-8, no weight decay).
+/// (Kingma & Ba 2015; β1 = 0.9, β2 as configured, ε = 1e-8, no weight
+/// decay).
 pub struct Trainer<M: Objective> {
     model: M,
     optim: ModuleOptimizer,
@@ -132,7 +146,7 @@ struct Good<M> {
 fn adam(config: &TrainConfig) -> ModuleOptimizer {
     AdamConfig::new()
         .with_beta_1(0.9)
-        .with_beta_2(0.999)
+        .with_beta_2(config.beta_2 as f32)
         .with_epsilon(1e-8)
         .with_grad_clipping(config.clip_norm.map(GradientClippingConfig::Norm))
         .init()
@@ -199,6 +213,12 @@ impl<M: Objective> Trainer<M> {
         let epoch_done = self.cursor >= n;
         if epoch_done {
             self.epochs += 1;
+            // Only ever down to the floor; a guard's backoff (below it or
+            // not) is kept.
+            let decayed = self.learning_rate * self.config.lr_decay;
+            if decayed >= self.config.lr_min {
+                self.learning_rate = decayed;
+            }
         }
         let loss = loss.without_autodiff();
         self.loss = Some(loss.clone());

@@ -6,7 +6,7 @@ mod common;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use mdn_core::inference::read_f32;
-use mdn_core::paint::{PaintConfig, PaintRun, Repaint};
+use mdn_core::paint::{PaintConfig, PaintRun, Repaint, View};
 use mdn_core::picture::Picture;
 use mdn_core::spec::Covariance;
 use mdn_core::toy::{ToyConfig, ToyRun, ToySnapshot};
@@ -22,7 +22,7 @@ fn snapshot(run: &mut ToyRun) -> Guarded<ToySnapshot> {
 
 /// A repaint, judged and settled as the page does.
 fn repaint(run: &mut PaintRun) -> Guarded<Repaint> {
-    let frame = pollster::block_on(run.repaint()).unwrap();
+    let frame = pollster::block_on(run.repaint(View::Mode)).unwrap();
     run.settle(frame)
 }
 

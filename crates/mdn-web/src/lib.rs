@@ -13,10 +13,10 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use js_sys::{Float32Array, Object, Promise, Reflect, Uint8ClampedArray};
 use mdn_core::inference::ReadbackError;
-use mdn_core::paint::{PaintConfig, PaintRun};
+use mdn_core::paint::{PaintConfig, PaintRun, View};
 use mdn_core::picture::{Picture, rgb_to_rgba8};
 use mdn_core::settings::{self, Setting};
-use mdn_core::spec::Covariance;
+use mdn_core::spec::{Covariance, Encoding};
 use mdn_core::toy::{ToyConfig, ToyRun};
 use mdn_core::training::{Demo, Frame};
 use mdn_core::workloads::PaintWorkload;
@@ -184,14 +184,16 @@ impl ToyDemo {
     }
 }
 
-/// Options of a painting, all optional: `{size, covariance, components,
-/// seed, workload}`; the first three as [`settings::PAINT`] defines them
-/// (numbers or text); `workload: "w2"` trains with workload W2's exact
-/// settings (for the benchmark) instead of the page's.
+/// Options of a painting, all optional: `{size, encoding, covariance,
+/// components, seed, workload}`; the first four as [`settings::PAINT`]
+/// defines them (numbers or text); `workload: "w2"` or `"w5"` trains with
+/// that workload's exact settings (for the benchmark) instead of the
+/// page's.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct PaintOptions {
     size: Option<Raw>,
+    encoding: Option<Raw>,
     covariance: Option<Raw>,
     components: Option<Raw>,
     seed: Option<u32>,
@@ -236,8 +238,9 @@ pub struct PaintDemo {
 #[wasm_bindgen]
 impl PaintDemo {
     /// Decodes `bytes` (PNG, JPEG, WebP or GIF), downscales it to `size` px
-    /// on its longer side (default 128), and sets up training with
-    /// `covariance` ("isotropic", "diagonal" or "full"; default diagonal), K =
+    /// on its longer side (default 128), and sets up training with the
+    /// `encoding` ("grid", "fourier" or "raw"; default grid), `covariance`
+    /// ("isotropic", "diagonal" or "full"; default diagonal), K =
     /// `components` (1–32, default 8) and `seed`.
     ///
     /// # Errors
@@ -258,15 +261,24 @@ impl PaintDemo {
                 settings::covariance(&raw.text()).map_err(|e| JsError::new(&e.to_string()))?
             }
         };
+        let encoding = match &options.encoding {
+            None => Encoding::default(),
+            Some(raw) => {
+                settings::encoding(&raw.text()).map_err(|e| JsError::new(&e.to_string()))?
+            }
+        };
         let components = whole(&settings::COMPONENTS, options.components)? as usize;
         let size = whole(&settings::SIZE, options.size)?;
         let picture = Picture::decode(bytes, size).map_err(|e| JsError::new(&e.to_string()))?;
         let seed = u64::from(options.seed.unwrap_or(0));
         let base = match options.workload.as_deref() {
-            None => PaintConfig::default(),
+            None => PaintConfig::for_encoding(encoding),
             Some("w2") => PaintWorkload::w2().config(seed),
+            Some("w5") => PaintWorkload::w5().config(seed),
             Some(other) => {
-                return Err(JsError::new(&format!("unknown workload '{other}': use w2")));
+                return Err(JsError::new(&format!(
+                    "unknown workload '{other}': use w2 or w5"
+                )));
             }
         };
         let config = PaintConfig {
@@ -333,18 +345,47 @@ impl PaintDemo {
         promise(self.run.borrow().loss(), |loss| f64::from(loss).into())
     }
 
-    /// Resolves to `{epoch, nll, psnr, rgba: Uint8ClampedArray,
-    /// learning_rate, recovery?}`: the mode colour of every pixel, the NLL
-    /// over all pixels (nats per pixel) and the PSNR against the training
-    /// picture (dB). `recovery` is a sentence for the page when training
-    /// had diverged (the repaint is then the restored model's).
-    pub fn repaint(&self) -> Promise {
-        let frame = self.run.borrow().repaint();
-        settled(&self.run, frame, |r, object| {
+    /// Resolves to `{epoch, nll, psnr, psnr_mean, psnr_view, rgba,
+    /// mean_rgba, view_rgba?, spread?, learning_rate, recovery?}`: the mode
+    /// and mean colour of every pixel (`Uint8ClampedArray`s), the NLL over
+    /// all pixels (nats per pixel), the PSNRs against the training picture
+    /// (dB), and what `view` (a [`settings::VIEW`] name: "mode", "mean",
+    /// "sample" drawn at `tau_pi` and `tau_sigma`, or "uncertainty") adds:
+    /// `view_rgba` for the sample, `spread` (`Float32Array`, every pixel's
+    /// predictive standard deviation in colour units) for the uncertainty.
+    /// `recovery` is a sentence for the page when training had diverged
+    /// (the repaint is then the restored model's).
+    ///
+    /// # Errors
+    /// Throws when `view` is not a view's name.
+    pub fn repaint(
+        &self,
+        view: &str,
+        tau_pi: Option<f32>,
+        tau_sigma: Option<f32>,
+    ) -> Result<Promise, JsError> {
+        let name = settings::VIEW
+            .choice(view)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        let view = View::from_name(name, tau_pi.unwrap_or(1.0), tau_sigma.unwrap_or(1.0))
+            .ok_or_else(|| JsError::new(&format!("no view named {name}")))?;
+        let frame = self.run.borrow_mut().repaint(view);
+        let picture = Rc::clone(&self.run);
+        Ok(settled(&self.run, frame, move |r, object| {
             set(object, "epoch", r.epoch as f64);
             set(object, "nll", f64::from(r.nll));
             set(object, "psnr", f64::from(r.psnr));
+            set(object, "psnr_mean", f64::from(r.psnr_mean));
+            let shown = r.psnr_of(view, picture.borrow().picture());
+            set(object, "psnr_view", f64::from(shown));
             set(object, "rgba", rgba(&rgb_to_rgba8(&r.rgb)));
-        })
+            set(object, "mean_rgba", rgba(&rgb_to_rgba8(&r.mean_rgb)));
+            if let Some(sample) = &r.sample_rgb {
+                set(object, "view_rgba", rgba(&rgb_to_rgba8(sample)));
+            }
+            if let Some(spread) = &r.spread {
+                set(object, "spread", float32(spread));
+            }
+        }))
     }
 }
