@@ -5,6 +5,12 @@
 //! so the compiler vectorises the element-wise ones, and every NaN input
 //! gives a NaN output: the training guard must see a diverged value, never
 //! a clamped one.
+//!
+//! Each vectorised loop has two SIMD builds: natively an AVX2 copy picked
+//! at run time (the binary itself targets plain x86-64), and on wasm32 the
+//! 128-bit wasm SIMD build, since the whole crate is compiled there with
+//! `+simd128` (`.cargo/config.toml`; a wasm module cannot test for it at
+//! run time, and every current engine has it).
 
 use crate::spec::{Covariance, HeadLayout, LN_2PI, LOGSUMEXP_FLOOR, RAW_SIGMA_MAX, lower_index};
 
