@@ -59,6 +59,30 @@ describe('backend', () => {
       await context.close();
     });
 
+    test('?backend=webgpu trains the grid painting and its PSNR rises', async () => {
+      // 64 px keeps SwiftShader's epochs short (4 steps of 1024 pixels).
+      const { page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu&size=64`, {
+        ready: '#paint',
+      });
+      assert.equal(await page.getAttribute('#paint', 'data-backend'), 'webgpu');
+      assert.equal(await page.getAttribute('#paint', 'encoding'), null, 'the default encoding');
+      await page.$eval('#paint', (el) => el.scrollIntoView({ block: 'start' }));
+      await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 6 * MINUTE });
+      assert.equal(await page.getAttribute('#paint', 'data-encoding'), 'grid');
+      const first = await numberAttr(page, '#paint', 'data-psnr');
+      assert.ok(Number.isFinite(first), `PSNR after epoch 1: ${first}`);
+      // The grid's backward (a scatter-add into its table) runs on WebGPU,
+      // which has no float atomics: the painting gets better.
+      const psnr = await waitForAttr(page, '#paint', 'data-psnr', (v, p) => Number(v) > p + 3, {
+        arg: first,
+        timeout: 8 * MINUTE,
+      });
+      const epoch = await numberAttr(page, '#paint', 'data-epoch');
+      assert.ok(Number(psnr) > first + 3, `PSNR ${first} dB at epoch 1, ${psnr} dB at epoch ${epoch}`);
+      assert.deepEqual(errors, []);
+      await context.close();
+    }, { timeout: 15 * MINUTE });
+
     test('?backend=cpu overrides the automatic choice', async () => {
       const { page, errors, context } = await openPage(browser, `${server.url}?backend=cpu`);
       assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');

@@ -9,12 +9,14 @@ import { after, before, describe, test } from 'node:test';
 import pngjs from 'pngjs';
 import {
   MINUTE,
+  artifactsDir,
   imagesDir,
   launch,
   numberAttr,
   openPage,
   scrollToTop,
   serveDist,
+  shadowText,
   waitForAttr,
 } from './helpers.mjs';
 
@@ -120,12 +122,18 @@ describe('painting', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('the default picture is painted before any upload', async () => {
+  test('the default picture is painted before any upload, above 24 dB by epoch 20 (grid encoding, CPU)', async () => {
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
     assert.equal(await page.getAttribute('#paint', 'data-image'), 'astronaut.jpg');
-    const psnr = await numberAttr(page, '#paint', 'data-psnr');
-    assert.ok(Number.isFinite(psnr) && psnr > 0, `PSNR ${psnr}`);
-  });
+    assert.equal(await page.getAttribute('#paint', 'data-encoding'), 'grid');
+    assert.equal(await page.getAttribute('#paint', 'data-backend'), 'cpu', 'SwiftShader is passed over for the CPU');
+    await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 20, { timeout: 10 * MINUTE });
+    const epochs = await page.evaluate(() => window.__epochs.filter((e) => e.image === 'astronaut.jpg'));
+    const at20 = epochs.find((e) => e.epoch === 20)?.psnr;
+    assert.ok(at20 > 24, `PSNR at epoch 20: ${at20} dB (${JSON.stringify(epochs.map((e) => e.psnr.toFixed(1)))})`);
+    const mean = await numberAttr(page, '#paint', 'data-psnr-mean');
+    assert.ok(Number.isFinite(mean) && mean > 10, `data-psnr-mean ${mean}`);
+  }, { timeout: 12 * MINUTE });
 
   test('an uploaded picture starts a new painting that improves', async () => {
     await page.setInputFiles('#paint-file', CHELSEA);
@@ -142,6 +150,63 @@ describe('painting', () => {
     assert.ok(psnrAt(20) > psnrAt(1), `PSNR at epoch 20 (${psnrAt(20)} dB) > at epoch 1 (${psnrAt(1)} dB)`);
     assert.deepEqual(errors, []);
   }, { timeout: 15 * MINUTE });
+
+  test('each view draws: mode, mean, a sample redrawn every epoch, and the uncertainty with its legend', async () => {
+    const canvasPixels = () => page.$eval('#paint-repaint', (c) => [...c.getContext('2d').getImageData(0, 0, c.width, c.height).data]);
+    const statusText = () => shadowText(page, '#paint', 'paint-status');
+    const nextEpoch = async () => {
+      const now = await numberAttr(page, '#paint', 'data-epoch');
+      await waitForAttr(page, '#paint', 'data-epoch', (v, e) => Number(v) > e, { arg: now, timeout: 5 * MINUTE });
+      // The repaint is drawn in the same task as the attribute is set.
+    };
+    const drawn = {};
+    for (const view of ['mode', 'mean', 'sample', 'uncertainty']) {
+      await page.selectOption('#paint-view', view);
+      assert.equal(await page.getAttribute('#paint', 'view'), view, 'the selector sets the attribute');
+      await nextEpoch();
+      await nextEpoch();
+      drawn[view] = await canvasPixels();
+      const status = await statusText();
+      const psnr = await numberAttr(page, '#paint', 'data-psnr');
+      const psnrMean = await numberAttr(page, '#paint', 'data-psnr-mean');
+      assert.ok(Number.isFinite(psnr) && Number.isFinite(psnrMean), `${view}: ${psnr}, ${psnrMean}`);
+      if (view === 'mode') assert.ok(status.includes(`PSNR ${psnr.toFixed(2)} dB`), `${view}: ${status}`);
+      if (view === 'mean') assert.ok(status.includes(`PSNR ${psnrMean.toFixed(2)} dB`), `${view}: ${status}`);
+      const legendShown = await page.isVisible('#paint-legend');
+      assert.equal(legendShown, view === 'uncertainty', `${view}: legend shown ${legendShown}`);
+      assert.equal(await page.isVisible('#paint-tau-pi'), view === 'sample', `${view}: τ sliders`);
+      await page.locator('#paint').screenshot({ path: path.join(artifactsDir, `paint-${view}.png`) });
+    }
+    assert.match(await shadowText(page, '#paint', 'paint-legend'), /standard deviation/);
+    const differ = (a, b) => a.length === b.length && a.some((v, i) => v !== b[i]);
+    for (const [a, b] of [['mode', 'mean'], ['mode', 'sample'], ['mean', 'uncertainty'], ['sample', 'uncertainty']]) {
+      assert.ok(differ(drawn[a], drawn[b]), `the ${a} and ${b} views draw different pictures`);
+    }
+    // The sample is drawn afresh every epoch.
+    await page.selectOption('#paint-view', 'sample');
+    await nextEpoch();
+    await nextEpoch();
+    const first = await canvasPixels();
+    await nextEpoch();
+    assert.ok(differ(first, await canvasPixels()), 'a new sample each epoch');
+    await page.selectOption('#paint-view', 'mode');
+    assert.deepEqual(errors, []);
+  }, { timeout: 12 * MINUTE });
+
+  test('the encoding selector restarts the painting on the same picture', async () => {
+    await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 2, { timeout: 5 * MINUTE });
+    const image = await page.getAttribute('#paint', 'data-image');
+    for (const encoding of ['fourier', 'raw', 'grid']) {
+      await page.selectOption('#paint-encoding', encoding);
+      await waitForAttr(page, '#paint', 'data-encoding', (v, e) => v === e, { arg: encoding });
+      await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) < 2);
+      await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
+      assert.equal(await page.getAttribute('#paint', 'data-image'), image, `${encoding}: same picture`);
+      assert.ok(Number.isFinite(await numberAttr(page, '#paint', 'data-psnr')), `${encoding}: a PSNR`);
+      assert.match(await shadowText(page, '#paint', 'paint-repaint-caption'), new RegExp(`${encoding} encoding`));
+    }
+    assert.deepEqual(errors, []);
+  }, { timeout: 12 * MINUTE });
 
   test('bad files are refused with a message and the painting goes on', async () => {
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });

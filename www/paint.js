@@ -6,19 +6,29 @@
 
 import './protocol.js';
 import { readSettings, setting } from './attributes.js';
+import { legendHtml, viewPixels } from './paint-views.js';
 import { DEFAULT_PICTURE, acceptFiles, fetchPicture } from './picture-input.js';
 import { SETTINGS } from './settings.js';
 
 const P = globalThis.MdnProtocol;
 
-// The options a painting is trained with: the core's settings table.
-const OPTIONS = SETTINGS.paint.map((s) => s.name);
+// The options a painting is trained with (a change starts a new model), and
+// those that change only what it shows: the core's settings table.
+const OPTIONS = SETTINGS.paint.filter((s) => !s.display).map((s) => s.name);
+const DISPLAY = SETTINGS.paint.filter((s) => s.display).map((s) => s.name);
+const ENCODING = setting('paint', 'encoding');
+const VIEW = setting('paint', 'view');
+const TAU_PI = setting('paint', 'tau-pi');
+const TAU_SIGMA = setting('paint', 'tau-sigma');
+
+function slider(s, id) {
+  const { min, max, step, default: value } = s.range;
+  return `<input id="${id}" type="range" min="${min}" max="${max}" step="${step}" value="${value}" />`;
+}
 const COVARIANCE = setting('paint', 'covariance');
 const COMPONENTS = setting('paint', 'components');
 
-const covarianceOptions = COVARIANCE.range.choices
-  .map((c) => `<option value="${c.name}">${c.name}</option>`)
-  .join('');
+const choiceOptions = (s) => s.range.choices.map((c) => `<option value="${c.name}">${c.name}</option>`).join('');
 const componentOptions = Array.from(
   { length: COMPONENTS.range.max - COMPONENTS.range.min + 1 },
   (_, i) => `<option value="${i + COMPONENTS.range.min}">${i + COMPONENTS.range.min}</option>`,
@@ -33,13 +43,33 @@ const TEMPLATE = `
     <span class="drop-hint">or drop one here</span>
   </div>
   <div class="controls">
+    <label title="${ENCODING.about}">
+      <span>encoding</span>
+      <select id="paint-encoding">${choiceOptions(ENCODING)}</select>
+    </label>
     <label title="${COVARIANCE.about}">
       <span>covariance</span>
-      <select id="paint-covariance">${covarianceOptions}</select>
+      <select id="paint-covariance">${choiceOptions(COVARIANCE)}</select>
     </label>
     <label title="${COMPONENTS.about}">
       <span>components <var>K</var></span>
       <select id="paint-components">${componentOptions}</select>
+    </label>
+  </div>
+  <div class="controls">
+    <label title="${VIEW.about}">
+      <span>show</span>
+      <select id="paint-view">${choiceOptions(VIEW)}</select>
+    </label>
+    <label class="paint-tau" title="${TAU_PI.about}" hidden>
+      <span>τ<sub>π</sub></span>
+      ${slider(TAU_PI, 'paint-tau-pi')}
+      <output id="paint-tau-pi-value">1.00</output>
+    </label>
+    <label class="paint-tau" title="${TAU_SIGMA.about}" hidden>
+      <span>τ<sub>σ</sub></span>
+      ${slider(TAU_SIGMA, 'paint-tau-sigma')}
+      <output id="paint-tau-sigma-value">1.00</output>
     </label>
   </div>
   <p id="paint-message" class="message message-error" role="alert" hidden></p>
@@ -53,6 +83,7 @@ const TEMPLATE = `
     <figure>
       <canvas id="paint-repaint" class="painting" width="128" height="128"></canvas>
       <figcaption id="paint-repaint-caption">repaint by the MDN</figcaption>
+      <div id="paint-legend" class="heat-legend" hidden></div>
     </figure>
   </div>
   <p id="paint-status" class="status">starts when scrolled into view</p>
@@ -66,7 +97,8 @@ const TEMPLATE = `
 function readOptions(host) {
   const { values, errors } = readSettings(host, 'paint');
   const options = Object.fromEntries(OPTIONS.map((name) => [name, values[name]]));
-  return { options, errors };
+  const view = { name: values.view, tauPi: values['tau-pi'], tauSigma: values['tau-sigma'] };
+  return { options, view, errors };
 }
 
 function show(element, text) {
@@ -83,7 +115,7 @@ function putPixels(canvas, rgba, width, height) {
 }
 
 function describe(o) {
-  return `K = ${o.components}, ${o.covariance} covariance`;
+  return `${o.encoding} encoding, K = ${o.components}, ${o.covariance} covariance`;
 }
 
 const sameOptions = (a, b) => a !== null && b !== null && OPTIONS.every((key) => a[key] === b[key]);
@@ -92,6 +124,7 @@ export function createPaint(root, { host, send, progress }) {
   root.innerHTML = TEMPLATE;
   const input = root.querySelector('#paint-file');
   const dropzone = root.querySelector('#paint-drop');
+  const encodingSelect = root.querySelector('#paint-encoding');
   const covarianceSelect = root.querySelector('#paint-covariance');
   const componentsSelect = root.querySelector('#paint-components');
   const message = root.querySelector('#paint-message');
@@ -103,6 +136,14 @@ export function createPaint(root, { host, send, progress }) {
   const targetCaption = root.querySelector('#paint-target-caption');
   const repaintCaption = root.querySelector('#paint-repaint-caption');
   const repaintCanvas = root.querySelector('#paint-repaint');
+  const viewSelect = root.querySelector('#paint-view');
+  const legend = root.querySelector('#paint-legend');
+  const tauLabels = root.querySelectorAll('.paint-tau');
+  const sliders = {
+    'tau-pi': [root.querySelector('#paint-tau-pi'), root.querySelector('#paint-tau-pi-value')],
+    'tau-sigma': [root.querySelector('#paint-tau-sigma'), root.querySelector('#paint-tau-sigma-value')],
+  };
+  let lastRepaint = null; // the latest PAINT_EPOCH message of the running painting
 
   let started = false;
   let running = null; // {name, width, height, options} of the running painting
@@ -121,16 +162,31 @@ export function createPaint(root, { host, send, progress }) {
 
   // Reads the option attributes into the controls; returns the options.
   function readControls() {
-    const { options, errors } = readOptions(host);
+    const { options, view: shown, errors } = readOptions(host);
     settingErrors = errors;
+    view = shown;
+    viewSelect.value = shown.name;
+    for (const [name, [slide, output]] of Object.entries(sliders)) {
+      const value = name === 'tau-pi' ? shown.tauPi : shown.tauSigma;
+      slide.value = String(value);
+      output.textContent = value.toFixed(2);
+    }
+    for (const label of tauLabels) label.hidden = shown.name !== 'sample';
+    encodingSelect.value = options.encoding;
     covarianceSelect.value = options.covariance;
     componentsSelect.value = String(options.components);
     showErrors();
     return options;
   }
+  let view = null; // {name, tauPi, tauSigma}: what the repaint shows
   let options = readControls();
 
   // The attributes are the one source of the settings: the controls only set them.
+  encodingSelect.addEventListener('change', () => host.setAttribute('encoding', encodingSelect.value));
+  viewSelect.addEventListener('change', () => host.setAttribute('view', viewSelect.value));
+  for (const [name, [slide]] of Object.entries(sliders)) {
+    slide.addEventListener('input', () => host.setAttribute(name, slide.value));
+  }
   covarianceSelect.addEventListener('change', () => host.setAttribute('covariance', covarianceSelect.value));
   componentsSelect.addEventListener('change', () => host.setAttribute('components', componentsSelect.value));
 
@@ -183,22 +239,26 @@ export function createPaint(root, { host, send, progress }) {
   function paintStart({ name, width, height, options: used, notice: text, target }) {
     if (pendingImage === name) pendingImage = null;
     running = { name, width, height, options: used };
+    lastRepaint = null;
+    legend.hidden = true;
     putPixels(targetCanvas, target, width, height);
     // Until the first epoch ends there is no repaint: show a blank canvas
     // of the right shape rather than the previous picture's repaint.
     repaintCanvas.width = width;
     repaintCanvas.height = height;
     targetCaption.textContent = `original: ${name}, ${width} × ${height} px`;
-    repaintCaption.textContent = `repaint by the MDN (${describe(used)})`;
+    repaintCaption.textContent = `${view.name} of the MDN (${describe(used)})`;
     credit.hidden = name !== DEFAULT_PICTURE.name;
     if (name !== DEFAULT_PICTURE.name) sourceError = '';
     progress({
       image: name,
+      encoding: used.encoding,
       covariance: used.covariance,
       components: used.components,
       epoch: 0,
       nll: null,
       psnr: null,
+      psnrMean: null,
       recovery: null,
     });
     lastError = '';
@@ -208,17 +268,36 @@ export function createPaint(root, { host, send, progress }) {
     status.textContent = 'training the first epoch…';
   }
 
-  function paintEpoch({ epoch, nll, psnr, rgba, recovery: recovered }) {
+  // Draws the latest repaint as the current view shows it (a view the
+  // repaint was not made for appears with the next epoch).
+  function drawRepaint() {
+    if (!running || !lastRepaint) return;
+    const pixels = viewPixels(lastRepaint, view.name);
+    legend.hidden = view.name !== 'uncertainty' || !pixels;
+    if (!pixels) {
+      status.textContent = `epoch ${lastRepaint.epoch} · the ${view.name} view appears after the next epoch…`;
+      return;
+    }
+    putPixels(repaintCanvas, pixels.rgba, running.width, running.height);
+    if (view.name === 'uncertainty') legend.innerHTML = legendHtml(pixels.max);
+    const fmt = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : 'not finite');
+    const { epoch, nll, psnr, psnr_mean, psnr_view } = lastRepaint;
+    const shown = { mode: psnr, mean: psnr_mean, sample: psnr_view }[view.name];
+    const quality = shown === undefined ? `PSNR ${fmt(psnr, 2)} dB (mode)` : `PSNR ${fmt(shown, 2)} dB`;
+    status.textContent = `epoch ${epoch} · NLL ${fmt(nll, 3)} · ${quality}`;
+    repaintCaption.textContent = `${view.name} of the MDN (${describe(running.options)})`;
+  }
+
+  function paintEpoch(msg) {
     if (!running) return;
-    putPixels(repaintCanvas, rgba, running.width, running.height);
+    lastRepaint = msg;
     // Non-finite figures are said in words, never published as numbers.
     const finite = (v) => (Number.isFinite(v) ? v : null);
-    progress({ epoch, nll: finite(nll), psnr: finite(psnr) });
-    const fmt = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : 'not finite');
-    status.textContent = `epoch ${epoch} · NLL ${fmt(nll, 3)} · PSNR ${fmt(psnr, 2)} dB`;
-    if (recovered) {
-      show(recovery, recovered);
-      progress({ recovery: recovered });
+    progress({ epoch: msg.epoch, nll: finite(msg.nll), psnr: finite(msg.psnr), psnrMean: finite(msg.psnr_mean) });
+    drawRepaint();
+    if (msg.recovery) {
+      show(recovery, msg.recovery);
+      progress({ recovery: msg.recovery });
     }
   }
 
@@ -243,7 +322,7 @@ export function createPaint(root, { host, send, progress }) {
     start() {
       started = true;
       status.textContent = 'waiting for the model…';
-      send({ type: P.CREATE, kind: 'paint', options });
+      send({ type: P.CREATE, kind: 'paint', options, view });
       loadSource();
     },
 
@@ -256,7 +335,10 @@ export function createPaint(root, { host, send, progress }) {
     settingChanged(name) {
       options = readControls();
       if (!started) return;
-      if (name === 'src') {
+      if (DISPLAY.includes(name)) {
+        send({ type: P.PAINT_VIEW, view });
+        drawRepaint();
+      } else if (name === 'src') {
         loadSource();
       } else if (!sameOptions(options, requested)) {
         // The worker restarts the painting on its picture (or keeps the

@@ -41,6 +41,10 @@
     PAINT_IMAGE: 'paint-image',
     // {id, options}: paint the same picture with other options.
     PAINT_OPTIONS: 'paint-options',
+    // {id, view: {name: 'mode' | 'mean' | 'sample' | 'uncertainty', tauPi,
+    // tauSigma}}: what the repaints show from the next epoch on; training
+    // goes on.
+    PAINT_VIEW: 'paint-view',
   };
 
   // Worker → page.
@@ -66,8 +70,10 @@
     // {id, name, options, width, height, notice: string | null, target:
     // Uint8ClampedArray (RGBA)}: a new painting started on this picture.
     PAINT_START: 'paint-start',
-    // {id, epoch, nll, psnr, rgba: Uint8ClampedArray, recovery: string |
-    // null}: the repaint after an epoch.
+    // {id, epoch, nll, psnr, psnr_mean, psnr_view, view, rgba, mean_rgba:
+    // Uint8ClampedArray, view_rgba?: Uint8ClampedArray (sample), spread?:
+    // Float32Array (uncertainty, per pixel), recovery: string | null}: the
+    // repaint after an epoch: mode and mean colours and what `view` adds.
     PAINT_EPOCH: 'paint-epoch',
     // {id, what, message, options}: a picture or options were refused; the
     // running painting (with `options`) goes on.

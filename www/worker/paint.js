@@ -52,12 +52,15 @@
     // A painting waits for its picture.
     create(demo, msg) {
       demo.options = msg.options || null;
+      demo.view = msg.view || { name: 'mode', tauPi: 1, tauSigma: 1 };
       demo.image = null;
     },
 
     command(demo, msg, ctx) {
       if (msg.type === P.PAINT_IMAGE) {
         start(demo, { bytes: msg.bytes, name: msg.name }, msg.options, `“${msg.name}”`, ctx);
+      } else if (msg.type === P.PAINT_VIEW) {
+        demo.view = msg.view;
       } else if (msg.type === P.PAINT_OPTIONS) {
         // Without a picture yet, the options wait for it (it brings its own).
         if (demo.image) start(demo, demo.image, msg.options, describeOptions(msg.options), ctx);
@@ -84,8 +87,12 @@
       }
       // Not used to adapt: it includes the repaint of every pixel, and the
       // steps stopped early at the end of the epoch.
-      const r = await model.repaint();
-      const rgba = ctx.owned(r.rgba);
+      const { name, tauPi, tauSigma } = demo.view;
+      const r = await model.repaint(name, tauPi, tauSigma);
+      const arrays = {};
+      for (const key of ['rgba', 'mean_rgba', 'view_rgba', 'spread']) {
+        if (r[key]) arrays[key] = ctx.owned(r[key]);
+      }
       ctx.post(
         {
           type: P.PAINT_EPOCH,
@@ -93,10 +100,13 @@
           epoch: r.epoch,
           nll: r.nll,
           psnr: r.psnr,
-          rgba,
+          psnr_mean: r.psnr_mean,
+          psnr_view: r.psnr_view,
+          view: name,
+          ...arrays,
           recovery: r.recovery || null,
         },
-        [rgba],
+        Object.values(arrays),
       );
     },
   };
