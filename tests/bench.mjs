@@ -1,12 +1,18 @@
-// Speed benchmark, not a test: workload W2 (paint-128-diag, see
-// ../shared/bench/WORKLOADS.md) in headless Chromium, on WebGPU (SwiftShader
-// where there is no GPU) and on the CPU backend, plus the size of the release
-// wasm as served, raw and gzipped.
+// Speed benchmark, not a test: in headless Chromium on WebGPU (SwiftShader
+// where there is no GPU) and on the CPU backend,
 //
-//   trunk build --release && node tests/bench.mjs [--epochs 21] [--backend webgpu|cpu]
+// - workloads W2 (paint-128-diag) and W5 (paint-128-grid) of
+//   ../shared/bench/WORKLOADS.md: milliseconds per epoch (median of epochs
+//   2..N) and per repaint, NLL and PSNR after the last epoch, PSNR after 10;
+// - the page's default painting as a reader sees it (CPU backend): PSNR over
+//   seconds of training for astronaut at 128 px, with the painting alone on
+//   screen and with the toy beside it, and for every photo in
+//   ../shared/data/images the PSNR at 60 s against that of the flat image of
+//   the photo's mean colour;
+// - the size of the release wasm as served, raw and gzipped.
 //
-// Reports the median milliseconds per epoch over epochs 2..N (W2: 2–21), the
-// median milliseconds per repaint, and the NLL and PSNR after the last epoch.
+//   trunk build --release && node tests/bench.mjs [--epochs 21] [--backend webgpu,cpu]
+//     [--workloads w2,w5] [--seconds 60] [--skip-page]
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -20,6 +26,8 @@ const option = (name, fallback) => {
 };
 const epochs = Number(option('epochs', '21'));
 const backends = option('backend', 'webgpu,cpu').split(',');
+const workloads = option('workloads', 'w2,w5').split(',');
+const seconds = Number(option('seconds', '60'));
 if (!Number.isInteger(epochs) || epochs < 2) {
   console.error('bench: --epochs must be an integer of at least 2');
   process.exit(2);
@@ -35,12 +43,103 @@ const js = fs.readFileSync(path.join(distDir, 'mdn-web.js'));
 const image = fs.readFileSync(path.join(imagesDir, 'astronaut.png'));
 const report = {
   date: new Date().toISOString().slice(0, 10),
-  workload: 'W2',
   wasm_bytes: wasm.length,
   wasm_gzip_bytes: zlib.gzipSync(wasm, { level: 9 }).length,
   js_bytes: js.length,
-  results: [],
+  workloads: [],
+  page: [],
 };
+
+// One workload on one backend in a Worker (tests/bench/bench-worker.js).
+async function workload(browser, server, backend, name) {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}bench/bench.html`);
+  const result = await page.evaluate(
+    ({ backend, workload, bytes, epochs }) =>
+      new Promise((resolve) => {
+        const worker = new Worker('bench-worker.js');
+        worker.onmessage = ({ data }) => resolve(data);
+        worker.onerror = (e) => resolve({ ok: false, message: e.message });
+        const raw = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
+        worker.postMessage({ backend, workload, bytes: raw.buffer, epochs, repaints: 5 }, [raw.buffer]);
+      }),
+    { backend, workload: name, bytes: image.toString('base64'), epochs },
+  );
+  await page.close();
+  if (!result.ok) return { workload: name.toUpperCase(), backend, error: result.message };
+  const timed = result.epochMs.slice(1);
+  return {
+    workload: name.toUpperCase(),
+    backend,
+    device: result.device,
+    size: `${result.width}x${result.height}`,
+    steps_per_epoch: result.stepsPerEpoch,
+    epochs,
+    ms_per_epoch: { min: Math.min(...timed), median: median(timed), max: Math.max(...timed) },
+    first_epoch_ms: result.epochMs[0],
+    ms_per_repaint: median(result.repaintMs),
+    nll: result.nll,
+    psnr: result.psnr,
+    psnr_10: result.psnr10,
+  };
+}
+
+// The page's painting as a reader sees it, on the CPU backend: PSNR by
+// seconds of training (from the first step of this picture's painting),
+// and the PSNR of the flat image of the picture's mean colour.
+async function pageCurve(browser, server, { src = null, withToy = false }) {
+  const viewport = withToy ? { width: 1280, height: 2200 } : { width: 1280, height: 900 };
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__epochs = [];
+    document.addEventListener('mdn-progress', (e) => {
+      const d = e.detail;
+      if (d.kind !== 'paint' || d.psnr === undefined || d.psnr === null) return;
+      window.__epochs.push({ t: performance.now(), image: d.image, epoch: d.epoch, psnr: d.psnr });
+    });
+    document.addEventListener('mdn-progress', (e) => {
+      const d = e.detail;
+      if (d.kind === 'paint' && d.epoch === 0 && window.__start === undefined) window.__start = performance.now();
+    });
+  });
+  const query = `?backend=cpu${src ? `&src=/test-images/${src}` : ''}`;
+  await page.goto(`${server.url}${query}`);
+  // The painting on screen, the toy above it off screen (or, with the toy,
+  // both on the tall screen).
+  if (!withToy) await page.$eval('#paint-section', (el) => el.scrollIntoView({ block: 'start' }));
+  await page.waitForFunction(() => window.__start !== undefined, null, { timeout: 120_000 });
+  await page.waitForTimeout(seconds * 1000 + 500);
+  const result = await page.evaluate(() => {
+    const demo = document.getElementById('paint');
+    const canvas = demo.shadowRoot.getElementById('paint-target');
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const mean = [0, 0, 0];
+    const n = data.length / 4;
+    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) mean[c] += data[i + c] / n;
+    let se = 0;
+    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) se += ((data[i + c] - mean[c]) / 255) ** 2;
+    const flat = 10 * Math.log10(1 / (se / (3 * n)));
+    return { start: window.__start, epochs: window.__epochs, flat, image: demo.dataset.image };
+  });
+  await context.close();
+  const curve = result.epochs
+    .filter((e) => e.image === result.image)
+    .map((e) => ({ s: Math.round((e.t - result.start) / 100) / 10, epoch: e.epoch, psnr: Math.round(e.psnr * 100) / 100 }));
+  const upTo = (s) => curve.filter((e) => e.s <= s);
+  const best = (s) => upTo(s).reduce((b, e) => Math.max(b, e.psnr), -Infinity);
+  return {
+    image: result.image,
+    with_toy: withToy,
+    best_psnr_by_10s: best(10),
+    best_psnr_by_60s: best(60),
+    // What the reader sees at 60 s: the latest repaint by then.
+    psnr_at_60s: upTo(60).at(-1)?.psnr ?? null,
+    epochs_by_60s: upTo(60).at(-1)?.epoch ?? 0,
+    flat_psnr: Math.round(result.flat * 100) / 100,
+    curve,
+  };
+}
 
 // The benchmark's page and worker (tests/bench/) are served beside dist/,
 // not shipped in it.
@@ -48,38 +147,15 @@ const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench'
 const server = await serveDist({ mounts: { '/bench/': benchDir } });
 const browser = await launch({ webgpu: true });
 try {
-  for (const backend of backends) {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}bench/bench.html`);
-    const result = await page.evaluate(
-      ({ backend, bytes, epochs }) =>
-        new Promise((resolve) => {
-          const worker = new Worker('bench-worker.js');
-          worker.onmessage = ({ data }) => resolve(data);
-          worker.onerror = (e) => resolve({ ok: false, message: e.message });
-          const raw = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
-          worker.postMessage({ backend, bytes: raw.buffer, epochs, repaints: 5 }, [raw.buffer]);
-        }),
-      { backend, bytes: image.toString('base64'), epochs },
-    );
-    await page.close();
-    if (!result.ok) {
-      report.results.push({ backend, error: result.message });
-      continue;
+  for (const name of workloads) {
+    for (const backend of backends) report.workloads.push(await workload(browser, server, backend, name));
+  }
+  if (!args.includes('--skip-page')) {
+    report.page.push(await pageCurve(browser, server, {}));
+    report.page.push(await pageCurve(browser, server, { withToy: true }));
+    for (const photo of fs.readdirSync(imagesDir).filter((f) => /\.(png|jpe?g)$/.test(f)).sort()) {
+      report.page.push(await pageCurve(browser, server, { src: photo }));
     }
-    const timed = result.epochMs.slice(1);
-    report.results.push({
-      backend,
-      device: result.device,
-      size: `${result.width}x${result.height}`,
-      steps_per_epoch: result.stepsPerEpoch,
-      epochs,
-      ms_per_epoch: { min: Math.min(...timed), median: median(timed), max: Math.max(...timed) },
-      first_epoch_ms: result.epochMs[0],
-      ms_per_repaint: median(result.repaintMs),
-      nll: result.nll,
-      psnr: result.psnr,
-    });
   }
 } finally {
   await browser.close();
