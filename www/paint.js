@@ -38,9 +38,9 @@ const TEMPLATE = `
   <div id="paint-drop" class="dropzone">
     <label class="file-button">
       Choose a picture…
-      <input id="paint-file" type="file" accept="image/png,image/jpeg,image/webp,image/gif" />
+      <input id="paint-file" type="file" accept="image/png,image/jpeg,image/webp,image/gif,image/bmp,image/tiff,.bmp,.tif,.tiff" />
     </label>
-    <span class="drop-hint">or drop one here</span>
+    <span class="drop-hint">or drop one here: PNG, JPEG, WebP, GIF, BMP or TIFF</span>
   </div>
   <div class="controls">
     <label title="${ENCODING.about}">

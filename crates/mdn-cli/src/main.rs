@@ -60,7 +60,7 @@ enum Command {
 /// Arguments of `mdn paint`.
 #[derive(clap::Args, Debug)]
 struct PaintArgs {
-    /// The photo: PNG, JPEG, WebP or GIF.
+    /// The photo: PNG, JPEG, WebP, GIF, BMP or TIFF.
     image: PathBuf,
     /// Training size in pixels: the longer side after area downscaling
     /// (8–1024; never upscales).

@@ -5,7 +5,7 @@
 use std::io::Cursor;
 
 use burn::tensor::Device;
-use image::{ImageError, ImageReader};
+use image::{ImageError, ImageFormat, ImageReader};
 
 use crate::data::Dataset;
 
@@ -28,10 +28,10 @@ pub enum PictureError {
     #[error("The file is empty.")]
     Empty,
     /// Not recognised as any image format.
-    #[error("This file is not an image in a supported format (PNG, JPEG, WebP or GIF).")]
+    #[error("This file is not an image in a supported format (PNG, JPEG, WebP, GIF, BMP or TIFF).")]
     UnknownFormat,
     /// Recognised, but its decoder is not built in.
-    #[error("{0} images are not supported: use PNG, JPEG, WebP or GIF.")]
+    #[error("{0} images are not supported: use PNG, JPEG, WebP, GIF, BMP or TIFF.")]
     Unsupported(String),
     /// More than [`MAX_PIXELS`] pixels.
     #[error(
@@ -51,6 +51,12 @@ pub enum PictureError {
         /// Height in pixels.
         height: u32,
     },
+    /// A JPEG without its end-of-image marker: the file was cut short, and
+    /// the decoder would fill what is missing with grey.
+    #[error(
+        "The JPEG file ends early (it has no end-of-image marker): it was cut short, so part of the picture is missing. Download or export it again."
+    )]
+    Truncated,
     /// The decoder failed, typically on a damaged or truncated file.
     #[error("The image could not be decoded ({0}); the file may be damaged or truncated.")]
     Decode(String),
@@ -74,7 +80,7 @@ pub struct Picture {
 }
 
 impl Picture {
-    /// Decodes an uploaded file (PNG, JPEG, WebP or GIF; a GIF's first
+    /// Decodes an uploaded file (PNG, JPEG, WebP, GIF, BMP or TIFF; a GIF's first
     /// frame) and downscales it by area averaging so that its longer side is
     /// at most `train_side` px, keeping the aspect ratio. Never upscales.
     /// Transparent pixels are composited over white.
@@ -99,6 +105,11 @@ impl Picture {
             }
             Ok(reader)
         };
+        // JPEG's decoders paint a truncated file's missing rows grey rather
+        // than fail; its end-of-image marker says whether it is whole.
+        if reader()?.format() == Some(ImageFormat::Jpeg) && !jpeg_is_whole(bytes) {
+            return Err(PictureError::Truncated);
+        }
         // The header alone tells the size: reject before allocating pixels.
         let (width, height) = reader()?.into_dimensions().map_err(decode_error)?;
         check_size(width, height)?;
@@ -215,6 +226,14 @@ pub fn psnr(reference: &[f32], estimate: &[f32]) -> f32 {
         .sum::<f64>()
         / n as f64;
     (10.0 * (1.0 / mse).log10()).min(100.0) as f32
+}
+
+/// Whether a JPEG file has its end-of-image marker (FF D9) near its end
+/// (some writers pad a few bytes after it). Entropy-coded data never holds
+/// FF D9 (a data byte FF is stuffed as FF 00), so a file cut short lacks it.
+fn jpeg_is_whole(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 fn decode_error(error: ImageError) -> PictureError {

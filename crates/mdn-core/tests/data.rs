@@ -115,6 +115,38 @@ fn transparent_pixels_are_painted_over_white() {
 }
 
 #[test]
+fn bmp_and_tiff_decode_and_a_jpeg_cut_short_is_refused() {
+    let image = RgbaImage::from_fn(40, 30, |x, y| Rgba([x as u8 * 6, y as u8 * 8, 100, 255]));
+    let want = Picture::decode(&png(&image), 128).unwrap();
+    for format in [ImageFormat::Bmp, ImageFormat::Tiff] {
+        let mut bytes = Vec::new();
+        image::DynamicImage::ImageRgba8(image.clone())
+            .to_rgb8()
+            .write_to(&mut Cursor::new(&mut bytes), format)
+            .unwrap();
+        assert_eq!(
+            Picture::decode(&bytes, 128).as_ref(),
+            Ok(&want),
+            "{format:?}"
+        );
+    }
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgba8(image)
+        .to_rgb8()
+        .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+        .unwrap();
+    assert!(Picture::decode(&jpeg, 128).is_ok());
+    for cut in [jpeg.len() / 3, jpeg.len() - 2] {
+        assert_eq!(
+            Picture::decode(&jpeg[..cut], 128),
+            Err(PictureError::Truncated),
+            "cut to {cut} of {} bytes",
+            jpeg.len()
+        );
+    }
+}
+
+#[test]
 fn bad_uploads_give_clear_errors() {
     let good = png(&RgbaImage::from_pixel(64, 64, Rgba([10, 20, 30, 255])));
     assert_eq!(Picture::decode(&[], 128), Err(PictureError::Empty));
@@ -153,10 +185,11 @@ fn bad_uploads_give_clear_errors() {
         }
     );
     assert!(error.to_string().contains("8000 × 8000"));
-    // A BMP is recognised by its magic bytes, but its decoder is not built in.
-    let bmp = b"BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x01\0\0\0\x01\0\0\0\x01\0\x18\0";
+    // A farbfeld image is recognised by its magic bytes, but its decoder is
+    // not built in.
+    let farbfeld = b"farbfeld\0\0\0\x10\0\0\0\x10";
     assert!(matches!(
-        Picture::decode(bmp, 128),
+        Picture::decode(farbfeld, 128),
         Err(PictureError::Unsupported(_))
     ));
 }

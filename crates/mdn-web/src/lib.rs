@@ -237,7 +237,7 @@ pub struct PaintDemo {
 
 #[wasm_bindgen]
 impl PaintDemo {
-    /// Decodes `bytes` (PNG, JPEG, WebP or GIF), downscales it to `size` px
+    /// Decodes `bytes` (PNG, JPEG, WebP, GIF, BMP or TIFF), downscales it to `size` px
     /// on its longer side (default 128), and sets up training with the
     /// `encoding` ("grid", "fourier" or "raw"; default grid), `covariance`
     /// ("isotropic", "diagonal" or "full"; default diagonal), K =
