@@ -13,16 +13,22 @@ export function applyUrl(demos, params = new URLSearchParams(location.search)) {
   }
 }
 
-// The query string `search` with every demo's settings written into it (an
-// absent attribute removes its parameter; other parameters stay).
+// The query string `search` with every demo's settings written into it (a
+// setting no demo has removes its parameter; other parameters stay). A name
+// several kinds share (the toy's and the painting's temperatures) holds the
+// first demo's value that is set, as `applyUrl` gives it to all of them.
 export function urlQuery(demos, search) {
   const params = new URLSearchParams(search);
+  const values = new Map();
   for (const demo of demos) {
     for (const name of ATTRIBUTES[demo.getAttribute('kind')] || []) {
       const value = demo.getAttribute(name);
-      if (value === null) params.delete(name);
-      else params.set(name, value);
+      if (!values.has(name) || values.get(name) === null) values.set(name, value);
     }
+  }
+  for (const [name, value] of values) {
+    if (value === null) params.delete(name);
+    else params.set(name, value);
   }
   return params.toString();
 }

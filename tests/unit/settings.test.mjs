@@ -11,6 +11,7 @@ function element(attributes) {
   return {
     getAttribute: (name) => (map.has(name) ? map.get(name) : null),
     setAttribute: (name, value) => map.set(name, String(value)),
+    removeAttribute: (name) => map.delete(name),
   };
 }
 
@@ -33,13 +34,21 @@ test('values in range parse; others are refused with the core message', () => {
 test('a bad or blank attribute falls back to the default, the bad one with a message', () => {
   const host = element({ covariance: 'banana', components: '4', size: '' });
   const { values, errors } = readSettings(host, 'paint');
-  assert.deepEqual(values, { size: 128, covariance: 'diagonal', components: 4 });
+  assert.deepEqual(values, {
+    size: 128,
+    encoding: 'grid',
+    covariance: 'diagonal',
+    components: 4,
+    view: 'mode',
+    'tau-pi': 1,
+    'tau-sigma': 1,
+  });
   assert.deepEqual(errors, ['covariance="banana" is not isotropic, diagonal or full; using diagonal.']);
   assert.deepEqual(readSettings(element({}), 'toy'), { values: { 'tau-pi': 1, 'tau-sigma': 1 }, errors: [] });
 });
 
 test('URL parameters set each demo kind its own settings, and changes go back', () => {
-  assert.deepEqual(ATTRIBUTES.paint, ['src', 'size', 'covariance', 'components']);
+  assert.deepEqual(ATTRIBUTES.paint, ['src', 'size', 'encoding', 'covariance', 'components', 'view', 'tau-pi', 'tau-sigma']);
   const toy = element({ kind: 'toy' });
   const paint = element({ kind: 'paint' });
   applyUrl([toy, paint], new URLSearchParams('tau-pi=0.5&components=4&src=a.png&other=1'));
@@ -48,8 +57,17 @@ test('URL parameters set each demo kind its own settings, and changes go back', 
   assert.equal(paint.getAttribute('components'), '4');
   assert.equal(paint.getAttribute('src'), 'a.png');
   paint.setAttribute('covariance', 'full');
+  // tau-pi is both kinds' setting: the URL gave it to both.
+  assert.equal(paint.getAttribute('tau-pi'), '0.5');
   assert.equal(
     urlQuery([toy, paint], '?other=1&size=64'),
     'other=1&tau-pi=0.5&src=a.png&covariance=full&components=4',
   );
+  // A shared name keeps the first demo's value that is set.
+  toy.setAttribute('tau-pi', '0.7');
+  paint.removeAttribute('tau-pi');
+  assert.match(urlQuery([toy, paint], ''), /tau-pi=0\.7/);
+  toy.removeAttribute('tau-pi');
+  paint.setAttribute('tau-pi', '0.3');
+  assert.match(urlQuery([toy, paint], ''), /tau-pi=0\.3/);
 });
