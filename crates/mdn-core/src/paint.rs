@@ -233,6 +233,9 @@ pub struct Repaint {
     pub psnr: f32,
     /// PSNR of the mean colours, dB.
     pub psnr_mean: f32,
+    /// PSNR of what the view shows, dB: the mean's, the sample's, or the
+    /// mode's (for the mode and uncertainty views).
+    pub psnr_view: f32,
     /// Row-major `[height, width, 3]` mode colours (unclamped).
     pub rgb: Vec<f32>,
     /// Row-major `[height, width, 3]` mean colours.
@@ -242,17 +245,6 @@ pub struct Repaint {
     /// The [`View::Uncertainty`] standard deviations, `[height, width]` in
     /// colour units, when asked for.
     pub spread: Option<Vec<f32>>,
-}
-
-impl Repaint {
-    /// The PSNR of `view`'s colours (the mode's for the uncertainty view).
-    pub fn psnr_of(&self, view: View, picture: &Picture) -> f32 {
-        match (view, &self.sample_rgb) {
-            (View::Mean, _) => self.psnr_mean,
-            (View::Sample { .. }, Some(rgb)) => psnr(&picture.rgb, rgb),
-            _ => self.psnr,
-        }
-    }
 }
 
 impl PaintRun {
@@ -403,11 +395,19 @@ fn unpack_repaint(values: Vec<Vec<f32>>, view: View, epoch: usize, picture: &Pic
         View::Uncertainty => (None, extra),
         View::Mode | View::Mean => (None, None),
     };
+    let psnr_mode = psnr(&picture.rgb, &rgb);
+    let psnr_mean = psnr(&picture.rgb, &mean_rgb);
+    let psnr_view = match (view, &sample_rgb) {
+        (View::Mean, _) => psnr_mean,
+        (View::Sample { .. }, Some(sample)) => psnr(&picture.rgb, sample),
+        _ => psnr_mode,
+    };
     Repaint {
         epoch,
         nll: nll.unwrap_or(f32::NAN),
-        psnr: psnr(&picture.rgb, &rgb),
-        psnr_mean: psnr(&picture.rgb, &mean_rgb),
+        psnr: psnr_mode,
+        psnr_mean,
+        psnr_view,
         rgb,
         mean_rgb,
         sample_rgb,

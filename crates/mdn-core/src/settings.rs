@@ -270,7 +270,8 @@ pub const COMPONENTS: Setting = Setting {
     display: false,
 };
 
-/// The toy's mixture temperature τ_π (see
+/// The mixture temperature τ_π of the toy's samples and the painting's
+/// sample view (see
 /// [`crate::mixture::Mixture::sample`]).
 pub const TAU_PI: Setting = Setting {
     name: "tau-pi",
@@ -284,7 +285,8 @@ pub const TAU_PI: Setting = Setting {
     display: true,
 };
 
-/// The toy's width temperature τ_σ (see
+/// The width temperature τ_σ of the toy's samples and the painting's
+/// sample view (see
 /// [`crate::mixture::Mixture::sample`]).
 pub const TAU_SIGMA: Setting = Setting {
     name: "tau-sigma",

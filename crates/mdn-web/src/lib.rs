@@ -16,7 +16,6 @@ use mdn_core::inference::ReadbackError;
 use mdn_core::paint::{PaintConfig, PaintRun, View};
 use mdn_core::picture::{Picture, rgb_to_rgba8};
 use mdn_core::settings::{self, Setting};
-use mdn_core::spec::{Covariance, Encoding};
 use mdn_core::toy::{ToyConfig, ToyRun};
 use mdn_core::training::{Demo, Frame};
 use mdn_core::workloads::PaintWorkload;
@@ -218,6 +217,18 @@ fn whole(setting: &Setting, raw: Option<Raw>) -> Result<u32, JsError> {
     }
 }
 
+/// A choice option read by its setting's parser (`settings::covariance`,
+/// `settings::encoding`), or the default when absent.
+fn choice<T: Default>(
+    raw: Option<Raw>,
+    parse: fn(&str) -> Result<T, settings::SettingError>,
+) -> Result<T, JsError> {
+    match raw {
+        None => Ok(T::default()),
+        Some(raw) => parse(&raw.text()).map_err(|e| JsError::new(&e.to_string())),
+    }
+}
+
 impl Raw {
     fn text(&self) -> String {
         match self {
@@ -255,18 +266,8 @@ impl PaintDemo {
             serde_wasm_bindgen::from_value(options)
                 .map_err(|e| JsError::new(&format!("bad painting options: {e}")))?
         };
-        let covariance = match &options.covariance {
-            None => Covariance::default(),
-            Some(raw) => {
-                settings::covariance(&raw.text()).map_err(|e| JsError::new(&e.to_string()))?
-            }
-        };
-        let encoding = match &options.encoding {
-            None => Encoding::default(),
-            Some(raw) => {
-                settings::encoding(&raw.text()).map_err(|e| JsError::new(&e.to_string()))?
-            }
-        };
+        let covariance = choice(options.covariance, settings::covariance)?;
+        let encoding = choice(options.encoding, settings::encoding)?;
         let components = whole(&settings::COMPONENTS, options.components)? as usize;
         let size = whole(&settings::SIZE, options.size)?;
         let picture = Picture::decode(bytes, size).map_err(|e| JsError::new(&e.to_string()))?;
@@ -370,14 +371,12 @@ impl PaintDemo {
         let view = View::from_name(name, tau_pi.unwrap_or(1.0), tau_sigma.unwrap_or(1.0))
             .ok_or_else(|| JsError::new(&format!("no view named {name}")))?;
         let frame = self.run.borrow_mut().repaint(view);
-        let picture = Rc::clone(&self.run);
-        Ok(settled(&self.run, frame, move |r, object| {
+        Ok(settled(&self.run, frame, |r, object| {
             set(object, "epoch", r.epoch as f64);
             set(object, "nll", f64::from(r.nll));
             set(object, "psnr", f64::from(r.psnr));
             set(object, "psnr_mean", f64::from(r.psnr_mean));
-            let shown = r.psnr_of(view, picture.borrow().picture());
-            set(object, "psnr_view", f64::from(shown));
+            set(object, "psnr_view", f64::from(r.psnr_view));
             set(object, "rgba", rgba(&rgb_to_rgba8(&r.rgb)));
             set(object, "mean_rgba", rgba(&rgb_to_rgba8(&r.mean_rgb)));
             if let Some(sample) = &r.sample_rgb {
