@@ -7,6 +7,7 @@
 import './protocol.js';
 import { readSettings, setting } from './attributes.js';
 import { legendHtml, viewPixels } from './paint-views.js';
+import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
 import { DEFAULT_PICTURE, acceptFiles, fetchPicture } from './picture-input.js';
 import { SETTINGS } from './settings.js';
 
@@ -18,13 +19,6 @@ const OPTIONS = SETTINGS.paint.filter((s) => !s.display).map((s) => s.name);
 const DISPLAY = SETTINGS.paint.filter((s) => s.display).map((s) => s.name);
 const ENCODING = setting('paint', 'encoding');
 const VIEW = setting('paint', 'view');
-const TAU_PI = setting('paint', 'tau-pi');
-const TAU_SIGMA = setting('paint', 'tau-sigma');
-
-function slider(s, id) {
-  const { min, max, step, default: value } = s.range;
-  return `<input id="${id}" type="range" min="${min}" max="${max}" step="${step}" value="${value}" />`;
-}
 const COVARIANCE = setting('paint', 'covariance');
 const COMPONENTS = setting('paint', 'components');
 
@@ -61,16 +55,7 @@ const TEMPLATE = `
       <span>show</span>
       <select id="paint-view">${choiceOptions(VIEW)}</select>
     </label>
-    <label class="paint-tau" title="${TAU_PI.about}" hidden>
-      <span>τ<sub>π</sub></span>
-      ${slider(TAU_PI, 'paint-tau-pi')}
-      <output id="paint-tau-pi-value">1.00</output>
-    </label>
-    <label class="paint-tau" title="${TAU_SIGMA.about}" hidden>
-      <span>τ<sub>σ</sub></span>
-      ${slider(TAU_SIGMA, 'paint-tau-sigma')}
-      <output id="paint-tau-sigma-value">1.00</output>
-    </label>
+    ${temperatureSliders('paint', 'paint', ' class="paint-tau" hidden')}
   </div>
   <p id="paint-message" class="message message-error" role="alert" hidden></p>
   <p id="paint-notice" class="message message-notice" role="status" hidden></p>
@@ -139,10 +124,7 @@ export function createPaint(root, { host, send, progress }) {
   const viewSelect = root.querySelector('#paint-view');
   const legend = root.querySelector('#paint-legend');
   const tauLabels = root.querySelectorAll('.paint-tau');
-  const sliders = {
-    'tau-pi': [root.querySelector('#paint-tau-pi'), root.querySelector('#paint-tau-pi-value')],
-    'tau-sigma': [root.querySelector('#paint-tau-sigma'), root.querySelector('#paint-tau-sigma-value')],
-  };
+  const showTau = bindTemperatureSliders(root, host, 'paint');
   let lastRepaint = null; // the latest PAINT_EPOCH message of the running painting
 
   let started = false;
@@ -166,11 +148,7 @@ export function createPaint(root, { host, send, progress }) {
     settingErrors = errors;
     view = shown;
     viewSelect.value = shown.name;
-    for (const [name, [slide, output]] of Object.entries(sliders)) {
-      const value = name === 'tau-pi' ? shown.tauPi : shown.tauSigma;
-      slide.value = String(value);
-      output.textContent = value.toFixed(2);
-    }
+    showTau({ 'tau-pi': shown.tauPi, 'tau-sigma': shown.tauSigma });
     for (const label of tauLabels) label.hidden = shown.name !== 'sample';
     encodingSelect.value = options.encoding;
     covarianceSelect.value = options.covariance;
@@ -184,9 +162,6 @@ export function createPaint(root, { host, send, progress }) {
   // The attributes are the one source of the settings: the controls only set them.
   encodingSelect.addEventListener('change', () => host.setAttribute('encoding', encodingSelect.value));
   viewSelect.addEventListener('change', () => host.setAttribute('view', viewSelect.value));
-  for (const [name, [slide]] of Object.entries(sliders)) {
-    slide.addEventListener('input', () => host.setAttribute(name, slide.value));
-  }
   covarianceSelect.addEventListener('change', () => host.setAttribute('covariance', covarianceSelect.value));
   componentsSelect.addEventListener('change', () => host.setAttribute('components', componentsSelect.value));
 

@@ -5,8 +5,9 @@
 // to the worker and the live data-* state.
 
 import './protocol.js';
-import { readSettings, setting } from './attributes.js';
+import { readSettings } from './attributes.js';
 import { boundsOf, drawAxes, fitCanvas, makeMap, palette, plotArea } from './plot.js';
+import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
 
 const P = globalThis.MdnProtocol;
 
@@ -14,32 +15,12 @@ const P = globalThis.MdnProtocol;
 // keeps drawing in constant time.
 const MAX_HISTORY = 4000;
 
-// The temperatures' ranges and tooltips: the core's settings table (1 = the
-// trained model itself).
-const TAU_PI = setting('toy', 'tau-pi');
-const TAU_SIGMA = setting('toy', 'tau-sigma');
-
-function slider(s, id) {
-  const { min, max, step, default: value } = s.range;
-  return `<input id="${id}" type="range" min="${min}" max="${max}" step="${step}" value="${value}" />`;
-}
-
 const TEMPLATE = `
   <div class="toolbar">
     <button id="toy-restart" type="button">Restart</button>
     <span id="toy-status" class="status" aria-live="off">starts when scrolled into view</span>
   </div>
-  <div class="controls">
-    <label title="${TAU_PI.about}">
-      <span>τ<sub>π</sub></span>
-      ${slider(TAU_PI, 'toy-tau-pi')}
-      <output id="toy-tau-pi-value">1.00</output>
-    </label>
-    <label title="${TAU_SIGMA.about}">
-      <span>τ<sub>σ</sub></span>
-      ${slider(TAU_SIGMA, 'toy-tau-sigma')}
-      <output id="toy-tau-sigma-value">1.00</output>
-    </label>
+  <div class="controls">${temperatureSliders('toy', 'toy')}
   </div>
   <p id="toy-message" class="message message-error" role="alert" hidden></p>
   <p id="toy-recovery" class="message message-notice" role="status" hidden></p>
@@ -74,10 +55,7 @@ export function createToy(root, { host, send, progress }) {
   const restart = root.querySelector('#toy-restart');
   const message = root.querySelector('#toy-message');
   const recovery = root.querySelector('#toy-recovery');
-  const sliders = {
-    'tau-pi': [root.querySelector('#toy-tau-pi'), root.querySelector('#toy-tau-pi-value')],
-    'tau-sigma': [root.querySelector('#toy-tau-sigma'), root.querySelector('#toy-tau-sigma-value')],
-  };
+  const showTau = bindTemperatureSliders(root, host, 'toy');
 
   let data = null; // {x, y, bounds}
   let snapshot = null; // latest {step, nll, grid_x, samples, mse_y}
@@ -99,17 +77,9 @@ export function createToy(root, { host, send, progress }) {
   // what was wrong with a bad one.
   function readTau() {
     const { values, errors } = readSettings(host, 'toy');
-    for (const [name, [input, output]] of Object.entries(sliders)) {
-      input.value = String(values[name]);
-      output.textContent = values[name].toFixed(2);
-    }
+    showTau(values);
     show(message, errors.join(' '));
     return { pi: values['tau-pi'], sigma: values['tau-sigma'] };
-  }
-
-  for (const [name, [input]] of Object.entries(sliders)) {
-    // The attribute is the one source of the setting: the slider only sets it.
-    input.addEventListener('input', () => host.setAttribute(name, input.value));
   }
 
   restart.addEventListener('click', () => {
