@@ -7,6 +7,27 @@
 export const SETTINGS = {
   toy: [
     {
+      name: 'data',
+      about: 'The toy\'s data: the inverse sinusoid (y from x, up to five answers), the forward sinusoid (one answer, where the MDN and least squares agree), Bishop\'s toy problem inverted, or points you draw.',
+      allowed: 'inverse, forward, bishop or draw',
+      range: { kind: 'choice', choices: [{ name: 'inverse', aliases: [] }, { name: 'forward', aliases: [] }, { name: 'bishop', aliases: [] }, { name: 'draw', aliases: ['drawn', 'own'] }], default: 'inverse' },
+      display: false,
+    },
+    {
+      name: 'components',
+      about: 'The number of Gaussians in the mixture the MDN outputs for each x.',
+      allowed: 'a whole number from 1 to 32',
+      range: { kind: 'whole', min: 1, max: 32, default: 24 },
+      display: false,
+    },
+    {
+      name: 'hidden',
+      about: 'The number of tanh units in the hidden layer of both networks.',
+      allowed: 'a whole number from 4 to 128',
+      range: { kind: 'whole', min: 4, max: 128, default: 24 },
+      display: false,
+    },
+    {
       name: 'tau-pi',
       about: 'Mixture temperature: the weights π are softmax(logits / τπ). Below 1 the likeliest branch dominates, above 1 the branches even out.',
       allowed: 'a number from 0.05 to 2',

@@ -43,11 +43,17 @@ impl MdnConfig {
     /// The sinusoid-inversion model of workload W1: 1 → 24 tanh → K = 24
     /// one-dimensional components (72 outputs).
     pub fn toy() -> Self {
+        Self::toy_with(24, 24)
+    }
+
+    /// The toy's model at another size: 1 → `hidden` tanh → K =
+    /// `components` one-dimensional components.
+    pub fn toy_with(components: usize, hidden: usize) -> Self {
         Self {
             input_dim: 1,
             grid: None,
-            hidden: vec![24],
-            components: 24,
+            hidden: vec![hidden],
+            components,
             output_dim: 1,
             covariance: Covariance::Diagonal,
             sigma_min: SIGMA_MIN,

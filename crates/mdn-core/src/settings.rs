@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use crate::data::ToySet;
 use crate::picture::{DEFAULT_TRAIN_SIDE, MAX_TRAIN_SIDE, MIN_SIDE};
 use crate::spec::{Covariance, Encoding};
 
@@ -346,13 +347,83 @@ pub fn encoding(raw: &str) -> Result<Encoding, SettingError> {
     Encoding::from_name(name).ok_or_else(|| ENCODING.error(raw))
 }
 
+/// The toy's data: a built-in set ([`crate::data::ToySet`]) or points the
+/// reader draws.
+pub const DATA: Setting = Setting {
+    name: "data",
+    about: "The toy's data: the inverse sinusoid (y from x, up to five answers), the forward sinusoid (one answer, where the MDN and least squares agree), Bishop's toy problem inverted, or points you draw.",
+    range: Range::Choice {
+        choices: &[
+            Choice {
+                name: "inverse",
+                aliases: &[],
+            },
+            Choice {
+                name: "forward",
+                aliases: &[],
+            },
+            Choice {
+                name: "bishop",
+                aliases: &[],
+            },
+            Choice {
+                name: DRAW,
+                aliases: &["drawn", "own"],
+            },
+        ],
+        default: "inverse",
+    },
+    display: false,
+};
+
+/// The [`DATA`] choice of points the reader draws.
+pub const DRAW: &str = "draw";
+
+/// Mixture components K of the toy's MDN (W1 has 24).
+pub const TOY_COMPONENTS: Setting = Setting {
+    name: "components",
+    about: "The number of Gaussians in the mixture the MDN outputs for each x.",
+    range: Range::Whole {
+        min: 1,
+        max: 32,
+        default: 24,
+    },
+    display: false,
+};
+
+/// Hidden tanh units of the toy's MDN and least-squares fit (W1 has 24).
+pub const HIDDEN: Setting = Setting {
+    name: "hidden",
+    about: "The number of tanh units in the hidden layer of both networks.",
+    range: Range::Whole {
+        min: 4,
+        max: 128,
+        default: 24,
+    },
+    display: false,
+};
+
+/// [`DATA`] parsed: a built-in set, or `None` for the reader's own points.
+///
+/// # Errors
+/// [`SettingError`] when `raw` names no data set.
+pub fn toy_set(raw: &str) -> Result<Option<ToySet>, SettingError> {
+    let name = DATA.choice(raw)?;
+    if name == DRAW {
+        return Ok(None);
+    }
+    ToySet::from_name(name)
+        .map(Some)
+        .ok_or_else(|| DATA.error(raw))
+}
+
 /// The painting's settings.
 pub const PAINT: [Setting; 7] = [
     SIZE, ENCODING, COVARIANCE, COMPONENTS, VIEW, TAU_PI, TAU_SIGMA,
 ];
 
 /// The toy's settings.
-pub const TOY: [Setting; 2] = [TAU_PI, TAU_SIGMA];
+pub const TOY: [Setting; 5] = [DATA, TOY_COMPONENTS, HIDDEN, TAU_PI, TAU_SIGMA];
 
 /// Every demo kind with its settings, as the page names them.
 pub const DEMOS: [(&str, &[Setting]); 2] = [("toy", &TOY), ("paint", &PAINT)];
@@ -473,6 +544,11 @@ mod tests {
         for kind in Encoding::ALL {
             assert_eq!(encoding(kind.name()), Ok(kind));
         }
+        assert_eq!(toy_set(&DATA.default_text()), Ok(Some(ToySet::default())));
+        for set in ToySet::ALL {
+            assert_eq!(toy_set(set.name()), Ok(Some(set)));
+        }
+        assert_eq!(toy_set("Draw"), Ok(None));
     }
 
     /// `www/settings.js` is what [`front_end_table`] generates; with

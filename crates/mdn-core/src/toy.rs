@@ -1,5 +1,12 @@
-//! The sinusoid inversion demo: an MDN and a least-squares baseline trained
-//! side by side on the same data, and snapshots of what each predicts.
+//! The toy demos: an MDN and a least-squares baseline trained side by side
+//! on one-dimensional data (the sinusoid inversion of W1, its forward twin,
+//! Bishop's toy, or a reader's own points), and snapshots of what the MDN
+//! outputs: samples, the density p(y | x) over the plot, every component's
+//! π_k(x), μ_k(x) and σ_k(x), the conditional mode, and the conditional
+//! density at one probed x₀ (Bishop 2006, PRML §5.6, fig. 5.21's panels).
+//!
+//! Everything a snapshot holds is in the reader's coordinates; the model
+//! trains in [`crate::data::Scaling`]'s.
 
 use std::future::Future;
 
@@ -8,15 +15,22 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::data::{Dataset, TOY_POINTS, ToyData, linspace};
+use crate::data::{Dataset, Scaling, TOY_POINTS, ToyData, ToySet, linspace};
 use crate::inference::{ReadbackError, read_f32};
+use crate::mixture::logsumexp;
 use crate::model::{Mdn, MdnConfig, Regressor};
 use crate::training::{Demo, Frame, Guarded, TrainConfig, Trainer, read_checked};
 
 /// Samples drawn from the mixture at each grid x.
 pub const SAMPLES_PER_X: usize = 10;
-/// Number of x values the predictions are shown at.
-pub const GRID_POINTS: usize = 120;
+/// Number of x values the predictions are shown at (the density grid's
+/// columns).
+pub const GRID_POINTS: usize = 200;
+/// Number of y values the density is shown at (the density grid's rows and
+/// the probe's curve).
+pub const DENSITY_ROWS: usize = 150;
+/// Mean-shift iterations of [`conditional_mode`].
+const MODE_ITERATIONS: usize = 30;
 
 /// Settings of a toy run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,8 +38,14 @@ pub struct ToyConfig {
     /// Seed of the data (`seed`), the MDN (`seed + 1`), the least-squares
     /// fit (`seed + 2`) and the samples (`seed + 3`).
     pub seed: u64,
-    /// Data points N.
+    /// Data points N of a built-in set.
     pub points: usize,
+    /// The built-in data set [`ToyRun::new`] draws.
+    pub set: ToySet,
+    /// Mixture components K (1–32).
+    pub components: usize,
+    /// Hidden tanh units of the MDN and of the least-squares fit (4–128).
+    pub hidden: usize,
     /// Whether the least-squares fit trains beside the MDN (the demo's
     /// comparison; workload W1 times the MDN alone).
     pub baseline: bool,
@@ -34,59 +54,164 @@ pub struct ToyConfig {
 }
 
 impl ToyConfig {
-    /// The demo: W1's 2500 points, the MDN and the least-squares fit, guarded.
+    /// The demo: W1's 2500 points of the sinusoid inversion and W1's model
+    /// (K = 24, 24 hidden units), with the least-squares fit, guarded.
     pub fn demo(seed: u64) -> Self {
         Self {
             seed,
             points: TOY_POINTS,
+            set: ToySet::Inverse,
+            components: 24,
+            hidden: 24,
             baseline: true,
             guard: true,
         }
     }
+
+    /// The MDN's shape.
+    pub fn model(&self) -> MdnConfig {
+        MdnConfig::toy_with(self.components, self.hidden)
+    }
 }
 
-/// A training run of the toy problem (workload W1's data and model): the
-/// MDN of [`MdnConfig::toy`] and, as a baseline, a 1 → 24 tanh → 1
-/// least-squares fit, both full batch with Adam at lr = 1e-3. The MDN's
-/// training is guarded (see [`crate::training`]); the least-squares fit
-/// cannot diverge at this rate.
+/// The rectangle a toy is plotted in, reader's units: x from `x0` to `x1`,
+/// y from `y0` to `y1`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bounds {
+    /// Left edge.
+    pub x0: f32,
+    /// Right edge.
+    pub x1: f32,
+    /// Bottom edge.
+    pub y0: f32,
+    /// Top edge.
+    pub y1: f32,
+}
+
+impl Bounds {
+    /// The data's range with a margin (4 % of the span on x, 6 % on y), so
+    /// no point sits on the frame.
+    pub fn around(data: &ToyData) -> Bounds {
+        let (x0, x1) = range(&data.x);
+        let (y0, y1) = range(&data.y);
+        let px = 0.04 * nonzero(x1 - x0);
+        let py = 0.06 * nonzero(y1 - y0);
+        Bounds {
+            x0: x0 - px,
+            x1: x1 + px,
+            y0: y0 - py,
+            y1: y1 + py,
+        }
+    }
+}
+
+fn range(values: &[f32]) -> (f32, f32) {
+    values
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+fn nonzero(span: f32) -> f32 {
+    if span > 0.0 { span } else { 1.0 }
+}
+
+/// A training run of a toy problem: the MDN of [`ToyConfig::model`] and, as
+/// a baseline, a 1 → hidden tanh → 1 least-squares fit, both full batch
+/// with Adam at lr = 1e-3. The MDN's training is guarded (see
+/// [`crate::training`]); the least-squares fit cannot diverge at this rate.
 pub struct ToyRun {
     data: ToyData,
     dataset: Dataset,
     mdn: Trainer<Mdn>,
     mse: Option<Trainer<Regressor>>,
+    bounds: Bounds,
     grid_x: Vec<f32>,
+    grid_y: Vec<f32>,
+    /// `grid_x` in training units, `[G, 1]`.
     grid: Tensor<2>,
+    /// `grid_y` in training units, `[H]`.
+    density_y: Tensor<1>,
+    /// Each training-unit grid x `SAMPLES_PER_X` times, `[G · S, 1]`.
     sample_grid: Tensor<2>,
+    probe: Option<f32>,
     rng: StdRng,
 }
 
-/// What the toy models predict after some training.
+/// Every component's parameters at each grid x, reader's units, `[G, K]`
+/// row-major each.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Components {
+    /// Weights π_k(x) in [0, 1], each row summing to 1.
+    pub pi: Vec<f32>,
+    /// Means μ_k(x), y units.
+    pub mu: Vec<f32>,
+    /// Standard deviations σ_k(x) > 0, y units.
+    pub sigma: Vec<f32>,
+}
+
+/// The conditional density p(y | x₀) at one probed x₀, over the snapshot's
+/// `grid_y`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    /// x₀, reader's units.
+    pub x: f32,
+    /// p(y_h | x₀), `[H]`, per y unit.
+    pub density: Vec<f32>,
+    /// π_k N(y_h; μ_k, σ_k²) at x₀, `[K, H]` row-major, per y unit: the
+    /// terms `density` sums.
+    pub components: Vec<f32>,
+}
+
+/// What the toy's models predict after some training, reader's units.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToySnapshot {
     /// Steps taken.
     pub step: usize,
-    /// The shown MDN's NLL over all training points, nats per point.
+    /// The shown MDN's NLL over all training points, nats per point (of the
+    /// reader's y).
     pub nll: f32,
-    /// The grid of inputs x, `[G]`, spanning the data's x range.
+    /// The plot's rectangle, which the grids span.
+    pub bounds: Bounds,
+    /// The grid of inputs x, `[G]`, from `bounds.x0` to `bounds.x1`.
     pub grid_x: Vec<f32>,
+    /// The grid of targets y, `[H]`, from `bounds.y0` to `bounds.y1`.
+    pub grid_y: Vec<f32>,
     /// Mixture samples of y, `[G, SAMPLES_PER_X]`, drawn at the snapshot's
     /// temperatures.
     pub samples: Vec<f32>,
     /// The least-squares prediction of y, `[G]` (empty without the baseline).
     pub mse_y: Vec<f32>,
+    /// log p(grid_y[h] | grid_x[g]), `[G, H]` row-major, nats (of the
+    /// reader's y), at temperatures 1.
+    pub log_density: Vec<f32>,
+    /// π, μ and σ of every component at each grid x.
+    pub components: Components,
+    /// The conditional mode argmax_y p(y | x) at each grid x, `[G]`.
+    pub mode: Vec<f32>,
+    /// The conditional density at the probed x₀, if one is set
+    /// ([`ToyRun::set_probe`]).
+    pub probe: Option<Probe>,
 }
 
 impl ToyRun {
     /// A fresh run on `device` (a plain device: autodiff is added here):
-    /// `config.points` points of W1's data and the models, drawn from
-    /// `config.seed`.
+    /// `config.points` points of `config.set` and the models, drawn from
+    /// `config.seed`, plotted around the data.
     pub fn new(config: ToyConfig, device: &Device) -> Self {
+        let data = ToyData::generate(config.set, config.points, config.seed);
+        let bounds = Bounds::around(&data);
+        Self::on_data(config, data, bounds, device)
+    }
+
+    /// A fresh run on given `data` (a reader's points: `config.set` and
+    /// `config.points` are not used), plotted in `bounds`.
+    pub fn on_data(config: ToyConfig, data: ToyData, bounds: Bounds, device: &Device) -> Self {
         let seed = config.seed;
         let train_device = device.clone().autodiff();
-        let data = ToyData::sinusoid_inversion(config.points, seed);
         let train_data = data.to_dataset(&train_device);
-        let model = MdnConfig::toy();
+        let model = config.model();
         let mdn = model.init(seed.wrapping_add(1), &train_device);
         let train = TrainConfig {
             guard: config.guard,
@@ -97,29 +222,40 @@ impl ToyRun {
                 Regressor::init(1, &model.hidden, 1, seed.wrapping_add(2), &train_device);
             Trainer::new(regressor, train_data.clone(), train)
         });
-        let (lo, hi) = data
-            .x
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
-                (lo.min(x), hi.max(x))
-            });
-        let grid_x = linspace(lo, hi, GRID_POINTS);
-        let grid = Tensor::from_data(TensorData::new(grid_x.clone(), [GRID_POINTS, 1]), device);
-        let repeated: Vec<f32> = grid_x.iter().flat_map(|&x| [x; SAMPLES_PER_X]).collect();
-        let sample_grid = Tensor::from_data(
-            TensorData::new(repeated, [GRID_POINTS * SAMPLES_PER_X, 1]),
-            device,
-        );
+        let Scaling { x: sx, y: sy } = data.scaling;
+        let grid_x = linspace(bounds.x0, bounds.x1, GRID_POINTS);
+        let grid_y = linspace(bounds.y0, bounds.y1, DENSITY_ROWS);
+        let train_x: Vec<f32> = grid_x.iter().map(|&x| sx.apply(x)).collect();
+        let train_y: Vec<f32> = grid_y.iter().map(|&y| sy.apply(y)).collect();
+        let repeated: Vec<f32> = train_x.iter().flat_map(|&x| [x; SAMPLES_PER_X]).collect();
         Self {
             mdn: Trainer::new(mdn, train_data, train),
             mse,
             dataset: data.to_dataset(device),
             data,
+            bounds,
+            grid: Tensor::from_data(TensorData::new(train_x, [GRID_POINTS, 1]), device),
+            density_y: Tensor::from_data(TensorData::new(train_y, [DENSITY_ROWS]), device),
+            sample_grid: Tensor::from_data(
+                TensorData::new(repeated, [GRID_POINTS * SAMPLES_PER_X, 1]),
+                device,
+            ),
             grid_x,
-            grid,
-            sample_grid,
+            grid_y,
+            probe: None,
             rng: StdRng::seed_from_u64(seed.wrapping_add(3)),
         }
+    }
+
+    /// The plot's rectangle.
+    pub fn bounds(&self) -> Bounds {
+        self.bounds
+    }
+
+    /// Sets (or, with `None`, clears) the x₀ whose conditional density the
+    /// next snapshots carry, reader's units.
+    pub fn set_probe(&mut self, x: Option<f32>) {
+        self.probe = x.filter(|x| x.is_finite());
     }
 
     /// The training points.
@@ -137,23 +273,24 @@ impl ToyRun {
         }
     }
 
-    /// The MDN's NLL on the latest step (nats per point; NaN before the
-    /// first). Awaiting it also waits for all training queued so far.
+    /// The MDN's NLL on the latest step (nats per point, in training units;
+    /// NaN before the first). Awaiting it also waits for all training queued so far.
     pub fn loss(&self) -> impl Future<Output = Result<f32, ReadbackError>> + 'static {
         self.mdn.loss()
     }
 
-    /// The MDN's NLL over all points (nats per point), unguarded: what the
-    /// benchmark reports.
+    /// The MDN's NLL over all points (nats per point of the reader's y),
+    /// unguarded: what the benchmark reports.
     pub fn nll(&self) -> impl Future<Output = Result<f32, ReadbackError>> + 'static {
         let nll = self
             .mdn
             .model()
             .valid()
             .nll(self.dataset.inputs.clone(), self.dataset.targets.clone());
+        let shift = self.data.scaling.y.scale.ln();
         async move {
             let nll = read_f32(vec![nll]).await?.concat();
-            Ok(nll.first().copied().unwrap_or(f32::NAN))
+            Ok(nll.first().map_or(f32::NAN, |nll| nll - shift))
         }
     }
 
@@ -177,11 +314,11 @@ impl ToyRun {
         self.mdn.set_learning_rate(learning_rate);
     }
 
-    /// Reads the current predictions back, with mixture samples drawn at
-    /// temperatures `tau_pi` (mixture weights) and `tau_sigma` (covariance;
-    /// see [`crate::mixture::Mixture::sample`]). The returned future owns
-    /// everything it needs, so training may go on while it waits; its frame
-    /// then goes to [`Demo::settle`].
+    /// Reads the current predictions back (see [`ToySnapshot`]), with
+    /// mixture samples drawn at temperatures `tau_pi` (mixture weights) and
+    /// `tau_sigma` (covariance; see [`crate::mixture::Mixture::sample`]).
+    /// The returned future owns everything it needs, so training may go on
+    /// while it waits; its frame then goes to [`Demo::settle`].
     pub fn snapshot(
         &mut self,
         tau_pi: f32,
@@ -193,8 +330,22 @@ impl ToyRun {
                 .forward(self.grid.clone())
                 .reshape([GRID_POINTS])
         });
+        let scaling = self.data.scaling;
+        let probe = self.probe;
+        // The probed x₀ is one more row after the grid's.
+        let inputs = match probe {
+            Some(x) => {
+                let row = Tensor::from_data(
+                    TensorData::new(vec![scaling.x.apply(x)], [1, 1]),
+                    &self.grid.device(),
+                );
+                Tensor::cat(vec![self.grid.clone(), row], 0)
+            }
+            None => self.grid.clone(),
+        };
         let dataset = self.dataset.clone();
         let sample_grid = self.sample_grid.clone();
+        let density_y = self.density_y.clone();
         let seed = self.rng.next_u64();
         let view = move |mdn: &Mdn| {
             let mdn = mdn.valid();
@@ -204,29 +355,174 @@ impl ToyRun {
                 .forward(sample_grid.clone())
                 .sample(tau_pi, tau_sigma, &mut rng)
                 .reshape([GRID_POINTS * SAMPLES_PER_X]);
-            vec![nll, samples]
-                .into_iter()
-                .chain(mse_y.clone())
-                .collect()
+            let mixture = mdn.forward(inputs.clone());
+            let [rows, k, _] = mixture.mu.dims();
+            let joint = mixture.joint_log_prob_1d(density_y.clone());
+            let log_density = logsumexp(joint.clone(), 2)
+                .narrow(0, 0, GRID_POINTS)
+                .reshape([GRID_POINTS * DENSITY_ROWS]);
+            let mut tensors = vec![
+                nll,
+                samples,
+                log_density,
+                mixture.log_pi.exp().reshape([rows * k]),
+                mixture.mu.reshape([rows * k]),
+                mixture.log_sigma.exp().reshape([rows * k]),
+            ];
+            if probe.is_some() {
+                let terms = joint.narrow(0, GRID_POINTS, 1).exp();
+                tensors.push(terms.reshape([DENSITY_ROWS * k]));
+            }
+            tensors.extend(mse_y.clone());
+            tensors
         };
         let checkpoint = self.mdn.checkpoint();
-        let grid_x = self.grid_x.clone();
+        let (grid_x, grid_y, bounds) = (self.grid_x.clone(), self.grid_y.clone(), self.bounds);
+        let has_mse = self.mse.is_some();
         async move {
             let step = checkpoint.step();
             let frame = read_checked(checkpoint, view).await?;
             Ok(frame.map(|values| {
                 let mut values = values.into_iter();
-                let nll = values.next().and_then(|v| v.first().copied());
-                ToySnapshot {
-                    step,
-                    nll: nll.unwrap_or(f32::NAN),
+                let mut next = || values.next().unwrap_or_default();
+                let (nll, samples, log_density) = (next(), next(), next());
+                let (pi, mu, sigma) = (next(), next(), next());
+                let terms = if probe.is_some() { next() } else { vec![] };
+                let mse_y = if has_mse { next() } else { vec![] };
+                Snapshot {
+                    scaling,
+                    bounds,
                     grid_x,
-                    samples: values.next().unwrap_or_default(),
-                    mse_y: values.next().unwrap_or_default(),
+                    grid_y,
                 }
+                .finish(
+                    step,
+                    nll,
+                    samples,
+                    mse_y,
+                    log_density,
+                    [pi, mu, sigma],
+                    probe.map(|x| (x, terms)),
+                )
             }))
         }
     }
+}
+
+/// What a snapshot knows besides the values read back, and how it turns
+/// them into the reader's units.
+struct Snapshot {
+    scaling: Scaling,
+    bounds: Bounds,
+    grid_x: Vec<f32>,
+    grid_y: Vec<f32>,
+}
+
+impl Snapshot {
+    /// The [`ToySnapshot`] from the values read (training units; the
+    /// parameters `[G (+1 probe row), K]`, the probe's terms `[H, K]`).
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        self,
+        step: usize,
+        nll: Vec<f32>,
+        samples: Vec<f32>,
+        mse_y: Vec<f32>,
+        log_density: Vec<f32>,
+        [pi, mu, sigma]: [Vec<f32>; 3],
+        probe: Option<(f32, Vec<f32>)>,
+    ) -> ToySnapshot {
+        let y = self.scaling.y;
+        // log p of the reader's y = log p of the training y + ln |dy'/dy|.
+        let log_jacobian = y.scale.ln();
+        let k = pi.len() / (GRID_POINTS + usize::from(probe.is_some())).max(1);
+        let grid = GRID_POINTS * k;
+        let components = Components {
+            pi: pi.iter().take(grid).copied().collect(),
+            mu: mu.iter().take(grid).map(|&m| y.invert(m)).collect(),
+            sigma: sigma.iter().take(grid).map(|&s| s / y.scale).collect(),
+        };
+        let log_density: Vec<f32> = log_density.iter().map(|v| v + log_jacobian).collect();
+        let mode = (0..GRID_POINTS)
+            .map(|g| {
+                let column = &log_density[g * DENSITY_ROWS..][..DENSITY_ROWS];
+                let start = column
+                    .iter()
+                    .enumerate()
+                    .fold(0, |best, (h, &v)| if v > column[best] { h } else { best });
+                let row = g * k..(g + 1) * k;
+                conditional_mode(
+                    &components.pi[row.clone()],
+                    &components.mu[row.clone()],
+                    &components.sigma[row],
+                    self.grid_y.get(start).copied().unwrap_or(0.0),
+                )
+            })
+            .collect();
+        let probe = probe.map(|(x, terms)| {
+            let rows = self.grid_y.len();
+            // [H, K] → [K, H], per reader's y unit.
+            let components: Vec<f32> = (0..k)
+                .flat_map(|c| (0..rows).map(move |h| (h, c)))
+                .map(|(h, c)| terms.get(h * k + c).copied().unwrap_or(0.0) * y.scale)
+                .collect();
+            let density = (0..rows)
+                .map(|h| (0..k).map(|c| components[c * rows + h]).sum())
+                .collect();
+            Probe {
+                x,
+                density,
+                components,
+            }
+        });
+        ToySnapshot {
+            step,
+            nll: nll.first().map_or(f32::NAN, |v| v - log_jacobian),
+            bounds: self.bounds,
+            grid_x: self.grid_x,
+            grid_y: self.grid_y,
+            samples: samples.into_iter().map(|v| y.invert(v)).collect(),
+            mse_y: mse_y.into_iter().map(|v| y.invert(v)).collect(),
+            log_density,
+            components,
+            mode,
+            probe,
+        }
+    }
+}
+
+/// The mode of a one-dimensional Gaussian mixture (weights `pi`, means
+/// `mu`, standard deviations `sigma`, `[K]` each) nearest `start`, by the
+/// mean-shift fixed point y ← Σ w_k μ_k / σ_k² / Σ w_k / σ_k² with w_k =
+/// π_k N(y; μ_k, σ_k²) (Carreira-Perpiñán 2000, "Mode-finding for mixtures
+/// of Gaussian distributions", eq. 9), which climbs the density from
+/// `start`. Start at the best point of a grid to find the global mode.
+pub fn conditional_mode(pi: &[f32], mu: &[f32], sigma: &[f32], start: f32) -> f32 {
+    let mut y = start;
+    let mut log_w = vec![0.0f32; pi.len()];
+    for _ in 0..MODE_ITERATIONS {
+        for (k, w) in log_w.iter_mut().enumerate() {
+            let z = (y - mu[k]) / sigma[k];
+            *w = pi[k].max(f32::MIN_POSITIVE).ln() - sigma[k].ln() - 0.5 * z * z;
+        }
+        let top = log_w.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let (mut num, mut den) = (0.0f32, 0.0f32);
+        for k in 0..pi.len() {
+            let precision = (log_w[k] - top).exp() / (sigma[k] * sigma[k]);
+            num += precision * mu[k];
+            den += precision;
+        }
+        let next = num / den;
+        if !next.is_finite() {
+            break;
+        }
+        let done = (next - y).abs() < 1e-6 * (1.0 + y.abs());
+        y = next;
+        if done {
+            break;
+        }
+    }
+    y
 }
 
 impl Demo for ToyRun {

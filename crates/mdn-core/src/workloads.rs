@@ -109,10 +109,10 @@ impl ToyWorkload {
     /// MDN alone (no least-squares twin), unguarded.
     pub fn config(&self, seed: u64) -> ToyConfig {
         ToyConfig {
-            seed,
             points: self.points,
             baseline: false,
             guard: false,
+            ..ToyConfig::demo(seed)
         }
     }
 }
