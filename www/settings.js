@@ -21,11 +21,18 @@ export const SETTINGS = {
       display: false,
     },
     {
-      name: 'hidden',
+      name: 'hidden-units',
       about: 'The number of tanh units in the hidden layer of both networks.',
       allowed: 'a whole number from 4 to 128',
       range: { kind: 'whole', min: 4, max: 128, default: 24 },
       display: false,
+    },
+    {
+      name: 'panels',
+      about: 'Show what the MDN outputs: the density p(y | x) behind the data, every component\'s weight, mean and width, and the density at a clicked x. Off: the samples and the least-squares fit alone.',
+      allowed: 'on or off',
+      range: { kind: 'choice', choices: [{ name: 'on', aliases: ['yes', 'true'] }, { name: 'off', aliases: ['no', 'false'] }], default: 'on' },
+      display: true,
     },
     {
       name: 'tau-pi',
@@ -93,4 +100,9 @@ export const SETTINGS = {
       display: true,
     },
   ],
+};
+
+// The limits of what a reader may give a demo.
+export const LIMITS = {
+  toyPoints: { min: 5, max: 5000 },
 };

@@ -141,26 +141,6 @@ impl Mixture {
         logsumexp(joint, 1).reshape([batch])
     }
 
-    /// For one-dimensional mixtures (D = 1), log π_k + log N(y_h; μ_k, σ_k²)
-    /// of every value `y` `[H]` under every component of every mixture,
-    /// `[batch, H, K]` in nats: logsumexp over the last axis is log p(y_h |
-    /// x) (Bishop 1994, eq. 22), each term's exp the weighted component
-    /// density the mixture sums. What a density plot over an (x, y) grid
-    /// needs, from one forward pass over x.
-    ///
-    /// # Panics
-    /// When D ≠ 1 (a programming error: only the toy's mixtures are 1-D).
-    pub fn joint_log_prob_1d(&self, y: Tensor<1>) -> Tensor<3> {
-        let [batch, components, dim] = self.mu.dims();
-        assert_eq!(dim, 1, "joint_log_prob_1d needs one-dimensional mixtures");
-        let values = y.dims()[0];
-        let mu = self.mu.clone().reshape([batch, 1, components]);
-        let log_sigma = self.log_sigma.clone().reshape([batch, 1, components]);
-        let z = (y.reshape([1, values, 1]) - mu) * log_sigma.clone().neg().exp();
-        let log_pi = self.log_pi.clone().reshape([batch, 1, components]);
-        (log_pi - log_sigma - z.square().mul_scalar(0.5)).sub_scalar(0.5 * LN_2PI)
-    }
-
     /// Negative log-likelihood averaged over the batch, `[1]`, in nats.
     ///
     /// The MDN training loss: −mean_i log p(y_i | x_i) (Bishop 1994, eq. 29).

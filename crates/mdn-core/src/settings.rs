@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use crate::data::ToySet;
+use crate::data::{MAX_TOY_POINTS, MIN_TOY_POINTS, ToySet};
 use crate::picture::{DEFAULT_TRAIN_SIDE, MAX_TRAIN_SIDE, MIN_SIDE};
 use crate::spec::{Covariance, Encoding};
 
@@ -392,8 +392,9 @@ pub const TOY_COMPONENTS: Setting = Setting {
 };
 
 /// Hidden tanh units of the toy's MDN and least-squares fit (W1 has 24).
+/// Not `hidden`: that is every HTML element's attribute that hides it.
 pub const HIDDEN: Setting = Setting {
-    name: "hidden",
+    name: "hidden-units",
     about: "The number of tanh units in the hidden layer of both networks.",
     range: Range::Whole {
         min: 4,
@@ -401,6 +402,29 @@ pub const HIDDEN: Setting = Setting {
         default: 24,
     },
     display: false,
+};
+
+/// Whether the toy shows what the MDN outputs beside its samples: the
+/// density behind the data, the component panels and the conditional
+/// density at a probed x (off: the 2015 demos' plot alone, and cheaper
+/// snapshots).
+pub const PANELS: Setting = Setting {
+    name: "panels",
+    about: "Show what the MDN outputs: the density p(y | x) behind the data, every component's weight, mean and width, and the density at a clicked x. Off: the samples and the least-squares fit alone.",
+    range: Range::Choice {
+        choices: &[
+            Choice {
+                name: "on",
+                aliases: &["yes", "true"],
+            },
+            Choice {
+                name: "off",
+                aliases: &["no", "false"],
+            },
+        ],
+        default: "on",
+    },
+    display: true,
 };
 
 /// [`DATA`] parsed: a built-in set, or `None` for the reader's own points.
@@ -423,7 +447,7 @@ pub const PAINT: [Setting; 7] = [
 ];
 
 /// The toy's settings.
-pub const TOY: [Setting; 5] = [DATA, TOY_COMPONENTS, HIDDEN, TAU_PI, TAU_SIGMA];
+pub const TOY: [Setting; 6] = [DATA, TOY_COMPONENTS, HIDDEN, PANELS, TAU_PI, TAU_SIGMA];
 
 /// Every demo kind with its settings, as the page names them.
 pub const DEMOS: [(&str, &[Setting]); 2] = [("toy", &TOY), ("paint", &PAINT)];
@@ -486,6 +510,10 @@ pub fn front_end_table() -> String {
         out.push_str("  ],\n");
     }
     out.push_str("};\n");
+    out.push_str(&format!(
+        "\n// The limits of what a reader may give a demo.\n\
+         export const LIMITS = {{\n  toyPoints: {{ min: {MIN_TOY_POINTS}, max: {MAX_TOY_POINTS} }},\n}};\n"
+    ));
     out
 }
 

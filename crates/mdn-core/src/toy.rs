@@ -17,8 +17,8 @@ use rand::{Rng, SeedableRng};
 
 use crate::data::{Dataset, Scaling, TOY_POINTS, ToyData, ToySet, linspace};
 use crate::inference::{ReadbackError, read_f32};
-use crate::mixture::logsumexp;
 use crate::model::{Mdn, MdnConfig, Regressor};
+use crate::spec::LN_2PI;
 use crate::training::{Demo, Frame, Guarded, TrainConfig, Trainer, read_checked};
 
 /// Samples drawn from the mixture at each grid x.
@@ -131,8 +131,6 @@ pub struct ToyRun {
     grid_y: Vec<f32>,
     /// `grid_x` in training units, `[G, 1]`.
     grid: Tensor<2>,
-    /// `grid_y` in training units, `[H]`.
-    density_y: Tensor<1>,
     /// Each training-unit grid x `SAMPLES_PER_X` times, `[G · S, 1]`.
     sample_grid: Tensor<2>,
     probe: Option<f32>,
@@ -184,7 +182,8 @@ pub struct ToySnapshot {
     /// The least-squares prediction of y, `[G]` (empty without the baseline).
     pub mse_y: Vec<f32>,
     /// log p(grid_y[h] | grid_x[g]), `[G, H]` row-major, nats (of the
-    /// reader's y), at temperatures 1.
+    /// reader's y), at temperatures 1 (empty, like the next three, in a
+    /// snapshot without panels).
     pub log_density: Vec<f32>,
     /// π, μ and σ of every component at each grid x.
     pub components: Components,
@@ -222,11 +221,10 @@ impl ToyRun {
                 Regressor::init(1, &model.hidden, 1, seed.wrapping_add(2), &train_device);
             Trainer::new(regressor, train_data.clone(), train)
         });
-        let Scaling { x: sx, y: sy } = data.scaling;
+        let sx = data.scaling.x;
         let grid_x = linspace(bounds.x0, bounds.x1, GRID_POINTS);
         let grid_y = linspace(bounds.y0, bounds.y1, DENSITY_ROWS);
         let train_x: Vec<f32> = grid_x.iter().map(|&x| sx.apply(x)).collect();
-        let train_y: Vec<f32> = grid_y.iter().map(|&y| sy.apply(y)).collect();
         let repeated: Vec<f32> = train_x.iter().flat_map(|&x| [x; SAMPLES_PER_X]).collect();
         Self {
             mdn: Trainer::new(mdn, train_data, train),
@@ -235,7 +233,6 @@ impl ToyRun {
             data,
             bounds,
             grid: Tensor::from_data(TensorData::new(train_x, [GRID_POINTS, 1]), device),
-            density_y: Tensor::from_data(TensorData::new(train_y, [DENSITY_ROWS]), device),
             sample_grid: Tensor::from_data(
                 TensorData::new(repeated, [GRID_POINTS * SAMPLES_PER_X, 1]),
                 device,
@@ -324,6 +321,19 @@ impl ToyRun {
         tau_pi: f32,
         tau_sigma: f32,
     ) -> impl Future<Output = Result<Frame<ToySnapshot>, ReadbackError>> + 'static {
+        self.snapshot_of(tau_pi, tau_sigma, true)
+    }
+
+    /// [`ToyRun::snapshot`] with the panels' values (`log_density`,
+    /// `components`, `mode`, `probe`) only when `panels` is true; without
+    /// them those are empty (`None`), and the snapshot costs what the
+    /// samples and the NLL cost.
+    pub fn snapshot_of(
+        &mut self,
+        tau_pi: f32,
+        tau_sigma: f32,
+        panels: bool,
+    ) -> impl Future<Output = Result<Frame<ToySnapshot>, ReadbackError>> + 'static {
         let mse_y = self.mse.as_ref().map(|mse| {
             mse.model()
                 .valid()
@@ -331,7 +341,7 @@ impl ToyRun {
                 .reshape([GRID_POINTS])
         });
         let scaling = self.data.scaling;
-        let probe = self.probe;
+        let probe = self.probe.filter(|_| panels);
         // The probed x₀ is one more row after the grid's.
         let inputs = match probe {
             Some(x) => {
@@ -345,7 +355,6 @@ impl ToyRun {
         };
         let dataset = self.dataset.clone();
         let sample_grid = self.sample_grid.clone();
-        let density_y = self.density_y.clone();
         let seed = self.rng.next_u64();
         let view = move |mdn: &Mdn| {
             let mdn = mdn.valid();
@@ -355,23 +364,19 @@ impl ToyRun {
                 .forward(sample_grid.clone())
                 .sample(tau_pi, tau_sigma, &mut rng)
                 .reshape([GRID_POINTS * SAMPLES_PER_X]);
-            let mixture = mdn.forward(inputs.clone());
-            let [rows, k, _] = mixture.mu.dims();
-            let joint = mixture.joint_log_prob_1d(density_y.clone());
-            let log_density = logsumexp(joint.clone(), 2)
-                .narrow(0, 0, GRID_POINTS)
-                .reshape([GRID_POINTS * DENSITY_ROWS]);
-            let mut tensors = vec![
-                nll,
-                samples,
-                log_density,
-                mixture.log_pi.exp().reshape([rows * k]),
-                mixture.mu.reshape([rows * k]),
-                mixture.log_sigma.exp().reshape([rows * k]),
-            ];
-            if probe.is_some() {
-                let terms = joint.narrow(0, GRID_POINTS, 1).exp();
-                tensors.push(terms.reshape([DENSITY_ROWS * k]));
+            let mut tensors = vec![nll, samples];
+            if panels {
+                // The network runs on the device; the density over the
+                // plot is then arithmetic on 3 · K numbers per x, cheaper
+                // on the host than a [G, H, K] tensor (measured natively on
+                // flex: 5.5 ms a snapshot that way, 3.5 training steps).
+                let mixture = mdn.forward(inputs.clone());
+                let [rows, k, _] = mixture.mu.dims();
+                tensors.extend([
+                    mixture.log_pi.exp().reshape([rows * k]),
+                    mixture.mu.reshape([rows * k]),
+                    mixture.log_sigma.exp().reshape([rows * k]),
+                ]);
             }
             tensors.extend(mse_y.clone());
             tensors
@@ -385,9 +390,9 @@ impl ToyRun {
             Ok(frame.map(|values| {
                 let mut values = values.into_iter();
                 let mut next = || values.next().unwrap_or_default();
-                let (nll, samples, log_density) = (next(), next(), next());
-                let (pi, mu, sigma) = (next(), next(), next());
-                let terms = if probe.is_some() { next() } else { vec![] };
+                let (nll, samples) = (next(), next());
+                let mut panel = || if panels { next() } else { vec![] };
+                let parameters = [panel(), panel(), panel()];
                 let mse_y = if has_mse { next() } else { vec![] };
                 Snapshot {
                     scaling,
@@ -395,15 +400,7 @@ impl ToyRun {
                     grid_x,
                     grid_y,
                 }
-                .finish(
-                    step,
-                    nll,
-                    samples,
-                    mse_y,
-                    log_density,
-                    [pi, mu, sigma],
-                    probe.map(|x| (x, terms)),
-                )
+                .finish(step, nll, samples, mse_y, parameters, probe)
             }))
         }
     }
@@ -420,52 +417,55 @@ struct Snapshot {
 
 impl Snapshot {
     /// The [`ToySnapshot`] from the values read (training units; the
-    /// parameters `[G (+1 probe row), K]`, the probe's terms `[H, K]`).
-    #[allow(clippy::too_many_arguments)]
+    /// mixture's π, μ and σ `[G (+1 probe row), K]`, empty without panels).
     fn finish(
         self,
         step: usize,
         nll: Vec<f32>,
         samples: Vec<f32>,
         mse_y: Vec<f32>,
-        log_density: Vec<f32>,
         [pi, mu, sigma]: [Vec<f32>; 3],
-        probe: Option<(f32, Vec<f32>)>,
+        probe: Option<f32>,
     ) -> ToySnapshot {
         let y = self.scaling.y;
         // log p of the reader's y = log p of the training y + ln |dy'/dy|.
         let log_jacobian = y.scale.ln();
-        let k = pi.len() / (GRID_POINTS + usize::from(probe.is_some())).max(1);
-        let grid = GRID_POINTS * k;
-        let components = Components {
-            pi: pi.iter().take(grid).copied().collect(),
-            mu: mu.iter().take(grid).map(|&m| y.invert(m)).collect(),
-            sigma: sigma.iter().take(grid).map(|&s| s / y.scale).collect(),
+        let rows = GRID_POINTS + usize::from(probe.is_some());
+        let k = pi.len() / rows;
+        // Every component in the reader's units, the probe's row last.
+        let all = Components {
+            mu: mu.iter().map(|&m| y.invert(m)).collect(),
+            sigma: sigma.iter().map(|&s| s / y.scale).collect(),
+            pi,
         };
-        let log_density: Vec<f32> = log_density.iter().map(|v| v + log_jacobian).collect();
-        let mode = (0..GRID_POINTS)
-            .map(|g| {
-                let column = &log_density[g * DENSITY_ROWS..][..DENSITY_ROWS];
-                let start = column
+        let at = |row: usize| Mixture1d {
+            pi: &all.pi[row * k..][..k],
+            mu: &all.mu[row * k..][..k],
+            sigma: &all.sigma[row * k..][..k],
+        };
+        let mut log_density = Vec::new();
+        let mut mode = Vec::new();
+        if k > 0 {
+            log_density.reserve(GRID_POINTS * DENSITY_ROWS);
+            for g in 0..GRID_POINTS {
+                let mixture = at(g);
+                let start = log_density.len();
+                log_density.extend(mixture.log_densities(&self.grid_y));
+                let column = &log_density[start..];
+                let best = column
                     .iter()
                     .enumerate()
                     .fold(0, |best, (h, &v)| if v > column[best] { h } else { best });
-                let row = g * k..(g + 1) * k;
-                conditional_mode(
-                    &components.pi[row.clone()],
-                    &components.mu[row.clone()],
-                    &components.sigma[row],
-                    self.grid_y.get(start).copied().unwrap_or(0.0),
-                )
-            })
-            .collect();
-        let probe = probe.map(|(x, terms)| {
-            let rows = self.grid_y.len();
-            // [H, K] → [K, H], per reader's y unit.
+                mode.push(mixture.mode(self.grid_y.get(best).copied().unwrap_or(0.0)));
+            }
+        }
+        let probe = probe.filter(|_| k > 0).map(|x| {
+            let mixture = at(GRID_POINTS);
             let components: Vec<f32> = (0..k)
-                .flat_map(|c| (0..rows).map(move |h| (h, c)))
-                .map(|(h, c)| terms.get(h * k + c).copied().unwrap_or(0.0) * y.scale)
+                .flat_map(|c| self.grid_y.iter().map(move |&v| (c, v)))
+                .map(|(c, v)| mixture.weighted(c, v))
                 .collect();
+            let rows = self.grid_y.len();
             let density = (0..rows)
                 .map(|h| (0..k).map(|c| components[c * rows + h]).sum())
                 .collect();
@@ -475,6 +475,12 @@ impl Snapshot {
                 components,
             }
         });
+        let grid = (GRID_POINTS * k).min(all.pi.len());
+        let components = Components {
+            pi: all.pi[..grid].to_vec(),
+            mu: all.mu[..grid].to_vec(),
+            sigma: all.sigma[..grid].to_vec(),
+        };
         ToySnapshot {
             step,
             nll: nll.first().map_or(f32::NAN, |v| v - log_jacobian),
@@ -491,6 +497,72 @@ impl Snapshot {
     }
 }
 
+/// Terms more than this many nats below a log-sum-exp's largest add less
+/// than e⁻¹⁷ ≈ 4·10⁻⁸ of it each, under half an f32's epsilon: skipped.
+const NEGLIGIBLE_NATS: f32 = 17.0;
+
+/// A one-dimensional Gaussian mixture p(y) = Σ_k π_k N(y; μ_k, σ_k²) (the
+/// MDN's output at one x, Bishop 1994, eq. 22), `[K]` each, evaluated on the
+/// host.
+#[derive(Clone, Copy, Debug)]
+pub struct Mixture1d<'a> {
+    /// Weights π_k, summing to 1.
+    pub pi: &'a [f32],
+    /// Means μ_k.
+    pub mu: &'a [f32],
+    /// Standard deviations σ_k > 0.
+    pub sigma: &'a [f32],
+}
+
+impl Mixture1d<'_> {
+    /// log p(y), nats: see [`Mixture1d::log_densities`].
+    pub fn log_density(&self, y: f32) -> f32 {
+        self.log_densities(&[y])[0]
+    }
+
+    /// log p(y) of every y in `ys`, nats: logsumexp_k(ln π_k − ln σ_k −
+    /// ½ ln 2π − ½ z_k²), z_k = (y − μ_k) / σ_k. The logs are taken once
+    /// for all `ys`, and only the terms within [`NEGLIGIBLE_NATS`] of the
+    /// largest are exponentiated (a few of K where the components are
+    /// apart), so a column of the density grid costs little more than its
+    /// arithmetic.
+    pub fn log_densities(&self, ys: &[f32]) -> Vec<f32> {
+        let k = self.pi.len();
+        let log_c: Vec<f32> = (0..k)
+            .map(|c| self.pi[c].max(f32::MIN_POSITIVE).ln() - self.sigma[c].ln() - 0.5 * LN_2PI)
+            .collect();
+        let inv_sigma: Vec<f32> = self.sigma.iter().map(|s| 1.0 / s).collect();
+        let mut terms = vec![0.0f32; k];
+        ys.iter()
+            .map(|&y| {
+                let mut top = f32::NEG_INFINITY;
+                for c in 0..k {
+                    let z = (y - self.mu[c]) * inv_sigma[c];
+                    terms[c] = log_c[c] - 0.5 * z * z;
+                    top = top.max(terms[c]);
+                }
+                let sum: f32 = terms
+                    .iter()
+                    .filter(|t| **t > top - NEGLIGIBLE_NATS)
+                    .map(|t| (t - top).exp())
+                    .sum();
+                top + sum.ln()
+            })
+            .collect()
+    }
+
+    /// π_k N(y; μ_k, σ_k²), per y unit.
+    pub fn weighted(&self, k: usize, y: f32) -> f32 {
+        let z = (y - self.mu[k]) / self.sigma[k];
+        self.pi[k] * (-0.5 * z * z - 0.5 * LN_2PI).exp() / self.sigma[k]
+    }
+
+    /// The mode nearest `start`: see [`conditional_mode`].
+    pub fn mode(&self, start: f32) -> f32 {
+        conditional_mode(self.pi, self.mu, self.sigma, start)
+    }
+}
+
 /// The mode of a one-dimensional Gaussian mixture (weights `pi`, means
 /// `mu`, standard deviations `sigma`, `[K]` each) nearest `start`, by the
 /// mean-shift fixed point y ← Σ w_k μ_k / σ_k² / Σ w_k / σ_k² with w_k =
@@ -498,19 +570,26 @@ impl Snapshot {
 /// of Gaussian distributions", eq. 9), which climbs the density from
 /// `start`. Start at the best point of a grid to find the global mode.
 pub fn conditional_mode(pi: &[f32], mu: &[f32], sigma: &[f32], start: f32) -> f32 {
+    let log_c: Vec<f32> = (0..pi.len())
+        .map(|k| pi[k].max(f32::MIN_POSITIVE).ln() - sigma[k].ln())
+        .collect();
+    let precision: Vec<f32> = sigma.iter().map(|s| 1.0 / (s * s)).collect();
     let mut y = start;
     let mut log_w = vec![0.0f32; pi.len()];
     for _ in 0..MODE_ITERATIONS {
         for (k, w) in log_w.iter_mut().enumerate() {
-            let z = (y - mu[k]) / sigma[k];
-            *w = pi[k].max(f32::MIN_POSITIVE).ln() - sigma[k].ln() - 0.5 * z * z;
+            let d = y - mu[k];
+            *w = log_c[k] - 0.5 * d * d * precision[k];
         }
         let top = log_w.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let (mut num, mut den) = (0.0f32, 0.0f32);
         for k in 0..pi.len() {
-            let precision = (log_w[k] - top).exp() / (sigma[k] * sigma[k]);
-            num += precision * mu[k];
-            den += precision;
+            if log_w[k] < top - NEGLIGIBLE_NATS {
+                continue;
+            }
+            let weight = (log_w[k] - top).exp() * precision[k];
+            num += weight * mu[k];
+            den += weight;
         }
         let next = num / den;
         if !next.is_finite() {

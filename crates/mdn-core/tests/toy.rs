@@ -10,9 +10,8 @@ use mdn_core::data::{
     MAX_TOY_POINTS, Scaling, TOY_POINTS, TOY_Y_MAX, ToyData, ToyDataError, ToySet,
 };
 use mdn_core::inference::read_f32;
-use mdn_core::mixture::logsumexp;
 use mdn_core::toy::{
-    Bounds, DENSITY_ROWS, GRID_POINTS, ToyConfig, ToyRun, ToySnapshot, conditional_mode,
+    Bounds, DENSITY_ROWS, GRID_POINTS, Mixture1d, ToyConfig, ToyRun, ToySnapshot, conditional_mode,
 };
 use mdn_core::training::{Demo, Guarded};
 
@@ -39,37 +38,66 @@ fn log_density(pi: &[f32], mu: &[f32], sigma: &[f32], y: f64) -> f64 {
 }
 
 #[test]
-fn the_density_integrates_to_one_along_y_at_every_x() {
+fn the_density_integrates_to_one_along_y_and_agrees_with_the_device_s_log_prob() {
     for (name, device) in common::devices() {
         let mut run = ToyRun::new(ToyConfig::demo(3), &device);
         run.train(if name == "cpu" { 300 } else { 30 });
         let xs: Vec<f32> = (0..9).map(|i| -12.0 + 3.0 * i as f32).collect();
         let inputs = Tensor::from_data(TensorData::new(xs.clone(), [xs.len(), 1]), &device);
-        let mixture = run.mdn().valid().forward(inputs);
+        let mixture = run.mdn().valid().forward(inputs.clone());
+        let pi = read(mixture.log_pi.clone().exp());
         let mu = read(mixture.mu.clone());
         let sigma = read(mixture.log_sigma.clone().exp());
-        // A y range that covers every component's ±6σ, fine enough for the
-        // narrowest one.
-        let lo = (0..mu.len())
-            .map(|i| mu[i] - 6.0 * sigma[i])
-            .fold(f32::INFINITY, f32::min);
-        let hi = (0..mu.len())
-            .map(|i| mu[i] + 6.0 * sigma[i])
-            .fold(f32::NEG_INFINITY, f32::max);
-        let step = sigma.iter().copied().fold(f32::INFINITY, f32::min) / 8.0;
-        let rows = (((hi - lo) / step).ceil() as usize + 1).min(200_000);
-        let step = (hi - lo) / (rows - 1) as f32;
-        let ys: Vec<f32> = (0..rows).map(|h| lo + step * h as f32).collect();
-        let y = Tensor::from_data(TensorData::new(ys, [rows]), &device);
-        let joint = mixture.joint_log_prob_1d(y);
-        assert_eq!(joint.dims(), [xs.len(), rows, 24]);
-        let density = read(logsumexp(joint, 2).exp());
+        let k = 24;
         for (i, x) in xs.iter().enumerate() {
-            let column = &density[i * rows..][..rows];
-            let trapezoid: f32 = column.windows(2).map(|w| 0.5 * (w[0] + w[1]) * step).sum();
+            let m = Mixture1d {
+                pi: &pi[i * k..][..k],
+                mu: &mu[i * k..][..k],
+                sigma: &sigma[i * k..][..k],
+            };
+            // A y range that covers every component's ±6σ, fine enough for
+            // the narrowest one.
+            let lo = (0..k)
+                .map(|c| m.mu[c] - 6.0 * m.sigma[c])
+                .fold(f32::INFINITY, f32::min);
+            let hi = (0..k)
+                .map(|c| m.mu[c] + 6.0 * m.sigma[c])
+                .fold(f32::NEG_INFINITY, f32::max);
+            let step = m.sigma.iter().copied().fold(f32::INFINITY, f32::min) / 8.0;
+            let rows = ((hi - lo) / step).ceil() as usize + 1;
+            let step = (hi - lo) / (rows - 1) as f32;
+            let density: Vec<f64> = (0..rows)
+                .map(|h| f64::from(m.log_density(lo + step * h as f32)).exp())
+                .collect();
+            let trapezoid: f64 = density
+                .windows(2)
+                .map(|w| 0.5 * (w[0] + w[1]) * f64::from(step))
+                .sum();
             assert!(
                 (trapezoid - 1.0).abs() < 0.01,
                 "{name}: ∫ p(y | x = {x}) dy = {trapezoid}"
+            );
+            // The weighted components sum to the density.
+            let y = 0.5 * (lo + hi);
+            let sum: f32 = (0..k).map(|c| m.weighted(c, y)).sum();
+            assert!((sum.ln() - m.log_density(y)).abs() < 1e-4);
+        }
+        // The host's log p equals the device's Mixture::log_prob.
+        let ys: Vec<f32> = (0..xs.len()).map(|i| -8.0 + 2.0 * i as f32).collect();
+        let targets = Tensor::from_data(TensorData::new(ys.clone(), [ys.len(), 1]), &device);
+        let device_log_prob = read(mixture.log_prob(targets));
+        for (i, y) in ys.iter().enumerate() {
+            let m = Mixture1d {
+                pi: &pi[i * k..][..k],
+                mu: &mu[i * k..][..k],
+                sigma: &sigma[i * k..][..k],
+            };
+            let host = m.log_density(*y);
+            assert!(
+                (host - device_log_prob[i]).abs() < 1e-3 * (1.0 + host.abs()),
+                "{name}: log p({y} | {}) host {host}, device {}",
+                xs[i],
+                device_log_prob[i]
             );
         }
     }

@@ -12,11 +12,12 @@ use std::rc::Rc;
 
 use burn::tensor::Device;
 use js_sys::{Float32Array, Object, Promise, Reflect, Uint8ClampedArray};
+use mdn_core::data::{ToyData, ToySet};
 use mdn_core::inference::ReadbackError;
 use mdn_core::paint::{PaintConfig, PaintRun, View};
 use mdn_core::picture::{Picture, rgb_to_rgba8};
 use mdn_core::settings::{self, Setting};
-use mdn_core::toy::{ToyConfig, ToyRun};
+use mdn_core::toy::{Bounds, ToyConfig, ToyRun};
 use mdn_core::training::{Demo, Frame};
 use mdn_core::workloads::PaintWorkload;
 use serde::Deserialize;
@@ -121,8 +122,52 @@ fn rgba(bytes: &[u8]) -> Uint8ClampedArray {
     array
 }
 
-/// The sinusoid inversion: an MDN (K = 24) and a least-squares fit trained
-/// side by side on workload W1's data.
+/// Options of a toy, all optional: `{data, components, "hidden-units",
+/// x, y, bounds}`; the first three as [`settings::TOY`] defines them (numbers or
+/// text); with `data: "draw"`, the reader's points `x` and `y` (arrays of
+/// numbers, the reader's units) and the plot's `bounds` `{x0, x1, y0, y1}`
+/// they were drawn in (default: around the points).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ToyOptions {
+    data: Option<Raw>,
+    components: Option<Raw>,
+    #[serde(rename = "hidden-units")]
+    hidden: Option<Raw>,
+    x: Option<Vec<f32>>,
+    y: Option<Vec<f32>>,
+    bounds: Option<BoundsJs>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+struct BoundsJs {
+    x0: f32,
+    x1: f32,
+    y0: f32,
+    y1: f32,
+}
+
+fn bounds_object(b: Bounds) -> Object {
+    let object = Object::new();
+    set(&object, "x0", f64::from(b.x0));
+    set(&object, "x1", f64::from(b.x1));
+    set(&object, "y0", f64::from(b.y0));
+    set(&object, "y1", f64::from(b.y1));
+    object
+}
+
+/// Reads a demo's options object (`undefined` or `null`: all defaults).
+fn options<T: Default + for<'de> Deserialize<'de>>(raw: JsValue, what: &str) -> Result<T, JsError> {
+    if raw.is_undefined() || raw.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(raw)
+        .map_err(|e| JsError::new(&format!("bad {what} options: {e}")))
+}
+
+/// A toy: an MDN and a least-squares fit trained side by side on one of
+/// the toy data sets or the reader's own points, with the panels that show
+/// what the MDN outputs.
 #[wasm_bindgen]
 pub struct ToyDemo {
     // Shared with pending snapshots, which settle the guard's verdict once
@@ -132,24 +177,65 @@ pub struct ToyDemo {
 
 #[wasm_bindgen]
 impl ToyDemo {
-    /// A fresh run: data and models drawn from `seed`.
+    /// A fresh run: data (of a built-in set) and models drawn from `seed`,
+    /// with `options` (see [`ToyOptions`]).
     ///
     /// # Errors
-    /// When [`init_backend`] has not run.
+    /// When [`init_backend`] has not run; a bad option (its message names
+    /// the allowed range); drawn points that cannot be trained on (too few,
+    /// too many, not finite), with a message for the reader.
     #[wasm_bindgen(constructor)]
-    pub fn new(seed: u32) -> Result<ToyDemo, JsError> {
-        let config = ToyConfig::demo(u64::from(seed));
+    pub fn new(seed: u32, options: JsValue) -> Result<ToyDemo, JsError> {
+        let options: ToyOptions = self::options(options, "toy")?;
+        let set = match options.data {
+            None => Some(ToySet::default()),
+            Some(raw) => {
+                settings::toy_set(&raw.text()).map_err(|e| JsError::new(&e.to_string()))?
+            }
+        };
+        let config = ToyConfig {
+            components: whole(&settings::TOY_COMPONENTS, options.components)? as usize,
+            hidden: whole(&settings::HIDDEN, options.hidden)? as usize,
+            ..ToyConfig::demo(u64::from(seed))
+        };
+        let device = device()?;
+        let run = match set {
+            Some(set) => ToyRun::new(ToyConfig { set, ..config }, &device),
+            None => {
+                let data = ToyData::from_points(
+                    options.x.unwrap_or_default(),
+                    options.y.unwrap_or_default(),
+                )
+                .map_err(|e| JsError::new(&e.to_string()))?;
+                let bounds = options.bounds.map_or_else(
+                    || Bounds::around(&data),
+                    |b| Bounds {
+                        x0: b.x0,
+                        x1: b.x1,
+                        y0: b.y0,
+                        y1: b.y1,
+                    },
+                );
+                ToyRun::on_data(config, data, bounds, &device)
+            }
+        };
         Ok(Self {
-            run: Rc::new(RefCell::new(ToyRun::new(config, &device()?))),
+            run: Rc::new(RefCell::new(run)),
         })
     }
 
-    /// The training points: `{x: Float32Array, y: Float32Array}`, 2500 each.
+    /// The training points, the plot and the model's size: `{x:
+    /// Float32Array, y: Float32Array, bounds: {x0, x1, y0, y1}, components:
+    /// K, hidden: units}`, the reader's units.
     pub fn data(&self) -> Object {
         let run = self.run.borrow();
         let object = Object::new();
         set(&object, "x", float32(&run.data().x));
         set(&object, "y", float32(&run.data().y));
+        set(&object, "bounds", bounds_object(run.bounds()));
+        let head = run.mdn().head().config();
+        set(&object, "components", head.components as f64);
+        set(&object, "hidden", head.features as f64);
         object
     }
 
@@ -161,24 +247,63 @@ impl ToyDemo {
         run.steps() as u32
     }
 
-    /// Resolves to `{step, nll, grid_x: Float32Array(G), samples:
-    /// Float32Array(G·10), mse_y: Float32Array(G), learning_rate,
-    /// recovery?}`: row i of `samples` is 10 draws of y from the mixture at
-    /// `grid_x[i]`, at temperatures `tau_pi` (mixture weights) and
-    /// `tau_sigma` (variance), both 1 when omitted; `nll` is over all
-    /// training points. `recovery` is a sentence for the page when training
-    /// had diverged (the samples are then the restored model's).
-    pub fn snapshot(&mut self, tau_pi: Option<f32>, tau_sigma: Option<f32>) -> Promise {
-        let frame = self
-            .run
-            .borrow_mut()
-            .snapshot(tau_pi.unwrap_or(1.0), tau_sigma.unwrap_or(1.0));
+    /// Resolves to the MDN's NLL on its latest step (training units), once
+    /// all training queued so far has run: a cheap readback for a slice
+    /// that shows nothing.
+    pub fn loss(&self) -> Promise {
+        promise(self.run.borrow().loss(), |loss| f64::from(loss).into())
+    }
+
+    /// Sets the x₀ (reader's units) whose conditional density the next
+    /// snapshots carry; `undefined` clears it.
+    pub fn set_probe(&mut self, x: Option<f32>) {
+        self.run.borrow_mut().set_probe(x);
+    }
+
+    /// Resolves to `{step, nll, bounds, grid_x: Float32Array(G), grid_y:
+    /// Float32Array(H), samples: Float32Array(G·10), mse_y:
+    /// Float32Array(G), log_density: Float32Array(G·H), components: K, pi,
+    /// mu, sigma: Float32Array(G·K), mode: Float32Array(G), probe?: {x,
+    /// density: Float32Array(H), components: Float32Array(K·H)},
+    /// learning_rate, recovery?}` (see [`mdn_core::toy::ToySnapshot`]):
+    /// samples are drawn at temperatures `tau_pi` (mixture weights) and
+    /// `tau_sigma` (variance), both 1 when omitted. `recovery` is a sentence
+    /// for the page when training had diverged (everything is then the
+    /// restored model's). With `panels` false (default true) the panels'
+    /// arrays are empty and `probe` absent, and the snapshot is cheaper.
+    pub fn snapshot(
+        &mut self,
+        tau_pi: Option<f32>,
+        tau_sigma: Option<f32>,
+        panels: Option<bool>,
+    ) -> Promise {
+        let frame = self.run.borrow_mut().snapshot_of(
+            tau_pi.unwrap_or(1.0),
+            tau_sigma.unwrap_or(1.0),
+            panels.unwrap_or(true),
+        );
         settled(&self.run, frame, |s, object| {
             set(object, "step", s.step as f64);
             set(object, "nll", f64::from(s.nll));
+            set(object, "bounds", bounds_object(s.bounds));
             set(object, "grid_x", float32(&s.grid_x));
+            set(object, "grid_y", float32(&s.grid_y));
             set(object, "samples", float32(&s.samples));
             set(object, "mse_y", float32(&s.mse_y));
+            set(object, "log_density", float32(&s.log_density));
+            let k = s.components.pi.len() / s.grid_x.len().max(1);
+            set(object, "components", k as f64);
+            set(object, "pi", float32(&s.components.pi));
+            set(object, "mu", float32(&s.components.mu));
+            set(object, "sigma", float32(&s.components.sigma));
+            set(object, "mode", float32(&s.mode));
+            if let Some(probe) = &s.probe {
+                let p = Object::new();
+                set(&p, "x", f64::from(probe.x));
+                set(&p, "density", float32(&probe.density));
+                set(&p, "components", float32(&probe.components));
+                set(object, "probe", p);
+            }
         })
     }
 }
@@ -260,12 +385,7 @@ impl PaintDemo {
     /// too large; or bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: &[u8], options: JsValue) -> Result<PaintDemo, JsError> {
-        let options: PaintOptions = if options.is_undefined() || options.is_null() {
-            PaintOptions::default()
-        } else {
-            serde_wasm_bindgen::from_value(options)
-                .map_err(|e| JsError::new(&format!("bad painting options: {e}")))?
-        };
+        let options: PaintOptions = self::options(options, "painting")?;
         let covariance = choice(options.covariance, settings::covariance)?;
         let encoding = choice(options.encoding, settings::encoding)?;
         let components = whole(&settings::COMPONENTS, options.components)? as usize;
