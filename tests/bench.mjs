@@ -9,10 +9,12 @@
 //   screen and with the toy beside it, and for every photo in
 //   ../shared/data/images the PSNR at 60 s against that of the flat image of
 //   the photo's mean colour;
+// - the toy (CPU backend): training steps per second with its panels on
+//   (density, components, a probe) and off, the painting off screen;
 // - the size of the release wasm as served, raw and gzipped.
 //
 //   trunk build --release && node tests/bench.mjs [--epochs 21] [--backend webgpu,cpu]
-//     [--workloads w2,w5] [--seconds 60] [--skip-page]
+//     [--workloads w2,w5|none] [--seconds 60] [--toy-seconds 20] [--skip-page] [--skip-toy]
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -26,7 +28,8 @@ const option = (name, fallback) => {
 };
 const epochs = Number(option('epochs', '21'));
 const backends = option('backend', 'webgpu,cpu').split(',');
-const workloads = option('workloads', 'w2,w5').split(',');
+const workloads = option('workloads', 'w2,w5').split(',').filter((w) => w && w !== 'none');
+const toySeconds = Number(option('toy-seconds', '20'));
 const seconds = Number(option('seconds', '60'));
 if (!Number.isInteger(epochs) || epochs < 2) {
   console.error('bench: --epochs must be an integer of at least 2');
@@ -47,6 +50,7 @@ const report = {
   wasm_gzip_bytes: zlib.gzipSync(wasm, { level: 9 }).length,
   js_bytes: js.length,
   workloads: [],
+  toy: [],
   page: [],
 };
 
@@ -141,6 +145,32 @@ async function pageCurve(browser, server, { src = null, withToy = false }) {
   };
 }
 
+// The toy alone on screen (the iframe view, CPU backend): steps per second
+// over `toySeconds`, after 5 s of warm-up, with its panels on and a probe
+// set, or off.
+async function toyRate(browser, server, panels) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 1300 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}embed.html?kind=toy&backend=cpu&panels=${panels ? 'on' : 'off'}`);
+  await page.waitForFunction(() => Number(document.querySelector('mdn-demo')?.dataset.step) > 0, null, {
+    timeout: 120_000,
+  });
+  if (panels) {
+    const box = await page.locator('#toy-canvas').boundingBox();
+    await page.mouse.click(box.x + box.width * 0.4, box.y + box.height * 0.5);
+    // Off the plot, so the probe stays where it was clicked.
+    await page.mouse.move(0, 0);
+  }
+  await page.waitForTimeout(5000);
+  const read = () =>
+    page.evaluate(() => ({ t: performance.now(), step: Number(document.querySelector('mdn-demo').dataset.step) }));
+  const a = await read();
+  await page.waitForTimeout(toySeconds * 1000);
+  const b = await read();
+  await context.close();
+  return { panels, seconds: toySeconds, steps_per_s: Math.round(((b.step - a.step) / (b.t - a.t)) * 1000) };
+}
+
 // The benchmark's page and worker (tests/bench/) are served beside dist/,
 // not shipped in it.
 const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench');
@@ -149,6 +179,11 @@ const browser = await launch({ webgpu: true });
 try {
   for (const name of workloads) {
     for (const backend of backends) report.workloads.push(await workload(browser, server, backend, name));
+  }
+  if (!args.includes('--skip-toy')) {
+    const on = await toyRate(browser, server, true);
+    const off = await toyRate(browser, server, false);
+    report.toy.push(on, off, { panels_cost: Math.round((1 - on.steps_per_s / off.steps_per_s) * 1000) / 1000 });
   }
   if (!args.includes('--skip-page')) {
     report.page.push(await pageCurve(browser, server, {}));

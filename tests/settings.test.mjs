@@ -81,6 +81,8 @@ describe('settings', () => {
       });
     }
 
+    // The samples alone: the density's purple behind them would tint them.
+    await page.uncheck('#toy-layer-density');
     await page.fill('#toy-tau-sigma', '2');
     const wide = await sampleArea();
     await page.fill('#toy-tau-sigma', '0.05');

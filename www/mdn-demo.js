@@ -38,7 +38,10 @@ const TEMPLATE = `
 
 // The live state a demo of one kind keeps (as data-*), cleared when the
 // kind changes; data-backend belongs to the page's one worker and stays.
-const STATE_KEYS = ['kind', 'state', 'image', 'encoding', 'covariance', 'components', 'seed', 'step', 'epoch', 'nll', 'psnr', 'psnrMean', 'recovery', 'error'];
+const STATE_KEYS = [
+  'kind', 'state', 'image', 'encoding', 'covariance', 'components', 'seed', 'step', 'epoch', 'nll', 'psnr',
+  'psnrMean', 'recovery', 'error', 'data', 'hiddenUnits', 'points', 'probeX', 'layers',
+];
 
 export class MdnDemo extends HTMLElement {
   static observedAttributes = ['kind', ...new Set(Object.values(ATTRIBUTES).flat())];

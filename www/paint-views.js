@@ -2,23 +2,7 @@
 // the mode, mean and sample views, and for the uncertainty view a heat map
 // of every pixel's predictive standard deviation with its colour legend.
 
-// Viridis, five stops: dark for a sure pixel, yellow for an unsure one
-// (perceptually even, and readable without colour vision).
-const RAMP = [
-  [68, 1, 84],
-  [59, 82, 139],
-  [33, 145, 140],
-  [94, 201, 98],
-  [253, 231, 37],
-];
-
-// The ramp's colour at t in [0, 1], as [r, g, b].
-export function rampColour(t) {
-  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (RAMP.length - 1);
-  const i = Math.min(RAMP.length - 2, Math.floor(x));
-  const f = x - i;
-  return RAMP[i].map((c, k) => Math.round(c + f * (RAMP[i + 1][k] - c)));
-}
+import { VIRIDIS } from './colour-ramp.js';
 
 // The heat map of `spread` (one standard deviation per pixel, colour units)
 // as RGBA over [0, max], with max the largest finite value.
@@ -27,7 +11,7 @@ export function heatmap(spread) {
   for (const v of spread) if (Number.isFinite(v) && v > max) max = v;
   const rgba = new Uint8ClampedArray(spread.length * 4);
   for (let i = 0; i < spread.length; i++) {
-    const [r, g, b] = rampColour(max > 0 ? spread[i] / max : 0);
+    const [r, g, b] = VIRIDIS.colour(max > 0 ? spread[i] / max : 0);
     rgba.set([r, g, b, 255], i * 4);
   }
   return { rgba, max };
@@ -48,8 +32,7 @@ export function viewPixels(repaint, name) {
 // A horizontal legend bar for the heat map: the ramp from 0 to `max`
 // (colour units, on a [0, 1] scale per channel).
 export function legendHtml(max) {
-  const stops = RAMP.map((c, i) => `rgb(${c.join(',')}) ${(100 * i) / (RAMP.length - 1)}%`).join(', ');
-  return `<span class="legend-bar" style="background: linear-gradient(to right, ${stops})"></span>
+  return `<span class="legend-bar" style="background: ${VIRIDIS.css}"></span>
     <span class="legend-labels"><span>0</span><span>${max.toFixed(3)}</span></span>
     <span class="legend-caption">predictive standard deviation (colour units, 0–1 per channel)</span>`;
 }

@@ -2,7 +2,7 @@
 // devicePixelRatio, the plot area, data-to-pixel maps, round ticks, axes,
 // and the colours (custom properties of demo.css, so an HTML legend and the
 // drawing cannot disagree). The panels themselves live with their demo's
-// view (toy.js).
+// view (toy-plots.js).
 
 export function boundsOf(x, y) {
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
@@ -30,6 +30,8 @@ export function palette(canvas) {
     samples: get('--samples-colour'),
     line: get('--line-colour'),
     nll: get('--nll-colour'),
+    mode: get('--mode-colour'),
+    ink: get('--ink'),
   };
 }
 

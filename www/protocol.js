@@ -23,19 +23,30 @@
     // {backend: 'webgpu' | 'cpu' | null}: load the wasm and pick the
     // backend (null: automatic). Sent once, by the first demo that starts.
     INIT: 'init',
-    // {id, kind: 'toy' | 'paint', tau?: {pi, sigma}, options?: {size,
-    // covariance, components}}: a new demo; a toy starts at once, a
-    // painting waits for its picture.
+    // {id, kind: 'toy' | 'paint', tau?: {pi, sigma}, options?: the kind's
+    // model settings ({data, components, hidden} for a toy; {size,
+    // encoding, covariance, components} for a painting)}: a new demo; a toy
+    // of a built-in data set starts at once, a drawn one waits for its
+    // points (TOY_POINTS), a painting for its picture.
     CREATE: 'create',
     // {id}: the demo left the page; its model is freed.
     REMOVE: 'remove',
     // {id, running: boolean}: train (in view, tab visible) or pause.
     RUN: 'run',
-    // {id}: a new toy model on new data, with a new seed.
+    // {id, options?}: a new toy model with a new seed, on new data of its
+    // set (or the same drawn points), with `options` if given.
     TOY_RESTART: 'toy-restart',
-    // {id, tau: {pi, sigma}}: the sampling temperatures from the next
-    // snapshot on.
-    TOY_TAU: 'toy-tau',
+    // {id, x: Float32Array, y: Float32Array, bounds: {x0, x1, y0, y1}}: the
+    // points the reader drew (reader's units) and the plot they were drawn
+    // in: a new model trains on them.
+    TOY_POINTS: 'toy-points',
+    // {id, x: number | null}: the x₀ whose conditional density p(y | x₀)
+    // the snapshots carry (null: none).
+    TOY_PROBE: 'toy-probe',
+    // {id, tau: {pi, sigma}, panels: boolean}: what the snapshots hold
+    // from the next on: samples drawn at these temperatures, and the
+    // panels' values (density, components, mode, probe) or not.
+    TOY_DISPLAY: 'toy-display',
     // {id, bytes: ArrayBuffer, name, options}: paint this picture (the wasm
     // decodes and validates it).
     PAINT_IMAGE: 'paint-image',
@@ -60,13 +71,24 @@
     // {id, message}: the demo's model failed and stopped; a new model
     // (TOY_RESTART, a picture) starts it again.
     DEMO_FAILED: 'demo-failed',
-    // {id, seed, x: Float32Array, y: Float32Array}: a new toy model's
-    // training points.
+    // {id, seed, options, x: Float32Array, y: Float32Array, bounds: {x0,
+    // x1, y0, y1} | null, model?: {components, hidden}}: a new toy model's
+    // training points (reader's units), the plot's rectangle and the
+    // model's size (no model: no points, no `model`).
     TOY_DATA: 'toy-data',
-    // {id, step, nll, grid_x: Float32Array(G), samples: Float32Array(G·10),
-    // mse_y: Float32Array(G), recovery: string | null}: what the toy's
-    // models predict now.
+    // {id, step, nll, bounds, grid_x: Float32Array(G), grid_y:
+    // Float32Array(H), samples: Float32Array(G·10), mse_y: Float32Array(G),
+    // log_density: Float32Array(G·H) (log p(grid_y[h] | grid_x[g]) at
+    // g·H + h), components: K, pi, mu, sigma: Float32Array(G·K), mode:
+    // Float32Array(G), probe: {x, density: Float32Array(H), components:
+    // Float32Array(K·H)} | null, recovery: string | null}: what the toy's
+    // models predict now (about 10 a second), with the panels' arrays
+    // (log_density, pi, mu, sigma, mode; empty, and probe null, when the
+    // panels are off).
     TOY_SNAPSHOT: 'toy-snapshot',
+    // {id, message}: the toy's options or drawn points were refused; the
+    // running model (if any) goes on.
+    TOY_ERROR: 'toy-error',
     // {id, name, options, width, height, notice: string | null, target:
     // Uint8ClampedArray (RGBA)}: a new painting started on this picture.
     PAINT_START: 'paint-start',

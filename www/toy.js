@@ -1,13 +1,20 @@
-// The sinusoid-inversion demo's view inside an <mdn-demo kind="toy">: a
-// scatter plot (data, MDN samples, least-squares fit), the NLL curve and the
-// sampling temperatures τπ and τσ. It only draws what the worker sends and
-// forwards the reader's actions; www/mdn-demo.js owns the element, the link
-// to the worker and the live data-* state.
+// The toy demo's view inside an <mdn-demo kind="toy">: the data plot (the
+// density p(y | x) behind the data, MDN samples, the least-squares fit and
+// the conditional mode, each a layer to toggle), the component panels (π_k,
+// μ_k ± σ_k) on the same x axis, the conditional density at a probed x₀,
+// the NLL curve, and the settings: data set, K, hidden units, τπ and τσ.
+// With the data set "draw", the plot is a canvas the reader sprays points
+// on. It only draws what the worker sends (toy-plots.js) and forwards the
+// reader's actions; www/mdn-demo.js owns the element, the link to the
+// worker and the live data-* state.
 
 import './protocol.js';
-import { readSettings } from './attributes.js';
-import { boundsOf, drawAxes, fitCanvas, makeMap, palette, plotArea } from './plot.js';
+import { readSettings, setting } from './attributes.js';
+import { PURPLES } from './colour-ramp.js';
+import { plotArea } from './plot.js';
+import { LIMITS, SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
+import { densityImage, drawMain, drawMu, drawNll, drawPi, drawProbe } from './toy-plots.js';
 
 const P = globalThis.MdnProtocol;
 
@@ -15,110 +22,406 @@ const P = globalThis.MdnProtocol;
 // keeps drawing in constant time.
 const MAX_HISTORY = 4000;
 
+// The settings that start a new model (the others change what is shown).
+const OPTIONS = SETTINGS.toy.filter((s) => !s.display).map((s) => s.name);
+const DATA = setting('toy', 'data');
+const COMPONENTS = setting('toy', 'components');
+const HIDDEN = setting('toy', 'hidden-units');
+
+// The drawing canvas's rectangle, in the units drawn points get.
+const DRAW_BOUNDS = { x0: 0, x1: 10, y0: 0, y1: 10 };
+// Points sprayed per pointer event, and their spread (a fraction of the
+// plot's span).
+const SPRAY_POINTS = 3;
+const SPRAY_SPREAD = 0.012;
+// While a stroke goes on, its points go to the worker at most this often.
+const SEND_EVERY_MS = 600;
+
+// The plot's layers, their labels and whether they start shown; the
+// density and the mode come with the panels.
+const LAYERS = [
+  ['density', 'density', true],
+  ['data', 'data', true],
+  ['samples', 'samples', true],
+  ['fit', 'least squares', true],
+  ['mode', 'mode', false],
+];
+
+const PANEL_LAYERS = ['density', 'mode'];
+
+const options = (values) =>
+  values.map((v) => `<option value="${v}">${v}</option>`).join('');
+const range = (lo, hi) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+const HIDDEN_CHOICES = [4, 8, 12, 16, 24, 32, 48, 64, 96, 128];
+
 const TEMPLATE = `
   <div class="toolbar">
     <button id="toy-restart" type="button">Restart</button>
+    <label title="${DATA.about}">
+      <span>data</span>
+      <select id="toy-data">${DATA.range.choices
+        .map((c) => `<option value="${c.name}">${c.name === 'draw' ? 'draw your own' : c.name}</option>`)
+        .join('')}</select>
+    </label>
+    <label title="${COMPONENTS.about}">
+      <span>components <var>K</var></span>
+      <select id="toy-components">${options(range(COMPONENTS.range.min, COMPONENTS.range.max))}</select>
+    </label>
+    <label title="${HIDDEN.about}">
+      <span>hidden units</span>
+      <select id="toy-hidden">${options(HIDDEN_CHOICES)}</select>
+    </label>
     <span id="toy-status" class="status" aria-live="off">starts when scrolled into view</span>
   </div>
   <div class="controls">${temperatureSliders('toy', 'toy')}
   </div>
+  <fieldset class="controls layers">
+    <legend>show</legend>
+    ${LAYERS.map(
+      ([name, label]) =>
+        `<label${PANEL_LAYERS.includes(name) ? ' class="panel"' : ''}><input type="checkbox" id="toy-layer-${name}" /> <span class="swatch swatch-${name}"></span>${label}</label>`,
+    ).join('')}
+  </fieldset>
+  <div class="controls" id="toy-draw-controls" hidden>
+    <button id="toy-clear" type="button">Clear</button>
+    <span id="toy-draw-hint" class="status"></span>
+  </div>
   <p id="toy-message" class="message message-error" role="alert" hidden></p>
   <p id="toy-recovery" class="message message-notice" role="status" hidden></p>
   <div class="toy-plots">
-    <figure class="plot">
-      <ul class="legend" aria-label="legend">
-        <li><span class="swatch swatch-data"></span>data</li>
-        <li><span class="swatch swatch-samples"></span>MDN samples (10 per <var>x</var>)</li>
-        <li><span class="swatch swatch-line"></span>least-squares fit</li>
-      </ul>
-      <canvas id="toy-canvas" class="toy-canvas" role="img"
-        aria-label="Scatter plot of the data, samples drawn from the MDN and the least-squares fit"></canvas>
-    </figure>
-    <figure class="plot">
-      <figcaption>training NLL by step</figcaption>
-      <canvas id="toy-nll" class="nll-canvas" role="img" aria-label="Training NLL against step"></canvas>
+    <div class="toy-column">
+      <figure class="plot">
+        <canvas id="toy-canvas" class="toy-canvas" tabindex="0" role="img"
+          aria-label="The data, the density the MDN predicts, samples drawn from it and the least-squares fit; click or use the arrow keys to probe the density at one x"></canvas>
+        <div id="toy-density-legend" class="heat-legend panel">
+          <span class="legend-bar" style="background: ${PURPLES.css}"></span>
+          <span class="legend-labels"><span id="toy-density-lo"></span><span id="toy-density-hi"></span></span>
+          <span class="legend-caption">density: log <var>p</var>(<var>y</var> | <var>x</var>), clamped</span>
+        </div>
+      </figure>
+      <figure class="plot panel">
+        <figcaption>weights π<sub><var>k</var></sub>(<var>x</var>), one colour per component</figcaption>
+        <canvas id="toy-pi" class="panel-canvas" role="img" aria-label="Mixture weights against x"></canvas>
+      </figure>
+      <figure class="plot panel">
+        <figcaption>means μ<sub><var>k</var></sub>(<var>x</var>) ± σ<sub><var>k</var></sub>(<var>x</var>), as opaque as π<sub><var>k</var></sub>(<var>x</var>)</figcaption>
+        <canvas id="toy-mu" class="panel-canvas panel-tall" role="img" aria-label="Component means with one standard deviation against x"></canvas>
+      </figure>
+    </div>
+    <div class="toy-column">
+      <figure class="plot panel">
+        <figcaption id="toy-probe-caption">click, hover or use the arrow keys on the plot to see <var>p</var>(<var>y</var> | <var>x</var>₀)</figcaption>
+        <canvas id="toy-probe" class="probe-canvas" role="img" aria-label="The conditional density at the probed x"></canvas>
+      </figure>
+      <figure class="plot">
+        <figcaption>training NLL by step</figcaption>
+        <canvas id="toy-nll" class="nll-canvas" role="img" aria-label="Training NLL against step"></canvas>
+      </figure>
       <p class="plot-note">
         Each orange column is 10 draws of <var>y</var> from the mixture the MDN
-        predicts at that <var>x</var>: as training goes on they settle onto every
-        branch. The blue curve is the least-squares network’s answer, the average
-        of the branches, often where no data lie. The temperatures change only
-        how samples are drawn, not the model.
+        predicts at that <var>x</var>; the purple shade is that mixture's density.
+        The blue curve is the least-squares network’s answer, the average of the
+        branches, often where no data lie. The temperatures change only how
+        samples are drawn, not the model.
       </p>
-    </figure>
+    </div>
   </div>`;
 
 export function createToy(root, { host, send, progress }) {
   root.innerHTML = TEMPLATE;
-  const scatter = root.querySelector('#toy-canvas');
-  const curve = root.querySelector('#toy-nll');
-  const status = root.querySelector('#toy-status');
-  const restart = root.querySelector('#toy-restart');
-  const message = root.querySelector('#toy-message');
-  const recovery = root.querySelector('#toy-recovery');
+  const $ = (id) => root.querySelector(`#${id}`);
+  const main = $('toy-canvas');
+  const piCanvas = $('toy-pi');
+  const muCanvas = $('toy-mu');
+  const probeCanvas = $('toy-probe');
+  const nllCanvas = $('toy-nll');
+  const status = $('toy-status');
+  const message = $('toy-message');
+  const recovery = $('toy-recovery');
+  const drawControls = $('toy-draw-controls');
+  const drawHint = $('toy-draw-hint');
+  const probeCaption = $('toy-probe-caption');
+  const densityLegend = $('toy-density-legend');
+  const selects = { data: $('toy-data'), components: $('toy-components'), 'hidden-units': $('toy-hidden') };
   const showTau = bindTemperatureSliders(root, host, 'toy');
 
-  let data = null; // {x, y, bounds}
-  let snapshot = null; // latest {step, nll, grid_x, samples, mse_y}
+  const layers = Object.fromEntries(LAYERS.map(([name, , on]) => [name, on]));
+  let data = null; // {x, y} of the running model
+  let bounds = null; // the plot's rectangle
+  let snapshot = null; // latest TOY_SNAPSHOT
+  let density = null; // its heat map (densityImage)
   let history = []; // [step, nll] pairs
   let stride = 1; // keep one snapshot in `stride` once thinned
   let seen = 0;
-  // Snapshots of the old model can still be in flight after Restart: ignore
-  // them until the worker confirms the new model by sending its data.
+  // Snapshots of an old model can still be in flight after a restart:
+  // ignore them until the worker confirms the new model with TOY_DATA.
   let pendingRestarts = 0;
   let frame = 0;
-  let tau = readTau();
+  let settings = readAll();
+  const drawn = { x: [], y: [] };
+  let stroke = null; // {pointerId, lastSent} while the reader draws
+  let pinnedX = null; // the probe a click or the keys set
+  let hoverX = null; // the probe under the pointer
+  let sentProbe = null;
 
   function show(element, text) {
     element.textContent = text;
     element.hidden = !text;
   }
 
-  // Reads both temperature attributes, shows them on the sliders and says
-  // what was wrong with a bad one.
-  function readTau() {
+  // Every setting from the attributes, shown on the controls, with what
+  // was wrong with a bad one.
+  function readAll() {
     const { values, errors } = readSettings(host, 'toy');
     showTau(values);
+    for (const [name, select] of Object.entries(selects)) {
+      const value = String(values[name]);
+      // A hidden-unit count between the offered ones is still a valid value.
+      if (![...select.options].some((o) => o.value === value)) select.add(new Option(value, value));
+      select.value = value;
+    }
     show(message, errors.join(' '));
-    return { pi: values['tau-pi'], sigma: values['tau-sigma'] };
+    return values;
   }
 
-  restart.addEventListener('click', () => {
+  const modelOptions = () => Object.fromEntries(OPTIONS.map((name) => [name, settings[name]]));
+  const drawing = () => settings.data === 'draw';
+  const panelsOn = () => settings.panels === 'on';
+  const display = () => ({ tau: tauOf(settings), panels: panelsOn() });
+
+  // Shows or hides everything that comes with the panels.
+  function showPanels() {
+    for (const element of root.querySelectorAll('.panel')) element.hidden = !panelsOn();
+    root.querySelector('.toy-plots').classList.toggle('no-panels', !panelsOn());
+  }
+
+  for (const [name, select] of Object.entries(selects)) {
+    select.addEventListener('change', () => host.setAttribute(name, select.value));
+  }
+  for (const [name] of LAYERS) {
+    const box = $(`toy-layer-${name}`);
+    box.checked = layers[name];
+    box.addEventListener('change', () => {
+      layers[name] = box.checked;
+      densityLegend.hidden = !layers.density;
+      progress({ layers: shownLayers() });
+      scheduleDraw();
+    });
+  }
+  const shownLayers = () =>
+    LAYERS.filter(([name]) => layers[name])
+      .map(([name]) => name)
+      .join(' ');
+
+  function restart(fields = {}) {
     pendingRestarts += 1;
     progress({ step: null, nll: null });
     status.textContent = 'restarting…';
-    send({ type: P.TOY_RESTART });
-  });
-
-  // Redraw on resize; drawing happens at most once per animation frame
-  // however fast snapshots arrive.
-  new ResizeObserver(() => scheduleDraw()).observe(scatter);
-  new ResizeObserver(() => scheduleDraw()).observe(curve);
-
-  function scheduleDraw() {
-    if (!frame) {
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        drawScatter(scatter, data, snapshot);
-        drawCurve(curve, history);
-      });
-    }
+    send({ type: P.TOY_RESTART, ...fields });
   }
 
-  function setData({ seed, x, y }) {
-    pendingRestarts = Math.max(0, pendingRestarts - 1);
-    data = { x, y, bounds: boundsOf(x, y) };
+  $('toy-restart').addEventListener('click', () => restart());
+  $('toy-clear').addEventListener('click', () => {
+    drawn.x = [];
+    drawn.y = [];
+    sendPoints();
+  });
+
+  // Draws at most once per animation frame however fast snapshots arrive.
+  for (const canvas of [main, piCanvas, muCanvas, probeCanvas, nllCanvas]) {
+    new ResizeObserver(() => scheduleDraw()).observe(canvas);
+  }
+
+  function scheduleDraw() {
+    if (frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      const shown = drawing() ? { x: drawn.x, y: drawn.y } : data;
+      const panels = panelsOn();
+      const probeX = panels ? (hoverX ?? pinnedX) : null;
+      const visible = { ...layers, density: panels && layers.density, mode: panels && layers.mode };
+      drawMain(main, { bounds, data: shown, snapshot, density, layers: visible, probeX });
+      if (panels) {
+        drawPi(piCanvas, bounds, snapshot);
+        drawMu(muCanvas, bounds, snapshot);
+        drawProbe(probeCanvas, bounds, snapshot, shown);
+      }
+      drawNll(nllCanvas, history);
+    });
+  }
+
+  function resetModelState() {
     snapshot = null;
+    density = null;
     history = [];
     stride = 1;
     seen = 0;
-    progress({ seed, step: 0, nll: null });
-    status.textContent = 'step 0';
+  }
+
+  // The drawing mode's hint: how many points there are, and what to do.
+  function updateDrawHint() {
+    const n = drawn.x.length;
+    const { min, max } = LIMITS.toyPoints;
+    drawHint.textContent =
+      n === 0
+        ? 'Drag on the plot to spray points; the MDN trains on them as you draw.'
+        : n < min
+          ? `${n} points: draw at least ${min}.`
+          : `${n} points${n >= max ? ' (the most there can be)' : ''}.`;
+  }
+
+  function sendPoints() {
+    if (stroke) stroke.lastSent = performance.now();
+    updateDrawHint();
+    progress({ points: drawn.x.length });
+    pendingRestarts += 1;
+    const x = Float32Array.from(drawn.x);
+    const y = Float32Array.from(drawn.y);
+    send({ type: P.TOY_POINTS, x, y, bounds: DRAW_BOUNDS }, [x.buffer, y.buffer]);
+  }
+
+  // The plot's x (and y) under a pointer event, data units.
+  function pointerData(event) {
+    const rect = main.getBoundingClientRect();
+    const area = plotArea(rect.width, rect.height);
+    const b = bounds;
+    const u = (event.clientX - rect.left - area.left) / area.w;
+    const v = (event.clientY - rect.top - area.top) / area.h;
+    return { x: b.x0 + u * (b.x1 - b.x0), y: b.y1 - v * (b.y1 - b.y0), inside: u >= 0 && u <= 1 && v >= 0 && v <= 1 };
+  }
+
+  function spray(event) {
+    const { max } = LIMITS.toyPoints;
+    const at = pointerData(event);
+    if (!at.inside) return;
+    const b = DRAW_BOUNDS;
+    for (let i = 0; i < SPRAY_POINTS && drawn.x.length < max; i++) {
+      // Box–Muller: a Gaussian cloud around the pointer, kept on the canvas.
+      const r = Math.sqrt(-2 * Math.log(1 - Math.random()));
+      const t = 2 * Math.PI * Math.random();
+      const x = at.x + SPRAY_SPREAD * (b.x1 - b.x0) * r * Math.cos(t);
+      const y = at.y + SPRAY_SPREAD * (b.y1 - b.y0) * r * Math.sin(t);
+      if (x < b.x0 || x > b.x1 || y < b.y0 || y > b.y1) continue;
+      drawn.x.push(x);
+      drawn.y.push(y);
+    }
+    updateDrawHint();
+    progress({ points: drawn.x.length });
     scheduleDraw();
   }
+
+  // The probe: the pointer's x while it is over the plot, else the pinned
+  // one; sent to the worker at most once per frame.
+  let probeFrame = 0;
+  function updateProbe() {
+    const x = panelsOn() ? (hoverX ?? pinnedX) : null;
+    progress({ probeX: x === null ? null : Number(x.toPrecision(6)) });
+    scheduleDraw();
+    if (probeFrame) return;
+    probeFrame = requestAnimationFrame(() => {
+      probeFrame = 0;
+      const current = panelsOn() ? (hoverX ?? pinnedX) : null;
+      if (current === sentProbe) return;
+      sentProbe = current;
+      send({ type: P.TOY_PROBE, x: current });
+    });
+  }
+
+  main.addEventListener('pointerdown', (event) => {
+    if (!bounds) return;
+    if (drawing()) {
+      main.setPointerCapture(event.pointerId);
+      stroke = { pointerId: event.pointerId, lastSent: performance.now() };
+      spray(event);
+      event.preventDefault();
+      return;
+    }
+    const at = pointerData(event);
+    if (!at.inside) return;
+    pinnedX = at.x;
+    updateProbe();
+  });
+  main.addEventListener('pointermove', (event) => {
+    if (!bounds) return;
+    if (stroke && event.pointerId === stroke.pointerId) {
+      spray(event);
+      if (performance.now() - stroke.lastSent > SEND_EVERY_MS) sendPoints();
+      return;
+    }
+    // Touch has no hover: a finger probes by tapping.
+    if (event.pointerType === 'touch') return;
+    const at = pointerData(event);
+    hoverX = at.inside ? at.x : null;
+    updateProbe();
+  });
+  const endStroke = (event) => {
+    if (!stroke || event.pointerId !== stroke.pointerId) return;
+    stroke = null;
+    sendPoints();
+  };
+  main.addEventListener('pointerup', endStroke);
+  main.addEventListener('pointercancel', endStroke);
+  main.addEventListener('pointerleave', () => {
+    if (hoverX === null) return;
+    hoverX = null;
+    updateProbe();
+  });
+  main.addEventListener('keydown', (event) => {
+    if (!bounds) return;
+    const span = bounds.x1 - bounds.x0;
+    const step = (event.shiftKey ? 0.1 : 0.01) * span;
+    const start = pinnedX ?? (bounds.x0 + bounds.x1) / 2;
+    if (event.key === 'ArrowLeft') pinnedX = Math.max(bounds.x0, start - step);
+    else if (event.key === 'ArrowRight') pinnedX = Math.min(bounds.x1, start + step);
+    else if (event.key === 'Escape') pinnedX = null;
+    else return;
+    event.preventDefault();
+    updateProbe();
+  });
+  // Drawing on a touch screen must not scroll the page.
+  function setDrawing(on) {
+    drawControls.hidden = !on;
+    main.classList.toggle('drawing', on);
+    if (on) updateDrawHint();
+  }
+
+  function setData({ seed, x, y, bounds: b, options: o, model }) {
+    pendingRestarts = Math.max(0, pendingRestarts - 1);
+    if (pendingRestarts > 0) return;
+    const trained = x.length > 0;
+    data = trained ? { x, y } : null;
+    bounds = b || (drawing() ? DRAW_BOUNDS : bounds);
+    if (pinnedX !== null && bounds && (pinnedX < bounds.x0 || pinnedX > bounds.x1)) {
+      pinnedX = null;
+      updateProbe();
+    }
+    resetModelState();
+    progress({
+      seed,
+      step: trained ? 0 : null,
+      nll: null,
+      points: x.length,
+      data: o?.data ?? settings.data,
+      components: model?.components ?? null,
+      hiddenUnits: model?.hidden ?? null,
+    });
+    status.textContent = trained ? 'step 0' : 'no model yet: draw some points';
+    scheduleDraw();
+  }
+
 
   function setSnapshot(s) {
     if (pendingRestarts > 0 || !data) return;
     snapshot = s;
+    // Without the panels, a snapshot has no density (and none is drawn).
+    density = s.log_density.length > 0 ? densityImage(s) : null;
+    if (density) {
+      $('toy-density-lo').textContent = density.lo.toFixed(1);
+      $('toy-density-hi').textContent = density.hi.toFixed(1);
+      probeCaption.innerHTML = s.probe
+        ? `<var>p</var>(<var>y</var> | <var>x</var>₀ = ${s.probe.x.toFixed(2)}) and its ${s.components} weighted components; ticks: data near <var>x</var>₀`
+        : 'click, hover or use the arrow keys on the plot to see <var>p</var>(<var>y</var> | <var>x</var>₀)';
+    }
     const finite = Number.isFinite(s.nll);
     // A non-finite NLL is reported in words, never drawn or published.
     progress(finite ? { step: s.step, nll: s.nll } : { step: s.step });
@@ -137,20 +440,42 @@ export function createToy(root, { host, send, progress }) {
     scheduleDraw();
   }
 
+  setDrawing(drawing());
+  showPanels();
+  progress({ layers: shownLayers() });
+
   return {
     start() {
       status.textContent = 'waiting for the model…';
-      send({ type: P.CREATE, kind: 'toy', tau });
+      pendingRestarts = 1;
+      send({ type: P.CREATE, kind: 'toy', ...display(), options: modelOptions() });
     },
 
     receive(msg) {
       if (msg.type === P.TOY_DATA) setData(msg);
       else if (msg.type === P.TOY_SNAPSHOT) setSnapshot(msg);
+      else if (msg.type === P.TOY_ERROR) {
+        // Too few drawn points is what the hint says already.
+        if (!(drawing() && drawn.x.length < LIMITS.toyPoints.min)) show(message, msg.message);
+      }
     },
 
     settingChanged() {
-      tau = readTau();
-      send({ type: P.TOY_TAU, tau });
+      const before = modelOptions();
+      settings = readAll();
+      const after = modelOptions();
+      send({ type: P.TOY_DISPLAY, ...display() });
+      showPanels();
+      updateProbe();
+      if (OPTIONS.every((name) => before[name] === after[name])) return;
+      setDrawing(drawing());
+      if (drawing() && before.data !== 'draw') {
+        bounds = DRAW_BOUNDS;
+        data = null;
+        resetModelState();
+        scheduleDraw();
+      }
+      restart({ options: after });
     },
 
     fail(text) {
@@ -159,94 +484,10 @@ export function createToy(root, { host, send, progress }) {
   };
 }
 
+function tauOf(values) {
+  return { pi: values['tau-pi'], sigma: values['tau-sigma'] };
+}
+
 function formatNll(nll) {
   return Number.isFinite(nll) ? nll.toFixed(3) : 'not finite';
-}
-
-function drawScatter(canvas, data, snapshot) {
-  const { ctx, width, height } = fitCanvas(canvas);
-  if (!data) return;
-  const b = data.bounds;
-  const area = plotArea(width, height);
-  const map = makeMap(area, b);
-  const colours = palette(canvas);
-  drawAxes(ctx, colours, area, map, b, { x: 'x', y: 'y' });
-
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(area.left, area.top, area.w, area.h);
-  ctx.clip();
-
-  // Smaller dots on a phone, or 4500 of them merge into a blot.
-  const dot = width < 500 ? 1.5 : 2;
-  const sampleDot = width < 500 ? 2 : 3;
-  ctx.fillStyle = colours.data;
-  for (let i = 0; i < data.x.length; i++) {
-    ctx.fillRect(map.x(data.x[i]) - dot / 2, map.y(data.y[i]) - dot / 2, dot, dot);
-  }
-
-  if (snapshot) {
-    const { grid_x, samples, mse_y } = snapshot;
-    const perX = Math.floor(samples.length / grid_x.length);
-    ctx.fillStyle = colours.samples;
-    for (let i = 0; i < grid_x.length; i++) {
-      const px = map.x(grid_x[i]);
-      for (let j = 0; j < perX; j++) {
-        const v = samples[i * perX + j];
-        if (Number.isFinite(v)) ctx.fillRect(px - sampleDot / 2, map.y(v) - sampleDot / 2, sampleDot, sampleDot);
-      }
-    }
-
-    ctx.strokeStyle = colours.line;
-    ctx.lineWidth = 2.5;
-    ctx.lineJoin = 'round';
-    ctx.beginPath();
-    // A non-finite value breaks the line rather than reaching the canvas.
-    let pen = false;
-    for (let i = 0; i < grid_x.length; i++) {
-      if (!Number.isFinite(mse_y[i])) {
-        pen = false;
-        continue;
-      }
-      const px = map.x(grid_x[i]);
-      const py = map.y(mse_y[i]);
-      if (pen) ctx.lineTo(px, py);
-      else ctx.moveTo(px, py);
-      pen = true;
-    }
-    ctx.stroke();
-  }
-  ctx.restore();
-}
-
-function drawCurve(canvas, history) {
-  const { ctx, width, height } = fitCanvas(canvas);
-  if (history.length === 0) return;
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  for (const [, nll] of history) {
-    if (nll < y0) y0 = nll;
-    if (nll > y1) y1 = nll;
-  }
-  const pad = 0.05 * (y1 - y0 || 1);
-  const lastStep = history[history.length - 1][0];
-  const b = { x0: 0, x1: Math.max(1, lastStep), y0: y0 - pad, y1: y1 + pad };
-  const area = plotArea(width, height);
-  const map = makeMap(area, b);
-  // No axis names inside the plot, where the curve starts and ends: the
-  // caption names them.
-  const colours = palette(canvas);
-  drawAxes(ctx, colours, area, map, b, null);
-
-  ctx.save();
-  ctx.strokeStyle = colours.nll;
-  ctx.lineWidth = 2;
-  ctx.lineJoin = 'round';
-  ctx.beginPath();
-  history.forEach(([step, nll], i) => {
-    if (i === 0) ctx.moveTo(map.x(step), map.y(nll));
-    else ctx.lineTo(map.x(step), map.y(nll));
-  });
-  ctx.stroke();
-  ctx.restore();
 }

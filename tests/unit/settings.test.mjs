@@ -44,25 +44,38 @@ test('a bad or blank attribute falls back to the default, the bad one with a mes
     'tau-sigma': 1,
   });
   assert.deepEqual(errors, ['covariance="banana" is not isotropic, diagonal or full; using diagonal.']);
-  assert.deepEqual(readSettings(element({}), 'toy'), { values: { 'tau-pi': 1, 'tau-sigma': 1 }, errors: [] });
+  assert.deepEqual(readSettings(element({}), 'toy'), {
+    values: { data: 'inverse', components: 24, 'hidden-units': 24, panels: 'on', 'tau-pi': 1, 'tau-sigma': 1 },
+    errors: [],
+  });
 });
 
 test('URL parameters set each demo kind its own settings, and changes go back', () => {
   assert.deepEqual(ATTRIBUTES.paint, ['src', 'size', 'encoding', 'covariance', 'components', 'view', 'tau-pi', 'tau-sigma']);
+  assert.deepEqual(ATTRIBUTES.toy, ['data', 'components', 'hidden-units', 'panels', 'tau-pi', 'tau-sigma']);
   const toy = element({ kind: 'toy' });
   const paint = element({ kind: 'paint' });
-  applyUrl([toy, paint], new URLSearchParams('tau-pi=0.5&components=4&src=a.png&other=1'));
+  applyUrl([toy, paint], new URLSearchParams('tau-pi=0.5&paint-components=4&hidden-units=32&src=a.png&other=1'));
   assert.equal(toy.getAttribute('tau-pi'), '0.5');
+  assert.equal(toy.getAttribute('hidden-units'), '32');
+  // K means one thing to the toy and another to the painting: on a page
+  // with both, each has its own parameter.
   assert.equal(toy.getAttribute('components'), null);
   assert.equal(paint.getAttribute('components'), '4');
   assert.equal(paint.getAttribute('src'), 'a.png');
   paint.setAttribute('covariance', 'full');
+  toy.setAttribute('components', '12');
   // tau-pi is both kinds' setting: the URL gave it to both.
   assert.equal(paint.getAttribute('tau-pi'), '0.5');
   assert.equal(
-    urlQuery([toy, paint], '?other=1&size=64'),
-    'other=1&tau-pi=0.5&src=a.png&covariance=full&components=4',
+    urlQuery([toy, paint], '?other=1&size=64&components=3'),
+    'other=1&toy-components=12&hidden-units=32&tau-pi=0.5&src=a.png&covariance=full&paint-components=4',
   );
+  // A page with one kind (the iframe view) keeps the plain name.
+  const alone = element({ kind: 'paint' });
+  applyUrl([alone], new URLSearchParams('components=4'));
+  assert.equal(alone.getAttribute('components'), '4');
+  assert.equal(urlQuery([alone], ''), 'components=4');
   // A shared name keeps the first demo's value that is set.
   toy.setAttribute('tau-pi', '0.7');
   paint.removeAttribute('tau-pi');

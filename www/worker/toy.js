@@ -8,23 +8,52 @@
 (function define(global) {
   const P = global.MdnProtocol;
 
-  // A new model on new data (also Restart).
+  // A new model with a new seed on the demo's options: new data of a
+  // built-in set, or the reader's points (`demo.points`) when the data set
+  // is "draw". Always answered by TOY_DATA (with no points when there is no
+  // model to train: none drawn yet, or refused, which TOY_ERROR explains),
+  // so the page can tell the old model's snapshots from the new one's.
   function start(demo, ctx) {
     if (demo.model) demo.model.free();
     demo.model = null;
-    try {
-      const seed = ctx.randomSeed();
-      demo.model = new ctx.bindings.ToyDemo(seed);
-      demo.steps = 1;
-      ctx.level(demo);
-      const data = demo.model.data();
-      const x = ctx.owned(data.x);
-      const y = ctx.owned(data.y);
-      ctx.post({ type: P.TOY_DATA, id: demo.id, seed, x, y }, [x, y]);
-    } catch (e) {
-      ctx.fail(demo, e);
+    const seed = ctx.randomSeed();
+    const options = { ...demo.options };
+    const drawn = options.data === 'draw';
+    const empty = new Float32Array(0);
+    const answer = (fields, arrays = []) =>
+      ctx.post({ type: P.TOY_DATA, id: demo.id, seed, options: demo.options, ...fields }, arrays);
+    if (drawn) {
+      const points = demo.points;
+      if (!points || points.x.length === 0) {
+        answer({ x: empty, y: empty, bounds: points ? points.bounds : null });
+        return;
+      }
+      Object.assign(options, { x: Array.from(points.x), y: Array.from(points.y), bounds: points.bounds });
     }
+    try {
+      demo.model = new ctx.bindings.ToyDemo(seed, options);
+    } catch (e) {
+      ctx.post({ type: P.TOY_ERROR, id: demo.id, message: global.MdnBackend.messageOf(e) });
+      answer({ x: empty, y: empty, bounds: drawn ? demo.points.bounds : null });
+      return;
+    }
+    if (demo.probe !== null) demo.model.set_probe(demo.probe);
+    demo.steps = 1;
+    demo.shownAt = -Infinity;
+    ctx.level(demo);
+    const data = demo.model.data();
+    const x = ctx.owned(data.x);
+    const y = ctx.owned(data.y);
+    answer({ x, y, bounds: data.bounds, model: { components: data.components, hidden: data.hidden } }, [x, y]);
   }
+
+  // A snapshot (samples, the NLL over all points, the panels) costs several
+  // training steps in wasm: a slice ends with one at most this often (and
+  // at once after a restart or a probe move), otherwise with a cheap
+  // readback of the last loss, which on WebGPU also waits for the queued
+  // work. About 10 redraws a second is smooth for curves that change
+  // slowly.
+  const SNAPSHOT_EVERY_MS = 100;
 
   (global.MdnKinds ||= {}).toy = {
     // Full-batch steps per slice at most.
@@ -32,41 +61,70 @@
 
     create(demo, msg, ctx) {
       demo.tau = msg.tau || null;
+      demo.panels = msg.panels !== false;
+      demo.options = msg.options || {};
+      demo.points = null;
+      demo.probe = null;
       start(demo, ctx);
     },
 
     command(demo, msg, ctx) {
-      if (msg.type === P.TOY_RESTART) start(demo, ctx);
-      else if (msg.type === P.TOY_TAU) demo.tau = msg.tau;
+      if (msg.type === P.TOY_RESTART) {
+        if (msg.options) demo.options = msg.options;
+        start(demo, ctx);
+      } else if (msg.type === P.TOY_POINTS) {
+        demo.points = { x: msg.x, y: msg.y, bounds: msg.bounds };
+        start(demo, ctx);
+      } else if (msg.type === P.TOY_PROBE) {
+        demo.probe = Number.isFinite(msg.x) ? msg.x : null;
+        demo.shownAt = -Infinity;
+        if (demo.model) demo.model.set_probe(demo.probe === null ? undefined : demo.probe);
+      } else if (msg.type === P.TOY_DISPLAY) {
+        demo.tau = msg.tau;
+        demo.panels = msg.panels;
+      }
       else return false;
       return true;
     },
 
-    // Trains `demo.steps` steps, then posts a snapshot. The snapshot reads
-    // results back, so on WebGPU this also waits for the queued work: the
-    // elapsed time is real, not just the time to queue it.
+    // Trains `demo.steps` steps, then posts a snapshot if one is due. The
+    // step count adapts to the slices without one, which time training
+    // alone.
     async slice(demo, ctx) {
       const model = demo.model;
       const t0 = performance.now();
       model.train(demo.steps);
+      if (t0 - demo.shownAt < SNAPSHOT_EVERY_MS) {
+        await model.loss();
+        demo.steps = global.MdnScheduler.adapt(demo.steps, performance.now() - t0, this.maxSteps);
+        return;
+      }
+      demo.shownAt = t0;
       const tau = demo.tau || { pi: 1, sigma: 1 };
-      const s = await model.snapshot(tau.pi, tau.sigma);
-      demo.steps = global.MdnScheduler.adapt(demo.steps, performance.now() - t0, this.maxSteps);
-      const grid_x = ctx.owned(s.grid_x);
-      const samples = ctx.owned(s.samples);
-      const mse_y = ctx.owned(s.mse_y);
+      const s = await model.snapshot(tau.pi, tau.sigma, demo.panels);
+      const arrays = {};
+      for (const name of ['grid_x', 'grid_y', 'samples', 'mse_y', 'log_density', 'pi', 'mu', 'sigma', 'mode']) {
+        arrays[name] = ctx.owned(s[name]);
+      }
+      const transfer = Object.values(arrays);
+      let probe = null;
+      if (s.probe) {
+        probe = { x: s.probe.x, density: ctx.owned(s.probe.density), components: ctx.owned(s.probe.components) };
+        transfer.push(probe.density, probe.components);
+      }
       ctx.post(
         {
           type: P.TOY_SNAPSHOT,
           id: demo.id,
           step: s.step,
           nll: s.nll,
-          grid_x,
-          samples,
-          mse_y,
+          bounds: s.bounds,
+          components: s.components,
+          ...arrays,
+          probe,
           recovery: s.recovery || null,
         },
-        [grid_x, samples, mse_y],
+        transfer,
       );
     },
   };

@@ -1,0 +1,311 @@
+// The toy's panels, each a function that draws one canvas from what the
+// worker sent (a TOY_SNAPSHOT and the data): the data plot with the density
+// heat map behind it, the π_k(x) and μ_k(x) ± σ_k(x) panels under it on the
+// same x axis, the conditional density at a probed x₀, and the NLL curve.
+// Every component k has one colour in every panel (componentColour).
+
+import { PURPLES } from './colour-ramp.js';
+import { drawAxes, fitCanvas, makeMap, palette, plotArea } from './plot.js';
+
+// The density's colour ramp spans this many nats below the grid's largest
+// log density; anything lower is white.
+export const DENSITY_NATS = 8;
+
+// Component k's colour: hues a golden angle apart, so any K up to 32 gets
+// colours that neighbours can tell apart.
+export function componentColour(k, alpha = 1) {
+  return `hsla(${(k * 137.508 + 20) % 360}, 70%, 42%, ${alpha})`;
+}
+
+// The density ramp in 256 steps, RGBA: 30 000 cells a snapshot look it up.
+const RAMP_LUT = Uint8ClampedArray.from(
+  Array.from({ length: 256 }, (_, i) => [...PURPLES.colour(i / 255), 255]).flat(),
+);
+
+// The heat map of a snapshot's log density as an image G wide and H high
+// (top row the largest y), and the range of log p its ramp spans.
+export function densityImage(snapshot) {
+  const G = snapshot.grid_x.length;
+  const H = snapshot.grid_y.length;
+  const values = snapshot.log_density;
+  let hi = -Infinity;
+  for (const v of values) if (v > hi) hi = v;
+  const lo = hi - DENSITY_NATS;
+  const image = new ImageData(G, H);
+  const last = RAMP_LUT.length / 4 - 1;
+  for (let g = 0; g < G; g++) {
+    for (let h = 0; h < H; h++) {
+      const t = (values[g * H + h] - lo) / DENSITY_NATS;
+      const i = 4 * Math.round(Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * last);
+      const at = ((H - 1 - h) * G + g) * 4;
+      image.data[at] = RAMP_LUT[i];
+      image.data[at + 1] = RAMP_LUT[i + 1];
+      image.data[at + 2] = RAMP_LUT[i + 2];
+      image.data[at + 3] = 255;
+    }
+  }
+  const canvas = document.createElement('canvas');
+  canvas.width = G;
+  canvas.height = H;
+  canvas.getContext('2d').putImageData(image, 0, 0);
+  return { canvas, lo, hi };
+}
+
+function clipTo(ctx, area) {
+  ctx.beginPath();
+  ctx.rect(area.left, area.top, area.w, area.h);
+  ctx.clip();
+}
+
+// Draws a polyline through (xs[i], ys[i]), broken wherever a value is not
+// finite, so nothing non-finite reaches the canvas.
+function polyline(ctx, map, xs, ys) {
+  ctx.beginPath();
+  let pen = false;
+  for (let i = 0; i < xs.length; i++) {
+    if (!Number.isFinite(ys[i])) {
+      pen = false;
+      continue;
+    }
+    const px = map.x(xs[i]);
+    const py = map.y(ys[i]);
+    if (pen) ctx.lineTo(px, py);
+    else ctx.moveTo(px, py);
+    pen = true;
+  }
+  ctx.stroke();
+}
+
+// The data plot: `view` is {bounds, data: {x, y}, snapshot, density (from
+// densityImage), layers: {density, data, samples, fit, mode}, probeX}.
+export function drawMain(canvas, view) {
+  const { ctx, width, height } = fitCanvas(canvas);
+  const { bounds: b, data, snapshot, density, layers, probeX } = view;
+  if (!b) return;
+  const area = plotArea(width, height);
+  const map = makeMap(area, b);
+  const colours = palette(canvas);
+
+  if (layers.density && snapshot && density) {
+    ctx.save();
+    clipTo(ctx, area);
+    // Cell centres sit on the grid: the image reaches half a cell past it.
+    const G = snapshot.grid_x.length;
+    const H = snapshot.grid_y.length;
+    const dx = (b.x1 - b.x0) / Math.max(1, G - 1);
+    const dy = (b.y1 - b.y0) / Math.max(1, H - 1);
+    const left = map.x(b.x0 - dx / 2);
+    const top = map.y(b.y1 + dy / 2);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(density.canvas, left, top, map.x(b.x1 + dx / 2) - left, map.y(b.y0 - dy / 2) - top);
+    ctx.restore();
+  }
+  drawAxes(ctx, colours, area, map, b, { x: 'x', y: 'y' });
+
+  ctx.save();
+  clipTo(ctx, area);
+  // Smaller dots on a phone, or 4500 of them merge into a blot.
+  const dot = width < 500 ? 1.5 : 2;
+  const sampleDot = width < 500 ? 2 : 3;
+  if (layers.data && data) {
+    ctx.fillStyle = colours.data;
+    for (let i = 0; i < data.x.length; i++) {
+      ctx.fillRect(map.x(data.x[i]) - dot / 2, map.y(data.y[i]) - dot / 2, dot, dot);
+    }
+  }
+  if (snapshot) {
+    const { grid_x, samples, mse_y, mode } = snapshot;
+    if (layers.samples) {
+      const perX = Math.floor(samples.length / grid_x.length);
+      ctx.fillStyle = colours.samples;
+      for (let i = 0; i < grid_x.length; i++) {
+        const px = map.x(grid_x[i]);
+        for (let j = 0; j < perX; j++) {
+          const v = samples[i * perX + j];
+          if (Number.isFinite(v)) ctx.fillRect(px - sampleDot / 2, map.y(v) - sampleDot / 2, sampleDot, sampleDot);
+        }
+      }
+    }
+    ctx.lineJoin = 'round';
+    if (layers.fit && mse_y.length > 0) {
+      ctx.strokeStyle = colours.line;
+      ctx.lineWidth = 2.5;
+      polyline(ctx, map, grid_x, mse_y);
+    }
+    if (layers.mode) {
+      // The mode jumps between branches: no line across a jump.
+      ctx.strokeStyle = colours.mode;
+      ctx.lineWidth = 2.5;
+      const jump = 0.08 * (b.y1 - b.y0);
+      ctx.beginPath();
+      for (let i = 0; i < grid_x.length; i++) {
+        if (!Number.isFinite(mode[i])) continue;
+        const [px, py] = [map.x(grid_x[i]), map.y(mode[i])];
+        const joined = i > 0 && Number.isFinite(mode[i - 1]) && Math.abs(mode[i] - mode[i - 1]) <= jump;
+        if (joined) ctx.lineTo(px, py);
+        else ctx.moveTo(px, py);
+      }
+      ctx.stroke();
+    }
+  }
+  if (Number.isFinite(probeX)) {
+    ctx.strokeStyle = colours.ink;
+    ctx.lineWidth = 1.5;
+    ctx.setLineDash([5, 4]);
+    ctx.beginPath();
+    ctx.moveTo(map.x(probeX), area.top);
+    ctx.lineTo(map.x(probeX), area.top + area.h);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+// The weights π_k(x), one line per component, on the data plot's x axis.
+export function drawPi(canvas, bounds, snapshot) {
+  const { ctx, width, height } = fitCanvas(canvas);
+  if (!bounds) return;
+  const area = plotArea(width, height);
+  const b = { x0: bounds.x0, x1: bounds.x1, y0: 0, y1: 1 };
+  const map = makeMap(area, b);
+  drawAxes(ctx, palette(canvas), area, map, b, { x: 'x', y: 'π' });
+  if (!snapshot) return;
+  const { grid_x, pi, components: K } = snapshot;
+  ctx.save();
+  clipTo(ctx, area);
+  ctx.lineWidth = 1.75;
+  ctx.lineJoin = 'round';
+  for (let k = 0; k < K; k++) {
+    ctx.strokeStyle = componentColour(k);
+    const ys = grid_x.map((_, g) => pi[g * K + k]);
+    polyline(ctx, map, grid_x, ys);
+  }
+  ctx.restore();
+}
+
+// Opacity levels of the μ ± σ panel: segments are grouped by level so that
+// 32 components cost 32 × LEVELS paths, not one per segment.
+const LEVELS = 8;
+
+// The means μ_k(x) with a ±σ_k(x) band, each segment as opaque as the
+// component's weight there, so dead components fade.
+export function drawMu(canvas, bounds, snapshot) {
+  const { ctx, width, height } = fitCanvas(canvas);
+  if (!bounds) return;
+  const area = plotArea(width, height);
+  const map = makeMap(area, bounds);
+  drawAxes(ctx, palette(canvas), area, map, bounds, { x: 'x', y: 'μ ± σ' });
+  if (!snapshot) return;
+  const { grid_x, pi, mu, sigma, components: K } = snapshot;
+  ctx.save();
+  clipTo(ctx, area);
+  ctx.lineWidth = 1.75;
+  for (let k = 0; k < K; k++) {
+    const bands = Array.from({ length: LEVELS }, () => new Path2D());
+    const lines = Array.from({ length: LEVELS }, () => new Path2D());
+    for (let g = 0; g + 1 < grid_x.length; g++) {
+      const [a, c] = [g * K + k, (g + 1) * K + k];
+      const weight = 0.5 * (pi[a] + pi[c]);
+      const level = Math.min(LEVELS - 1, Math.floor(weight * LEVELS));
+      if (weight < 0.02 || ![mu[a], mu[c], sigma[a], sigma[c]].every(Number.isFinite)) continue;
+      const [x0, x1] = [map.x(grid_x[g]), map.x(grid_x[g + 1])];
+      const band = bands[level];
+      band.moveTo(x0, map.y(mu[a] + sigma[a]));
+      band.lineTo(x1, map.y(mu[c] + sigma[c]));
+      band.lineTo(x1, map.y(mu[c] - sigma[c]));
+      band.lineTo(x0, map.y(mu[a] - sigma[a]));
+      band.closePath();
+      lines[level].moveTo(x0, map.y(mu[a]));
+      lines[level].lineTo(x1, map.y(mu[c]));
+    }
+    for (let level = 0; level < LEVELS; level++) {
+      const alpha = (level + 0.5) / LEVELS;
+      ctx.fillStyle = componentColour(k, 0.22 * alpha);
+      ctx.fill(bands[level]);
+      ctx.strokeStyle = componentColour(k, alpha);
+      ctx.stroke(lines[level]);
+    }
+  }
+  ctx.restore();
+}
+
+// The conditional density p(y | x₀) over y, each component's weighted
+// density π_k N(y; μ_k, σ_k²) under it, and the data within a sliver of
+// x₀ as a rug along the y axis.
+export function drawProbe(canvas, bounds, snapshot, data) {
+  const { ctx, width, height } = fitCanvas(canvas);
+  const probe = snapshot?.probe;
+  if (!bounds || !probe) return;
+  const { grid_y, components: K } = snapshot;
+  const H = grid_y.length;
+  let top = 0;
+  for (const v of probe.density) if (v > top) top = v;
+  const area = plotArea(width, height);
+  const b = { x0: bounds.y0, x1: bounds.y1, y0: 0, y1: (top || 1) * 1.1 };
+  const map = makeMap(area, b);
+  const colours = palette(canvas);
+  drawAxes(ctx, colours, area, map, b, { x: 'y', y: 'p' });
+  ctx.save();
+  clipTo(ctx, area);
+  for (let k = 0; k < K; k++) {
+    const ys = probe.components.subarray(k * H, (k + 1) * H);
+    ctx.beginPath();
+    ctx.moveTo(map.x(grid_y[0]), map.y(0));
+    for (let h = 0; h < H; h++) ctx.lineTo(map.x(grid_y[h]), map.y(ys[h]));
+    ctx.lineTo(map.x(grid_y[H - 1]), map.y(0));
+    ctx.fillStyle = componentColour(k, 0.18);
+    ctx.fill();
+    ctx.strokeStyle = componentColour(k);
+    ctx.lineWidth = 1.25;
+    polyline(ctx, map, grid_y, ys);
+  }
+  ctx.strokeStyle = colours.ink;
+  ctx.lineWidth = 2.25;
+  polyline(ctx, map, grid_y, probe.density);
+  if (data) {
+    const sliver = 0.02 * (bounds.x1 - bounds.x0);
+    ctx.strokeStyle = colours.data;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    const base = area.top + area.h;
+    for (let i = 0; i < data.x.length; i++) {
+      if (Math.abs(data.x[i] - probe.x) > sliver) continue;
+      const px = map.x(data.y[i]);
+      ctx.moveTo(px, base);
+      ctx.lineTo(px, base - 8);
+    }
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+// The training NLL against the step.
+export function drawNll(canvas, history) {
+  const { ctx, width, height } = fitCanvas(canvas);
+  if (history.length === 0) return;
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  for (const [, nll] of history) {
+    if (nll < y0) y0 = nll;
+    if (nll > y1) y1 = nll;
+  }
+  const pad = 0.05 * (y1 - y0 || 1);
+  const lastStep = history[history.length - 1][0];
+  const b = { x0: 0, x1: Math.max(1, lastStep), y0: y0 - pad, y1: y1 + pad };
+  const area = plotArea(width, height);
+  const map = makeMap(area, b);
+  // No axis names inside the plot, where the curve starts and ends: the
+  // caption names them.
+  const colours = palette(canvas);
+  drawAxes(ctx, colours, area, map, b, null);
+  ctx.save();
+  ctx.strokeStyle = colours.nll;
+  ctx.lineWidth = 2;
+  ctx.lineJoin = 'round';
+  polyline(
+    ctx,
+    map,
+    history.map(([step]) => step),
+    history.map(([, nll]) => nll),
+  );
+  ctx.restore();
+}
