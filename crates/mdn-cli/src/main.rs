@@ -2,8 +2,10 @@
 //!
 //! - `mdn paint IMAGE`: trains an MDN from pixel position to colour on a
 //!   photo and writes its repaint (and, with `--frames`, one per epoch);
-//! - `mdn toy`: trains the sinusoid inversion and plots data, mixture
-//!   samples and the least-squares fit;
+//! - `mdn toy`: trains a toy problem (the sinusoid inversion, its forward
+//!   twin, Bishop's toy or a CSV file of points) and plots data, mixture
+//!   samples and the least-squares fit, with `--panels` also the density
+//!   p(y | x), the conditional mode and every component's π, μ and σ;
 //! - `mdn bench W1|W2|W3|W4|W5`: runs a standard workload of
 //!   `shared/bench/WORKLOADS.md` and prints one JSON object.
 //!
@@ -15,6 +17,8 @@
 mod backend;
 mod bench;
 mod paint;
+mod plot;
+mod points;
 mod progress;
 mod toy;
 
@@ -49,8 +53,10 @@ enum Command {
     /// Train on a photo and write the MDN's repaint (each pixel the mean of
     /// its most probable colour component).
     Paint(PaintArgs),
-    /// Train the sinusoid inversion (workload W1's data) and plot data, 10
-    /// mixture samples per x and the least-squares fit.
+    /// Train a toy problem (by default the sinusoid inversion, workload W1's
+    /// data) and plot data, 10 mixture samples per x and the least-squares
+    /// fit; with --panels also the density, the conditional mode and each
+    /// component's weight, mean and width.
     Toy(ToyArgs),
     /// Run a standard workload exactly as `shared/bench/WORKLOADS.md`
     /// specifies it and print one JSON object on stdout.
@@ -99,6 +105,23 @@ struct ToyArgs {
     /// Seed of the data and the initial weights.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// The data: inverse (the sinusoid inversion, y from x), forward (the
+    /// sinusoid x ↦ y), bishop (Bishop's toy, inverted), or a CSV file of
+    /// x, y points (an optional header line; separated by commas,
+    /// semicolons, tabs or spaces).
+    #[arg(long, default_value = "inverse")]
+    data: String,
+    /// Mixture components K (1–32).
+    #[arg(long, default_value_t = settings::TOY_COMPONENTS.default_text())]
+    components: String,
+    /// Hidden tanh units of the MDN and the least-squares fit (4–128).
+    #[arg(long, default_value_t = settings::HIDDEN.default_text())]
+    hidden: String,
+    /// Also plot the density p(y | x) behind the data, the conditional
+    /// mode, and under it each component's weight π_k(x) and mean μ_k(x)
+    /// ± σ_k(x) (as in Bishop's PRML, fig. 5.21).
+    #[arg(long)]
+    panels: bool,
     /// The plot, PNG.
     #[arg(long, default_value = "toy.png")]
     out: PathBuf,

@@ -141,6 +141,180 @@ fn toy_writes_a_plot() {
     }
 }
 
+/// The coloured pixels (not white, grey or black: what the axes, grid and
+/// labels are drawn in) among the rows `rows` of an RGB image `width` wide:
+/// how many distinct colours and how many pixels.
+fn coloured(width: u32, rgb: &[f32], rows: std::ops::Range<u32>) -> (usize, usize) {
+    let row = 3 * width as usize;
+    let mut colours: Vec<[u8; 3]> = rgb[rows.start as usize * row..rows.end as usize * row]
+        .chunks_exact(3)
+        .filter(|p| {
+            p.iter().copied().fold(0.0, f32::max) - p.iter().copied().fold(1.0, f32::min) > 0.1
+        })
+        .map(|p| [p[0], p[1], p[2]].map(|v| (v * 255.0).round() as u8))
+        .collect();
+    let pixels = colours.len();
+    colours.sort_unstable();
+    colours.dedup();
+    (colours.len(), pixels)
+}
+
+#[test]
+fn toy_panels_draw_the_density_and_every_component_under_the_plot() {
+    let toy = |backend: &str, out: &Path, panels: bool| {
+        let mut args = vec![
+            "toy",
+            "--backend",
+            backend,
+            "--data",
+            "bishop",
+            "--steps",
+            "100",
+            "--out",
+            out.to_str().expect("utf-8 path"),
+        ];
+        args.extend(panels.then_some("--panels"));
+        let output = mdn(&args);
+        assert!(
+            output.status.success(),
+            "{backend}: {}",
+            text(&output.stderr)
+        );
+        let stdout = text(&output.stdout);
+        assert!(
+            stdout.contains("Bishop's inverse toy problem: 2500 points"),
+            "{stdout}"
+        );
+        read_rgb(out)
+    };
+    let dir = scratch("toy-panels");
+    // Without the panels (on the CPU only: what differs is the drawing).
+    let (w, h, scatter) = toy("cpu", &dir.join("plain.png"), false);
+    assert_eq!((w, h), (900, 600));
+    let (_, scatter_pixels) = coloured(w, &scatter, 100..500);
+    for backend in backends() {
+        let (w, h, rgb) = toy(backend, &dir.join(format!("panels-{backend}.png")), true);
+        assert_eq!((w, h), (900, 1100));
+        // The density fills the plot with the colour ramp, where the
+        // scatter has its points on white.
+        let (ramp, pixels) = coloured(w, &rgb, 100..500);
+        assert!(
+            ramp > 300 && pixels > 250_000 && pixels > 3 * scatter_pixels,
+            "{backend}: {ramp} colours, {pixels} coloured pixels with panels; {scatter_pixels} without"
+        );
+        // The π and μ panels: a colour per component, faded by its weight.
+        for (panel, rows, least) in [("π", 600..800, 5_000), ("μ", 810..1040, 15_000)] {
+            let (colours, pixels) = coloured(w, &rgb, rows);
+            assert!(
+                colours > 30 && pixels > least,
+                "{backend}: the {panel} panel has {colours} colours in {pixels} coloured pixels"
+            );
+        }
+    }
+}
+
+#[test]
+fn toy_trains_on_the_points_of_a_csv_file() {
+    let dir = scratch("toy-csv");
+    let csv = dir.join("points.csv");
+    let points: String = (0..300)
+        .map(|i| {
+            let x = i as f32 / 30.0;
+            format!("{x}; {}\n", (2.0 * x).sin() + 0.1 * ((i * 7) % 11) as f32)
+        })
+        .collect();
+    std::fs::write(&csv, format!("x; y\n{points}")).expect("write");
+    let out = dir.join("toy.png");
+    let output = mdn(&[
+        "toy",
+        "--data",
+        csv.to_str().expect("utf-8 path"),
+        "--components",
+        "3",
+        "--hidden",
+        "8",
+        "--steps",
+        "100",
+        "--panels",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        stdout.contains("points.csv: 300 points, K = 3, 8 hidden units"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("after 100 steps"), "{stdout}");
+    let (w, h, _) = read_rgb(&out);
+    assert_eq!((w, h), (900, 1100));
+}
+
+#[test]
+fn bad_toy_data_and_sizes_are_one_line_and_status_1_and_write_nothing() {
+    let dir = scratch("toy-bad");
+    let out = dir.join("toy.png");
+    let out = out.to_str().expect("utf-8 path");
+    let five = "1,1\n2,2\n3,3\n4,4\n5,5\n";
+    let cases = [
+        (
+            "x,y\n1,1\n2,oops\n3,3\n",
+            "bad.csv: line 3: \"oops\" is not a number",
+        ),
+        (
+            "1,1\n2,2\n",
+            "2 points are too few to train on: give at least 5",
+        ),
+        (
+            &format!("{five}6,NaN\n"),
+            "line 6: NaN is not a finite number",
+        ),
+        (
+            &format!("{five}6,6,6\n"),
+            "line 6 has 3 values, not two (x and y)",
+        ),
+    ];
+    for (contents, message) in cases {
+        let csv = dir.join("bad.csv");
+        std::fs::write(&csv, contents).expect("write");
+        let output = mdn(&[
+            "toy",
+            "--data",
+            csv.to_str().expect("utf-8 path"),
+            "--out",
+            out,
+        ]);
+        assert_user_error(&output, message);
+    }
+    for (args, message) in [
+        (
+            &["--data", "no/such/points.csv"][..],
+            "--data no/such/points.csv is not inverse, forward or bishop, and no such file exists",
+        ),
+        (
+            &["--data", "draw"],
+            "--data draw: drawn points are the page's",
+        ),
+        (
+            &["--components", "0"],
+            "--components must be between 1 and 32, not 0",
+        ),
+        (
+            &["--hidden", "200"],
+            "--hidden must be between 4 and 128, not 200",
+        ),
+        (
+            &["--hidden", "many"],
+            "--hidden must be between 4 and 128, not many",
+        ),
+    ] {
+        let mut all = vec!["toy", "--out", out];
+        all.extend(args);
+        assert_user_error(&mdn(&all), message);
+    }
+    assert!(!Path::new(out).exists(), "nothing is written");
+}
+
 #[test]
 fn bench_w1_prints_json_with_every_field() {
     for backend in backends() {
