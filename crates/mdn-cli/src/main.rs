@@ -115,8 +115,8 @@ struct ToyArgs {
     #[arg(long, default_value_t = settings::TOY_COMPONENTS.default_text())]
     components: String,
     /// Hidden tanh units of the MDN and the least-squares fit (4–128).
-    #[arg(long, default_value_t = settings::HIDDEN.default_text())]
-    hidden: String,
+    #[arg(long = "hidden-units", default_value_t = settings::HIDDEN.default_text())]
+    hidden_units: String,
     /// Also plot the density p(y | x) behind the data, the conditional
     /// mode, and under it each component's weight π_k(x) and mean μ_k(x)
     /// ± σ_k(x) (as in Bishop's PRML, fig. 5.21).

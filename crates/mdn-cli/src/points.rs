@@ -146,13 +146,13 @@ mod tests {
         assert_eq!(error("1,abc\n2,2"), "line 1: \"abc\" is not a number");
         assert_eq!(
             error("x,y\n1,1\n2,2\n"),
-            "2 points are too few to train on: give at least 5"
+            "too few points to train on: 2, at least 5 needed"
         );
         assert_eq!(
             error(""),
-            "0 points are too few to train on: give at least 5"
+            "too few points to train on: 0, at least 5 needed"
         );
         let many: String = (0..5001).map(|i| format!("{i},{i}\n")).collect();
-        assert_eq!(error(&many), "5001 points are too many: at most 5000");
+        assert_eq!(error(&many), "too many points: 5001, at most 5000 allowed");
     }
 }

@@ -78,7 +78,7 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
         bail!("--steps must be at least 1");
     }
     let components = whole(&settings::TOY_COMPONENTS, &args.components)?;
-    let hidden = whole(&settings::HIDDEN, &args.hidden)?;
+    let hidden = whole(&settings::HIDDEN, &args.hidden_units)?;
     let source = Source::parse(&args.data)?;
     let file = match &source {
         Source::File(path) => Some(points::read(path)?),

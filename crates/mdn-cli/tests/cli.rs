@@ -231,7 +231,7 @@ fn toy_trains_on_the_points_of_a_csv_file() {
         csv.to_str().expect("utf-8 path"),
         "--components",
         "3",
-        "--hidden",
+        "--hidden-units",
         "8",
         "--steps",
         "100",
@@ -263,7 +263,7 @@ fn bad_toy_data_and_sizes_are_one_line_and_status_1_and_write_nothing() {
         ),
         (
             "1,1\n2,2\n",
-            "2 points are too few to train on: give at least 5",
+            "too few points to train on: 2, at least 5 needed",
         ),
         (
             &format!("{five}6,NaN\n"),
@@ -300,12 +300,12 @@ fn bad_toy_data_and_sizes_are_one_line_and_status_1_and_write_nothing() {
             "--components must be between 1 and 32, not 0",
         ),
         (
-            &["--hidden", "200"],
-            "--hidden must be between 4 and 128, not 200",
+            &["--hidden-units", "200"],
+            "--hidden-units must be between 4 and 128, not 200",
         ),
         (
-            &["--hidden", "many"],
-            "--hidden must be between 4 and 128, not many",
+            &["--hidden-units", "many"],
+            "--hidden-units must be between 4 and 128, not many",
         ),
     ] {
         let mut all = vec!["toy", "--out", out];

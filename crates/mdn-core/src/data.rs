@@ -59,10 +59,10 @@ pub const MIN_TOY_POINTS: usize = 5;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ToyDataError {
     /// Fewer than [`MIN_TOY_POINTS`].
-    #[error("{0} points are too few to train on: give at least {MIN_TOY_POINTS}")]
+    #[error("too few points to train on: {0}, at least {MIN_TOY_POINTS} needed")]
     TooFew(usize),
     /// More than [`MAX_TOY_POINTS`].
-    #[error("{0} points are too many: at most {MAX_TOY_POINTS}")]
+    #[error("too many points: {0}, at most {MAX_TOY_POINTS} allowed")]
     TooMany(usize),
     /// x and y of different lengths.
     #[error("{0} x values but {1} y values")]
