@@ -40,7 +40,8 @@ const TEMPLATE = `
 // kind changes; data-backend belongs to the page's one worker and stays.
 const STATE_KEYS = [
   'kind', 'state', 'image', 'encoding', 'covariance', 'components', 'seed', 'step', 'epoch', 'nll', 'psnr',
-  'psnrMean', 'recovery', 'error', 'data', 'hiddenUnits', 'points', 'probeX', 'layers',
+  'psnrMean', 'recovery', 'error', 'data', 'hiddenUnits', 'points', 'probeX', 'layers', 'recording',
+  'recordedFrames',
 ];
 
 export class MdnDemo extends HTMLElement {

@@ -10,6 +10,7 @@ import { legendHtml, viewPixels } from './paint-views.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
 import { DEFAULT_PICTURE, acceptFiles, fetchPicture } from './picture-input.js';
 import { SETTINGS } from './settings.js';
+import { recordingUnsupported, savePng, startRecording, download } from './export.js';
 
 const P = globalThis.MdnProtocol;
 
@@ -72,6 +73,19 @@ const TEMPLATE = `
     </figure>
   </div>
   <p id="paint-status" class="status">starts when scrolled into view</p>
+  <div class="controls export">
+    <button id="paint-save" type="button" disabled>Save PNG</button>
+    <label>
+      <span>size</span>
+      <select id="paint-scale">${[1, 2, 4, 8].map((s) => `<option value="${s}">×${s}</option>`).join('')}</select>
+    </label>
+    <label>
+      <span>upscaling</span>
+      <select id="paint-smoothing"><option value="nearest">nearest</option><option value="bilinear">bilinear</option></select>
+    </label>
+    <button id="paint-record" type="button" disabled>Record video</button>
+    <span id="paint-record-status" class="status" aria-live="polite"></span>
+  </div>
   <p id="paint-credit" class="credit" hidden>
     Default picture: Eileen Collins, NASA portrait, public domain (from
     scikit-image’s sample data).
@@ -126,6 +140,55 @@ export function createPaint(root, { host, send, progress }) {
   const tauLabels = root.querySelectorAll('.paint-tau');
   const showTau = bindTemperatureSliders(root, host, 'paint');
   let lastRepaint = null; // the latest PAINT_EPOCH message of the running painting
+  const saveButton = root.querySelector('#paint-save');
+  const scaleSelect = root.querySelector('#paint-scale');
+  const smoothingSelect = root.querySelector('#paint-smoothing');
+  const recordButton = root.querySelector('#paint-record');
+  const recordStatus = root.querySelector('#paint-record-status');
+  let recording = null; // {video (startRecording's), name} while recording
+  const cannotRecord = recordingUnsupported();
+  if (cannotRecord) {
+    recordButton.title = `Recording needs MediaRecorder and canvas streams: ${cannotRecord}.`;
+    recordStatus.textContent = `No video: ${cannotRecord}.`;
+  }
+
+  // The file name of what is saved: the picture's name, the view, the epoch.
+  const baseName = () =>
+    `${(running?.name || 'painting').replace(/\.[^.]*$/, '')}-${view.name}-epoch${lastRepaint?.epoch ?? 0}`;
+
+  saveButton.addEventListener('click', () => {
+    const scale = Number(scaleSelect.value);
+    savePng(repaintCanvas, `${baseName()}${scale > 1 ? `-x${scale}` : ''}.png`, {
+      scale,
+      smoothing: smoothingSelect.value,
+    }).catch((e) => {
+      lastError = `Could not save the PNG: ${e.message}`;
+      showErrors();
+    });
+  });
+
+  async function stopRecording() {
+    const { video, name } = recording;
+    recording = null;
+    recordButton.textContent = 'Record video';
+    recordStatus.textContent = `saving ${video.frames} frames…`;
+    const blob = await video.stop();
+    download(blob, `${name}.webm`);
+    recordStatus.textContent = `saved ${name}.webm: ${video.frames} frames`;
+    progress({ recording: null, recordedFrames: video.frames });
+  }
+
+  recordButton.addEventListener('click', () => {
+    if (recording) {
+      stopRecording();
+      return;
+    }
+    if (!running) return;
+    recording = { video: startRecording(running.width, running.height), name: `${baseName()}` };
+    recordButton.textContent = 'Stop and save video';
+    recordStatus.textContent = 'recording: one frame per epoch';
+    progress({ recording: 'on', recordedFrames: 0 });
+  });
 
   let started = false;
   let running = null; // {name, width, height, options} of the running painting
@@ -213,6 +276,10 @@ export function createPaint(root, { host, send, progress }) {
 
   function paintStart({ name, width, height, options: used, notice: text, target }) {
     if (pendingImage === name) pendingImage = null;
+    // A video is of one painting: a new one ends it.
+    if (recording) stopRecording();
+    recordButton.disabled = Boolean(cannotRecord);
+    saveButton.disabled = true;
     running = { name, width, height, options: used };
     lastRepaint = null;
     legend.hidden = true;
@@ -254,6 +321,7 @@ export function createPaint(root, { host, send, progress }) {
       return;
     }
     putPixels(repaintCanvas, pixels.rgba, running.width, running.height);
+    saveButton.disabled = false;
     if (view.name === 'uncertainty') legend.innerHTML = legendHtml(pixels.max);
     const fmt = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : 'not finite');
     const { epoch, nll, psnr, psnr_mean, psnr_view } = lastRepaint;
@@ -270,6 +338,12 @@ export function createPaint(root, { host, send, progress }) {
     const finite = (v) => (Number.isFinite(v) ? v : null);
     progress({ epoch: msg.epoch, nll: finite(msg.nll), psnr: finite(msg.psnr), psnrMean: finite(msg.psnr_mean) });
     drawRepaint();
+    if (recording) {
+      const psnr = Number.isFinite(msg.psnr) ? `${msg.psnr.toFixed(2)} dB` : 'not finite';
+      recording.video.frame(repaintCanvas, `epoch ${msg.epoch} · PSNR ${psnr} (mode) · ${view.name}`);
+      recordStatus.textContent = `recording: ${recording.video.frames} frames`;
+      progress({ recordedFrames: recording.video.frames });
+    }
     if (msg.recovery) {
       show(recovery, msg.recovery);
       progress({ recovery: msg.recovery });

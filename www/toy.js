@@ -11,6 +11,7 @@
 import './protocol.js';
 import { readSettings, setting } from './attributes.js';
 import { PURPLES } from './colour-ramp.js';
+import { savePng } from './export.js';
 import { plotArea } from './plot.js';
 import { LIMITS, SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
@@ -57,6 +58,7 @@ const HIDDEN_CHOICES = [4, 8, 12, 16, 24, 32, 48, 64, 96, 128];
 const TEMPLATE = `
   <div class="toolbar">
     <button id="toy-restart" type="button">Restart</button>
+    <button id="toy-save" type="button">Save PNG</button>
     <label title="${DATA.about}">
       <span>data</span>
       <select id="toy-data">${DATA.range.choices
@@ -221,6 +223,10 @@ export function createToy(root, { host, send, progress }) {
   }
 
   $('toy-restart').addEventListener('click', () => restart());
+  // The data plot as drawn (at the screen's pixel density).
+  $('toy-save').addEventListener('click', () => {
+    savePng(main, `mdn-toy-${settings.data}-step${snapshot?.step ?? 0}.png`).catch((e) => show(message, e.message));
+  });
   $('toy-clear').addEventListener('click', () => {
     drawn.x = [];
     drawn.y = [];

@@ -1,0 +1,85 @@
+// Taking results home (CPU backend, the iframe view): the painting's view
+// saved as a PNG at its training size and upscaled, a WebM video with one
+// frame per recorded epoch, and the toy's plot as a PNG.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, test } from 'node:test';
+import { PNG } from 'pngjs';
+import { Decoder } from 'ts-ebml';
+import { MINUTE, numberAttr, openPage, serveAndLaunch, waitForAttr } from './helpers.mjs';
+
+const DEMO = 'mdn-demo';
+
+// Clicks `button` inside the demo and returns the download it starts, with
+// the pixels of canvas `canvasId` read in the same task as the click (what
+// the saved PNG must hold).
+async function clickAndDownload(page, button, canvasId) {
+  const [download, canvas] = await Promise.all([
+    page.waitForEvent('download'),
+    page.$eval(
+      DEMO,
+      (demo, [b, c]) => {
+        const canvas = demo.shadowRoot.getElementById(c);
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        demo.shadowRoot.getElementById(b).click();
+        return { width: canvas.width, height: canvas.height, pixels: Array.from(data) };
+      },
+      [button, canvasId],
+    ),
+  ]);
+  return { download, canvas, bytes: fs.readFileSync(await download.path()) };
+}
+
+describe('export', () => {
+  const env = serveAndLaunch({ webgpu: false });
+
+  test('the painting saves its view as a PNG, plain and upscaled, and a WebM of its epochs', async () => {
+    const url = `${env.server.url}embed.html?kind=paint&backend=cpu&size=48&view=mean`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO });
+    await waitForAttr(page, DEMO, 'data-epoch', (v) => Number(v) >= 2, { timeout: 5 * MINUTE });
+
+    const plain = await clickAndDownload(page, 'paint-save', 'paint-repaint');
+    assert.match(plain.download.suggestedFilename(), /^astronaut-mean-epoch\d+\.png$/);
+    const png = PNG.sync.read(plain.bytes);
+    assert.deepEqual([png.width, png.height], [plain.canvas.width, plain.canvas.height]);
+    assert.deepEqual([png.width, png.height], [48, 48]);
+    assert.deepEqual(Array.from(png.data), plain.canvas.pixels, 'the PNG holds the canvas pixels');
+
+    await page.selectOption('#paint-scale', '4');
+    await page.selectOption('#paint-smoothing', 'bilinear');
+    const big = await clickAndDownload(page, 'paint-save', 'paint-repaint');
+    const upscaled = PNG.sync.read(big.bytes);
+    assert.deepEqual([upscaled.width, upscaled.height], [192, 192]);
+    assert.match(big.download.suggestedFilename(), /-x4\.png$/);
+
+    // Record three epochs or more, then stop: one video frame per epoch.
+    await page.click('#paint-record');
+    const from = await numberAttr(page, DEMO, 'data-epoch');
+    await waitForAttr(page, DEMO, 'data-recorded-frames', (v) => Number(v) >= 3, { timeout: 5 * MINUTE });
+    const [video] = await Promise.all([page.waitForEvent('download'), page.click('#paint-record')]);
+    const frames = await numberAttr(page, DEMO, 'data-recorded-frames');
+    assert.ok(frames >= 3);
+    assert.ok((await numberAttr(page, DEMO, 'data-epoch')) >= from + frames - 1);
+    assert.match(video.suggestedFilename(), /\.webm$/);
+    const elements = new Decoder().decode(fs.readFileSync(await video.path()));
+    const blocks = elements.filter((e) => e.name === 'SimpleBlock' || e.name === 'Block');
+    assert.ok(elements.some((e) => e.name === 'EBML'), 'a Matroska/WebM file');
+    assert.equal(blocks.length, frames, 'one video frame per recorded epoch');
+    assert.match(await page.textContent('#paint-record-status'), new RegExp(`saved .*\\.webm: ${frames} frames`));
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 10 * MINUTE });
+
+  test('the toy saves its plot as a PNG', async () => {
+    const url = `${env.server.url}embed.html?kind=toy&backend=cpu`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO });
+    await waitForAttr(page, DEMO, 'data-step', (v) => Number(v) >= 100, { timeout: 3 * MINUTE });
+    const saved = await clickAndDownload(page, 'toy-save', 'toy-canvas');
+    const png = PNG.sync.read(saved.bytes);
+    assert.deepEqual([png.width, png.height], [saved.canvas.width, saved.canvas.height]);
+    assert.deepEqual(Array.from(png.data), saved.canvas.pixels);
+    assert.match(saved.download.suggestedFilename(), /^mdn-toy-inverse-step\d+\.png$/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 6 * MINUTE });
+});
