@@ -4,24 +4,45 @@
 // attaches here and gets an id; messages to and from the worker carry that
 // id, and the backend the worker chose is announced to every demo. The
 // messages are www/protocol.js's.
+//
+// If the wasm traps (a panic, out of memory), the worker says so (CRASHED)
+// and is replaced by a new one; every demo is told, and starts again in
+// it, except a demo whose run crashed twice in a row (with no result in
+// between), which stops with a message instead of looping.
 import './protocol.js';
 
 const P = globalThis.MdnProtocol;
 const BACKENDS = ['webgpu', 'cpu'];
+// Crashes of the whole worker in a row, with no demo's result in between,
+// after which the engine gives up.
+const MAX_CRASHES = 3;
 
 let worker = null;
+let choice = null; // the backend the first demo asked for, kept for restarts
 let nextId = 1;
 const handlers = new Map(); // id -> function(message)
+const crashes = new Map(); // id -> crashes in a row
+let crashesInARow = 0;
 const backendListeners = new Set();
 let backend = null; // the worker's 'backend' message, once it came
 let fatal = null; // the message the worker died with, if it did
+// Tests only: demo kinds whose next slice traps, re-armed in new workers.
+const pendingTraps = [];
+const testHooks = () => globalThis.__mdnTestHooks === true;
+
+// Results reset a demo's crash count: it ran.
+const RESULTS = new Set([P.TOY_SNAPSHOT, P.PAINT_EPOCH]);
 
 // `requested` ('webgpu', 'cpu' or null for the automatic choice) counts only
 // for the demo that starts the worker: all demos share its device. Without
 // it, ?backend= in the page's URL decides.
 function startWorker(requested) {
   const fromUrl = new URLSearchParams(location.search).get('backend');
-  const choice = [requested, fromUrl].find((b) => BACKENDS.includes(b)) || null;
+  choice = [requested, fromUrl].find((b) => BACKENDS.includes(b)) || null;
+  spawn();
+}
+
+function spawn() {
   worker = new Worker(new URL('./worker.js', import.meta.url));
   worker.onmessage = ({ data: msg }) => {
     if (msg.type === P.BACKEND) {
@@ -29,7 +50,13 @@ function startWorker(requested) {
       for (const listener of backendListeners) listener(msg);
     } else if (msg.type === P.FATAL) {
       die(msg.message);
+    } else if (msg.type === P.CRASHED) {
+      crashed(msg);
     } else {
+      if (RESULTS.has(msg.type)) {
+        crashes.delete(msg.id);
+        crashesInARow = 0;
+      }
       handlers.get(msg.id)?.(msg);
     }
   };
@@ -38,12 +65,31 @@ function startWorker(requested) {
     event.preventDefault();
     die(event.message || 'the worker could not be loaded');
   };
-  worker.postMessage({ type: P.INIT, backend: choice });
+  worker.postMessage({ type: P.INIT, backend: choice, testHooks: testHooks() });
+  for (const kind of pendingTraps) worker.postMessage({ type: P.TEST_TRAP, kind });
 }
 
 function die(message) {
   fatal = message;
   for (const handler of handlers.values()) handler({ type: P.FATAL, message });
+}
+
+// The worker trapped: replace it, and tell every demo (each starts again in
+// the new worker, or stops if it was the culprit twice in a row).
+function crashed({ culprit, message }) {
+  worker.terminate();
+  worker = null;
+  pendingTraps.shift();
+  crashesInARow += 1;
+  if (crashesInARow >= MAX_CRASHES) {
+    die(`the model crashed ${crashesInARow} times in a row (${message})`);
+    return;
+  }
+  if (culprit !== null) crashes.set(culprit, (crashes.get(culprit) || 0) + 1);
+  spawn();
+  for (const [id, handler] of handlers) {
+    handler({ type: P.CRASHED, message, stopped: (crashes.get(id) || 0) >= 2 });
+  }
 }
 
 // Calls `listener(backend)` once the worker has chosen its backend (at once
@@ -56,20 +102,34 @@ export function onBackend(listener) {
 
 // Attaches one demo: starts the worker if it is the first, and returns the
 // demo's link to it. `handler` receives the worker's messages for this demo,
-// and {type: FATAL, message} if the worker cannot run at all.
+// {type: FATAL, message} if the worker cannot run at all, and {type:
+// CRASHED, message, stopped} when the worker was replaced after a crash.
 export function attach(handler, { backend: requested = null } = {}) {
-  if (!worker) startWorker(requested);
+  if (!worker && !fatal) startWorker(requested);
   const id = nextId++;
   handlers.set(id, handler);
   if (fatal) queueMicrotask(() => handler({ type: P.FATAL, message: fatal }));
   return {
     id,
     send(msg, transfer = []) {
-      worker.postMessage({ ...msg, id }, transfer);
+      worker?.postMessage({ ...msg, id }, transfer);
     },
     detach() {
       handlers.delete(id);
-      worker.postMessage({ type: P.REMOVE, id });
+      crashes.delete(id);
+      worker?.postMessage({ type: P.REMOVE, id });
+    },
+  };
+}
+
+// Tests only (with globalThis.__mdnTestHooks set before the page loads):
+// the next slice of a demo of `kind` traps the wasm, `times` times in a
+// row (each new worker gets the next one).
+if (testHooks()) {
+  globalThis.__mdnEngine = {
+    trap(kind, times = 1) {
+      for (let i = 0; i < times; i++) pendingTraps.push(kind);
+      worker?.postMessage({ type: P.TEST_TRAP, kind });
     },
   };
 }

@@ -107,7 +107,7 @@ export class MdnDemo extends HTMLElement {
     this.#set({ kind, state: 'idle' });
     const create = VIEWS[kind];
     if (!create) {
-      this.#view = { start() {}, receive() {}, settingChanged() {}, fail() {} };
+      this.#view = { start() {}, receive() {}, settingChanged() {}, fail() {}, restart() {}, lost() {} };
       root.innerHTML = '<p class="message message-error" role="alert"></p>';
       root.firstChild.textContent = `Unknown demo kind “${kind}”: use kind="toy" or kind="paint".`;
       this.#set({ state: 'failed', error: `unknown kind ${kind}` });
@@ -151,11 +151,33 @@ export class MdnDemo extends HTMLElement {
       this.#fail(msg.message);
     } else if (msg.type === P.DEMO_FAILED) {
       this.#fail(msg.message);
+    } else if (msg.type === P.CRASHED) {
+      if (this.#state.state === 'failed') return;
+      if (msg.stopped) {
+        // The new worker does not have this demo: a new model (Restart, a
+        // picture) creates it there again.
+        this.#running = null;
+        this.#view.lost();
+        this.#fail(`its model crashed twice in a row, so it was stopped (${msg.message})`);
+        return;
+      }
+      // A new worker: this demo's model is created again there, and told
+      // to run if it should.
+      this.#running = null;
+      this.#set({ state: 'starting' });
+      this.#view.restart(`The model crashed (${msg.message}); the demo started again.`);
+      this.#updateRunning();
     } else {
       // A new model (Restart, another picture) after a failure runs again.
       const fresh = msg.type === P.TOY_DATA || msg.type === P.PAINT_START;
       if (fresh && this.#state.state === 'failed') {
-        this.#set({ state: this.#running ? 'running' : 'paused', error: null });
+        if (this.#running === null) {
+          // Created again in a new worker (after a crash): tell it to run.
+          this.#set({ state: 'starting', error: null });
+          this.#updateRunning();
+        } else {
+          this.#set({ state: this.#running ? 'running' : 'paused', error: null });
+        }
       }
       this.#view.receive(msg);
     }

@@ -228,7 +228,21 @@ export function createPaint(root, { host, send, progress }) {
   covarianceSelect.addEventListener('change', () => host.setAttribute('covariance', covarianceSelect.value));
   componentsSelect.addEventListener('change', () => host.setAttribute('components', componentsSelect.value));
 
+  let restartNotice = ''; // said when the painting starts again after a crash
+  let inWorker = false; // whether the worker has this painting
+
+  function create() {
+    inWorker = true;
+    send({ type: P.CREATE, kind: 'paint', options, view });
+  }
+  let sentPicture = null; // {bytes (a copy), name} of the last picture sent
+  let runningPicture = null; // the one the running painting paints
+
   function sendImage(bytes, name) {
+    // Stopped after crashes, the worker no longer has this painting.
+    if (!inWorker) create();
+    // A copy stays here, to start the painting again after a crash.
+    sentPicture = { bytes: bytes.slice(0), name };
     pendingImage = name;
     requested = options;
     status.textContent = `loading ${name}…`;
@@ -276,6 +290,7 @@ export function createPaint(root, { host, send, progress }) {
 
   function paintStart({ name, width, height, options: used, notice: text, target }) {
     if (pendingImage === name) pendingImage = null;
+    if (sentPicture?.name === name) runningPicture = sentPicture;
     // A video is of one painting: a new one ends it.
     if (recording) stopRecording();
     recordButton.disabled = Boolean(cannotRecord);
@@ -306,7 +321,8 @@ export function createPaint(root, { host, send, progress }) {
     lastError = '';
     showErrors();
     show(notice, text || '');
-    show(recovery, '');
+    show(recovery, restartNotice);
+    restartNotice = '';
     status.textContent = 'training the first epoch…';
   }
 
@@ -371,8 +387,21 @@ export function createPaint(root, { host, send, progress }) {
     start() {
       started = true;
       status.textContent = 'waiting for the model…';
-      send({ type: P.CREATE, kind: 'paint', options, view });
+      create();
       loadSource();
+    },
+
+    // After a crash, in a new worker: the same picture (or the one on its
+    // way) painted again from the start.
+    restart(notice) {
+      if (recording) stopRecording();
+      restartNotice = notice;
+      show(recovery, notice);
+      status.textContent = 'starting again…';
+      create();
+      const picture = runningPicture ?? sentPicture;
+      if (picture) sendImage(picture.bytes.slice(0), picture.name);
+      else loadSource();
     },
 
     receive(msg) {
@@ -396,6 +425,10 @@ export function createPaint(root, { host, send, progress }) {
         status.textContent = `restarting with ${describe(options)}…`;
         send({ type: P.PAINT_OPTIONS, options });
       }
+    },
+
+    lost() {
+      inWorker = false;
     },
 
     fail(text) {

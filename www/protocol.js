@@ -20,8 +20,9 @@
 
   // Page → worker.
   const TO_WORKER = {
-    // {backend: 'webgpu' | 'cpu' | null}: load the wasm and pick the
-    // backend (null: automatic). Sent once, by the first demo that starts.
+    // {backend: 'webgpu' | 'cpu' | null, testHooks?: boolean}: load the
+    // wasm and pick the backend (null: automatic). Sent once to each
+    // worker, when the first demo starts or after a crash.
     INIT: 'init',
     // {id, kind: 'toy' | 'paint', tau?: {pi, sigma}, options?: the kind's
     // model settings ({data, components, hidden} for a toy; {size,
@@ -56,6 +57,9 @@
     // tauSigma}}: what the repaints show from the next epoch on; training
     // goes on.
     PAINT_VIEW: 'paint-view',
+    // {kind}: tests only (honoured when INIT said testHooks): the next
+    // slice of a demo of this kind traps the wasm, as a crash would.
+    TEST_TRAP: 'test-trap',
   };
 
   // Worker → page.
@@ -65,6 +69,12 @@
     BACKEND: 'backend',
     // {message}: the worker cannot run at all (the wasm failed to load).
     FATAL: 'fatal',
+    // {culprit: id | null, message}: the wasm trapped (a panic, out of
+    // memory) in demo `culprit`'s call; this worker stops, and the engine
+    // starts a new one in which the demos start again. To every demo,
+    // from the engine: {type, message, stopped: boolean} (stopped: this
+    // demo crashed twice in a row and is not started again).
+    CRASHED: 'crashed',
     // {id, running}: the demo's RUN took effect; results posted before it
     // came from before the pause.
     RUNNING: 'running',

@@ -15,6 +15,7 @@ import { savePng } from './export.js';
 import { plotArea } from './plot.js';
 import { LIMITS, SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
+import { requestDraw } from './draw-queue.js';
 import { densityImage, drawMain, drawMu, drawNll, drawPi, drawProbe } from './toy-plots.js';
 
 const P = globalThis.MdnProtocol;
@@ -158,7 +159,7 @@ export function createToy(root, { host, send, progress }) {
   // Snapshots of an old model can still be in flight after a restart:
   // ignore them until the worker confirms the new model with TOY_DATA.
   let pendingRestarts = 0;
-  let frame = 0;
+  const dotCache = {}; // the data's dots, drawn once (toy-plots.js)
   let settings = readAll();
   const drawn = { x: [], y: [] };
   let stroke = null; // {pointerId, lastSent} while the reader draws
@@ -215,7 +216,14 @@ export function createToy(root, { host, send, progress }) {
       .map(([name]) => name)
       .join(' ');
 
+  // Whether the worker has this toy (not after it was stopped by crashes).
+  let inWorker = false;
+
   function restart(fields = {}) {
+    if (!inWorker) {
+      create();
+      return;
+    }
     pendingRestarts += 1;
     progress({ step: null, nll: null });
     status.textContent = 'restarting…';
@@ -233,27 +241,26 @@ export function createToy(root, { host, send, progress }) {
     sendPoints();
   });
 
-  // Draws at most once per animation frame however fast snapshots arrive.
   for (const canvas of [main, piCanvas, muCanvas, probeCanvas, nllCanvas]) {
     new ResizeObserver(() => scheduleDraw()).observe(canvas);
   }
 
+  // Each canvas is drawn at most once per animation frame however fast
+  // snapshots arrive, in the page's one draw queue (draw-queue.js).
   function scheduleDraw() {
-    if (frame) return;
-    frame = requestAnimationFrame(() => {
-      frame = 0;
-      const shown = drawing() ? { x: drawn.x, y: drawn.y } : data;
+    const shown = () => (drawing() ? { x: drawn.x, y: drawn.y } : data);
+    requestDraw(main, () => {
       const panels = panelsOn();
       const probeX = panels ? (hoverX ?? pinnedX) : null;
       const visible = { ...layers, density: panels && layers.density, mode: panels && layers.mode };
-      drawMain(main, { bounds, data: shown, snapshot, density, layers: visible, probeX });
-      if (panels) {
-        drawPi(piCanvas, bounds, snapshot);
-        drawMu(muCanvas, bounds, snapshot);
-        drawProbe(probeCanvas, bounds, snapshot, shown);
-      }
-      drawNll(nllCanvas, history);
+      drawMain(main, { bounds, data: shown(), snapshot, density, layers: visible, probeX, cache: dotCache });
     });
+    if (panelsOn()) {
+      requestDraw(piCanvas, () => drawPi(piCanvas, bounds, snapshot));
+      requestDraw(muCanvas, () => drawMu(muCanvas, bounds, snapshot));
+      requestDraw(probeCanvas, () => drawProbe(probeCanvas, bounds, snapshot, shown()));
+    }
+    requestDraw(nllCanvas, () => drawNll(nllCanvas, history));
   }
 
   function resetModelState() {
@@ -450,11 +457,29 @@ export function createToy(root, { host, send, progress }) {
   showPanels();
   progress({ layers: shownLayers() });
 
+  // Creates this toy in the worker, with its drawn points and its probe.
+  function create() {
+    inWorker = true;
+    status.textContent = 'waiting for the model…';
+    pendingRestarts = 1;
+    send({ type: P.CREATE, kind: 'toy', ...display(), options: modelOptions() });
+    if (drawing() && drawn.x.length > 0) sendPoints();
+    sentProbe = null;
+    updateProbe();
+  }
+
   return {
-    start() {
-      status.textContent = 'waiting for the model…';
-      pendingRestarts = 1;
-      send({ type: P.CREATE, kind: 'toy', ...display(), options: modelOptions() });
+    start: create,
+
+    // After a crash, in a new worker.
+    restart(notice) {
+      show(recovery, notice);
+      create();
+    },
+
+    // Stopped after crashes: the worker no longer has it.
+    lost() {
+      inWorker = false;
     },
 
     receive(msg) {

@@ -32,6 +32,7 @@ const P = MdnProtocol;
 const commands = [];
 let wakeUp = null;
 let started = false;
+let testHooks = false;
 
 // id -> demo: {id, kind, model, steps, used, running, ...the kind's own
 // fields}. `model` is the wasm ToyDemo or PaintDemo (null until created, or
@@ -44,8 +45,13 @@ self.onmessage = (event) => {
   if (msg.type === P.INIT) {
     if (!started) {
       started = true;
+      testHooks = msg.testHooks === true;
       start(msg.backend).catch((e) => post({ type: P.FATAL, message: MdnBackend.messageOf(e) }));
     }
+    return;
+  }
+  if (msg.type === P.TEST_TRAP) {
+    if (testHooks) trapNext.add(msg.kind);
     return;
   }
   // Everything else waits for a slice boundary, so a model is never freed
@@ -56,6 +62,16 @@ self.onmessage = (event) => {
 
 function post(msg, arrays = []) {
   self.postMessage(msg, arrays.map((a) => a.buffer));
+}
+
+// Demo kinds whose next slice traps the wasm (TEST_TRAP, tests only).
+const trapNext = new Set();
+
+// A trap (WebAssembly.RuntimeError: a Rust panic, out of memory) leaves the
+// module's state undefined, so nothing more runs in this worker: it says
+// which demo's call trapped, and the engine starts a new worker.
+function crash(demo, e) {
+  post({ type: P.CRASHED, culprit: demo ? demo.id : null, message: MdnBackend.messageOf(e) });
 }
 
 // What every demo kind's code gets from the worker.
@@ -122,7 +138,18 @@ async function start(requestedBackend) {
   post({ type: P.BACKEND, ...backend });
 
   for (;;) {
-    while (commands.length > 0) runCommand(commands.shift());
+    while (commands.length > 0) {
+      try {
+        runCommand(commands.shift());
+      } catch (e) {
+        // A demo's constructor or command trapped.
+        if (e instanceof WebAssembly.RuntimeError) {
+          crash(null, e);
+          return;
+        }
+        throw e;
+      }
+    }
     const demo = MdnScheduler.nextDemo(demos.values());
     if (!demo) {
       await nextCommand();
@@ -130,8 +157,13 @@ async function start(requestedBackend) {
     }
     const t0 = performance.now();
     try {
+      if (trapNext.delete(demo.kind)) context.bindings.trap_for_tests();
       await MdnKinds[demo.kind].slice(demo, context);
     } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        crash(demo, e);
+        return;
+      }
       context.fail(demo, e);
     }
     demo.used += performance.now() - t0;

@@ -53,7 +53,7 @@ test('the CPU is chosen without an adapter, for a software one, or when asked', 
 test('every message type is spelled once, in www/protocol.js', () => {
   const names = Object.values(P);
   assert.equal(new Set(names).size, names.length, 'distinct names');
-  assert.equal(names.length, 21);
+  assert.equal(names.length, 23);
   const files = fs
     .readdirSync(www, { recursive: true })
     .filter((f) => f.endsWith('.js') && f !== 'protocol.js')

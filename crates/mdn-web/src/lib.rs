@@ -66,6 +66,17 @@ pub async fn init_backend(kind: String) -> Result<String, JsError> {
     Ok(name.to_string())
 }
 
+/// Traps the wasm (a Rust panic, which aborts), as a crash would: for the
+/// browser tests of the page's recovery, which call it only through a hook
+/// a test must switch on (see www/worker.js).
+///
+/// # Panics
+/// Always.
+#[wasm_bindgen]
+pub fn trap_for_tests() {
+    panic!("a test asked the wasm to trap");
+}
+
 fn device() -> Result<Device, JsError> {
     DEVICE
         .with(|d| d.borrow().clone())
