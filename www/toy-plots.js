@@ -76,8 +76,35 @@ function polyline(ctx, map, xs, ys) {
   ctx.stroke();
 }
 
+// The data as dots on a transparent canvas the size of `canvas`'s backing
+// store, kept in `cache` ({}) until the data, the bounds or the size
+// change: thousands of dots are drawn once, not at every snapshot.
+function dataDots(cache, canvas, bounds, data, colour) {
+  const { width, height } = canvas;
+  if (cache.data !== data || cache.bounds !== bounds || cache.width !== width || cache.height !== height) {
+    const layer = cache.layer ?? document.createElement('canvas');
+    layer.width = width;
+    layer.height = height;
+    const ctx = layer.getContext('2d');
+    const dpr = width / Math.max(1, canvas.clientWidth);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const area = plotArea(canvas.clientWidth, canvas.clientHeight);
+    const map = makeMap(area, bounds);
+    clipTo(ctx, area);
+    // Smaller dots on a phone, or 4500 of them merge into a blot.
+    const dot = canvas.clientWidth < 500 ? 1.5 : 2;
+    ctx.fillStyle = colour;
+    for (let i = 0; i < data.x.length; i++) {
+      ctx.fillRect(map.x(data.x[i]) - dot / 2, map.y(data.y[i]) - dot / 2, dot, dot);
+    }
+    Object.assign(cache, { layer, data, bounds, width, height });
+  }
+  return cache.layer;
+}
+
 // The data plot: `view` is {bounds, data: {x, y}, snapshot, density (from
-// densityImage), layers: {density, data, samples, fit, mode}, probeX}.
+// densityImage), layers: {density, data, samples, fit, mode}, probeX,
+// cache: {} kept by the caller between draws}.
 export function drawMain(canvas, view) {
   const { ctx, width, height } = fitCanvas(canvas);
   const { bounds: b, data, snapshot, density, layers, probeX } = view;
@@ -102,17 +129,12 @@ export function drawMain(canvas, view) {
   }
   drawAxes(ctx, colours, area, map, b, { x: 'x', y: 'y' });
 
+  if (layers.data && data) {
+    ctx.drawImage(dataDots(view.cache, canvas, b, data, colours.data), 0, 0, width, height);
+  }
   ctx.save();
   clipTo(ctx, area);
-  // Smaller dots on a phone, or 4500 of them merge into a blot.
-  const dot = width < 500 ? 1.5 : 2;
   const sampleDot = width < 500 ? 2 : 3;
-  if (layers.data && data) {
-    ctx.fillStyle = colours.data;
-    for (let i = 0; i < data.x.length; i++) {
-      ctx.fillRect(map.x(data.x[i]) - dot / 2, map.y(data.y[i]) - dot / 2, dot, dot);
-    }
-  }
   if (snapshot) {
     const { grid_x, samples, mse_y, mode } = snapshot;
     if (layers.samples) {

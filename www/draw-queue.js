@@ -1,0 +1,27 @@
+// One queue of canvas drawing for every demo on the page: drawing happens in
+// animation frames, each running queued draws until it has spent
+// BUDGET_MS, so that several demos redrawing at once spread over frames
+// instead of making one long task. A key (the canvas) keeps only its latest
+// draw; keys are served in the order they were queued.
+
+const BUDGET_MS = 12;
+const queue = new Map(); // key -> draw function
+let frame = 0;
+
+function run() {
+  frame = 0;
+  const t0 = performance.now();
+  for (const [key, draw] of queue) {
+    queue.delete(key);
+    draw();
+    if (performance.now() - t0 > BUDGET_MS) break;
+  }
+  if (queue.size > 0) frame = requestAnimationFrame(run);
+}
+
+// Draws `draw()` in a coming animation frame, replacing a draw of `key`
+// still waiting.
+export function requestDraw(key, draw) {
+  queue.set(key, draw);
+  if (!frame) frame = requestAnimationFrame(run);
+}
