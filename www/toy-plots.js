@@ -204,12 +204,11 @@ export function drawPi(canvas, bounds, snapshot) {
   ctx.restore();
 }
 
-// Opacity levels of the μ ± σ panel: segments are grouped by level so that
-// 32 components cost 32 × LEVELS paths, not one per segment.
-const LEVELS = 8;
-
-// The means μ_k(x) with a ±σ_k(x) band, each segment as opaque as the
-// component's weight there, so dead components fade.
+// The means μ_k(x) with a ±σ_k(x) band, each as opaque at each x as the
+// component's weight π_k(x) there, so dead components fade: one band and
+// one line per component, shaded by a gradient along x with a stop at each
+// grid x. (A path per segment and opacity level, thousands of small fills,
+// cost the compositor over 100 ms a frame.)
 export function drawMu(canvas, bounds, snapshot) {
   const { ctx, width, height } = fitCanvas(canvas);
   if (!bounds) return;
@@ -218,34 +217,53 @@ export function drawMu(canvas, bounds, snapshot) {
   drawAxes(ctx, palette(canvas), area, map, bounds, { x: 'x', y: 'μ ± σ' });
   if (!snapshot) return;
   const { grid_x, pi, mu, sigma, components: K } = snapshot;
+  const G = grid_x.length;
   ctx.save();
   clipTo(ctx, area);
   ctx.lineWidth = 1.75;
+  ctx.lineJoin = 'round';
+  const [left, right] = [map.x(grid_x[0]), map.x(grid_x[G - 1])];
   for (let k = 0; k < K; k++) {
-    const bands = Array.from({ length: LEVELS }, () => new Path2D());
-    const lines = Array.from({ length: LEVELS }, () => new Path2D());
-    for (let g = 0; g + 1 < grid_x.length; g++) {
-      const [a, c] = [g * K + k, (g + 1) * K + k];
-      const weight = 0.5 * (pi[a] + pi[c]);
-      const level = Math.min(LEVELS - 1, Math.floor(weight * LEVELS));
-      if (weight < 0.02 || ![mu[a], mu[c], sigma[a], sigma[c]].every(Number.isFinite)) continue;
-      const [x0, x1] = [map.x(grid_x[g]), map.x(grid_x[g + 1])];
-      const band = bands[level];
-      band.moveTo(x0, map.y(mu[a] + sigma[a]));
-      band.lineTo(x1, map.y(mu[c] + sigma[c]));
-      band.lineTo(x1, map.y(mu[c] - sigma[c]));
-      band.lineTo(x0, map.y(mu[a] - sigma[a]));
-      band.closePath();
-      lines[level].moveTo(x0, map.y(mu[a]));
-      lines[level].lineTo(x1, map.y(mu[c]));
+    let heaviest = 0;
+    let finite = true;
+    for (let g = 0; g < G; g++) {
+      const i = g * K + k;
+      heaviest = Math.max(heaviest, pi[i]);
+      finite &&= Number.isFinite(mu[i]) && Number.isFinite(sigma[i]) && Number.isFinite(pi[i]);
     }
-    for (let level = 0; level < LEVELS; level++) {
-      const alpha = (level + 0.5) / LEVELS;
-      ctx.fillStyle = componentColour(k, 0.22 * alpha);
-      ctx.fill(bands[level]);
-      ctx.strokeStyle = componentColour(k, alpha);
-      ctx.stroke(lines[level]);
+    if (heaviest < 0.02 || !finite) continue;
+    // A stop every few grid points is as smooth to the eye, and colour
+    // stops are parsed strings.
+    const fade = (scale) => {
+      const gradient = ctx.createLinearGradient(left, 0, right, 0);
+      for (let g = 0; g < G; g += G > 60 ? 4 : 1) {
+        gradient.addColorStop(g / (G - 1), componentColour(k, scale * pi[g * K + k]));
+      }
+      gradient.addColorStop(1, componentColour(k, scale * pi[(G - 1) * K + k]));
+      return gradient;
+    };
+    const band = new Path2D();
+    const line = new Path2D();
+    for (let g = 0; g < G; g++) {
+      const i = g * K + k;
+      const px = map.x(grid_x[g]);
+      if (g === 0) {
+        band.moveTo(px, map.y(mu[i] + sigma[i]));
+        line.moveTo(px, map.y(mu[i]));
+      } else {
+        band.lineTo(px, map.y(mu[i] + sigma[i]));
+        line.lineTo(px, map.y(mu[i]));
+      }
     }
+    for (let g = G - 1; g >= 0; g--) {
+      const i = g * K + k;
+      band.lineTo(map.x(grid_x[g]), map.y(mu[i] - sigma[i]));
+    }
+    band.closePath();
+    ctx.fillStyle = fade(0.22);
+    ctx.fill(band);
+    ctx.strokeStyle = fade(1);
+    ctx.stroke(line);
   }
   ctx.restore();
 }
