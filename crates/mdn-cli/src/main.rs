@@ -6,6 +6,7 @@
 //!   twin, Bishop's toy or a CSV file of points) and plots data, mixture
 //!   samples and the least-squares fit, with `--panels` also the density
 //!   p(y | x), the conditional mode and every component's π, μ and σ;
+//! - `mdn render MODEL.mdn`: repaints a saved painting model at any size;
 //! - `mdn bench W1|W2|W3|W4|W5`: runs a standard workload of
 //!   `shared/bench/WORKLOADS.md` and prints one JSON object.
 //!
@@ -20,6 +21,7 @@ mod paint;
 mod plot;
 mod points;
 mod progress;
+mod render;
 mod toy;
 
 use std::path::PathBuf;
@@ -58,6 +60,9 @@ enum Command {
     /// fit; with --panels also the density, the conditional mode and each
     /// component's weight, mean and width.
     Toy(ToyArgs),
+    /// Repaint a painting model saved with `mdn paint --save` at any size
+    /// (a coordinate network is resolution-free).
+    Render(RenderArgs),
     /// Run a standard workload exactly as `shared/bench/WORKLOADS.md`
     /// specifies it and print one JSON object on stdout.
     Bench(BenchArgs),
@@ -66,13 +71,23 @@ enum Command {
 /// Arguments of `mdn paint`.
 #[derive(clap::Args, Debug)]
 struct PaintArgs {
-    /// The photo: PNG, JPEG, WebP, GIF, BMP or TIFF.
-    image: PathBuf,
+    /// The photo: PNG, JPEG, WebP, GIF, BMP or TIFF (not with --resume).
+    #[arg(required_unless_present = "resume")]
+    image: Option<PathBuf>,
+    /// Go on training a model saved with --save (its settings and picture
+    /// come from the file).
+    #[arg(long, value_name = "MODEL", conflicts_with_all = ["image", "size", "encoding", "covariance", "components", "seed"])]
+    resume: Option<PathBuf>,
+    /// After training, save the model (settings, picture, weights and the
+    /// optimiser's state) to this file, for --resume and `mdn render`.
+    #[arg(long, value_name = "MODEL")]
+    save: Option<PathBuf>,
     /// Training size in pixels: the longer side after area downscaling
     /// (8–1024; never upscales).
     #[arg(long, default_value_t = settings::SIZE.default_whole())]
     size: u32,
-    /// Training epochs (passes over every pixel).
+    /// Training epochs (passes over every pixel); with --resume, more
+    /// epochs.
     #[arg(long, default_value_t = 30)]
     epochs: usize,
     /// How the network sees a pixel's position: grid, fourier or raw.
@@ -99,9 +114,17 @@ struct PaintArgs {
 /// Arguments of `mdn toy`.
 #[derive(clap::Args, Debug)]
 struct ToyArgs {
-    /// Full-batch Adam steps.
+    /// Full-batch Adam steps; with --resume, more steps.
     #[arg(long, default_value_t = 3000)]
     steps: usize,
+    /// Go on training a toy model saved with --save (its settings and
+    /// points come from the file).
+    #[arg(long, value_name = "MODEL", conflicts_with_all = ["seed", "data", "components", "hidden_units"])]
+    resume: Option<PathBuf>,
+    /// After training, save the model (settings, points, weights and the
+    /// optimiser's state) to this file, for --resume.
+    #[arg(long, value_name = "MODEL")]
+    save: Option<PathBuf>,
     /// Seed of the data and the initial weights.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -124,6 +147,20 @@ struct ToyArgs {
     panels: bool,
     /// The plot, PNG.
     #[arg(long, default_value = "toy.png")]
+    out: PathBuf,
+}
+
+/// Arguments of `mdn render`.
+#[derive(clap::Args, Debug)]
+struct RenderArgs {
+    /// A painting model saved with `mdn paint --save`.
+    model: PathBuf,
+    /// The longer side of the picture, pixels (1–8192); the training
+    /// picture's aspect ratio is kept.
+    #[arg(long, default_value_t = 512)]
+    size: u32,
+    /// The picture, PNG.
+    #[arg(long, default_value = "render.png")]
     out: PathBuf,
 }
 
@@ -166,6 +203,24 @@ fn parse_workload(s: &str) -> Result<Workload, String> {
     s.parse()
 }
 
+/// Reads a model file for `--resume` or `mdn render`.
+///
+/// # Errors
+/// The file cannot be read.
+fn read_model(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Writes a model file for `--save`.
+///
+/// # Errors
+/// The file cannot be written.
+fn write_model(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Fails early, before any training, when `out` cannot be written because
 /// its folder does not exist.
 ///
@@ -202,6 +257,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Paint(args) => paint::run(cli.backend, args),
         Command::Toy(args) => toy::run(cli.backend, args),
+        Command::Render(args) => render::run(cli.backend, args),
         Command::Bench(args) => bench::run(cli.backend, args),
     }
 }

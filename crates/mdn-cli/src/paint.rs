@@ -1,9 +1,9 @@
 //! `mdn paint`: train on a photo, write the repaint (and every epoch's).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use mdn_core::paint::{PaintConfig, PaintRun, Repaint, View};
+use mdn_core::paint::{PaintConfig, PaintRun, View};
 use mdn_core::picture::{Picture, rgb_to_rgba8};
 use mdn_core::settings;
 
@@ -14,36 +14,55 @@ use crate::progress;
 /// Runs `mdn paint`.
 ///
 /// # Errors
-/// An unreadable or undecodable image, a bad size, component or epoch
+/// An unreadable or undecodable image or model file, a bad size, component or epoch
 /// count, no wgpu adapter, an unwritable output, a failing device.
 pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
     check(&args)?;
-    let bytes = std::fs::read(&args.image)
-        .with_context(|| format!("cannot read {}", args.image.display()))?;
-    let picture = Picture::decode(&bytes, args.size)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.image.display()))?;
+    // A new painting: its picture; a resumed one: its model file.
+    let start = match (&args.resume, &args.image) {
+        (Some(model), _) => Start::Resume(model.clone(), crate::read_model(model)?),
+        (None, Some(image)) => {
+            let bytes =
+                std::fs::read(image).with_context(|| format!("cannot read {}", image.display()))?;
+            let picture = Picture::decode(&bytes, args.size)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", image.display()))?;
+            Start::New(image.clone(), picture)
+        }
+        (None, None) => bail!("give a photo to paint, or --resume MODEL"),
+    };
     if let Some(frames) = &args.frames {
         std::fs::create_dir_all(frames)
             .with_context(|| format!("cannot create the folder {}", frames.display()))?;
     }
     let backend = Backend::open(backend)?;
     println!("{}", backend.describe());
-    let (width, height) = (picture.width, picture.height);
+    let (mut run, source) = match start {
+        Start::Resume(path, bytes) => {
+            let run = PaintRun::load(&bytes, &backend.device)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            println!("resuming {} after {} epochs", path.display(), run.epochs());
+            (run, path)
+        }
+        Start::New(path, picture) => {
+            let config = PaintConfig {
+                covariance: args.covariance,
+                components: args.components,
+                seed: args.seed,
+                ..PaintConfig::for_encoding(args.encoding)
+            };
+            (PaintRun::new(picture, config, &backend.device)?, path)
+        }
+    };
+    let config = *run.config();
+    let (width, height) = (run.picture().width, run.picture().height);
     println!(
         "painting {} at {width} × {height} px: {} encoding, K = {} {} Gaussians, {} epochs",
-        args.image.display(),
-        args.encoding,
-        args.components,
-        args.covariance.name(),
+        source.display(),
+        config.encoding,
+        config.components,
+        config.covariance.name(),
         args.epochs
     );
-    let config = PaintConfig {
-        covariance: args.covariance,
-        components: args.components,
-        seed: args.seed,
-        ..PaintConfig::for_encoding(args.encoding)
-    };
-    let mut run = PaintRun::new(picture, config, &backend.device)?;
     let bar = progress::bar(args.epochs as u64, "epoch");
     for _ in 0..args.epochs {
         while !run.train(run.steps_per_epoch()) {}
@@ -52,7 +71,7 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
             let frame = pollster::block_on(run.repaint(View::Mode))?;
             let repaint = progress::settle(&mut run, frame);
             let path = frames.join(format!("frame_{:04}.png", repaint.epoch));
-            write_png(&path, width, height, &repaint)?;
+            write_png(&path, width, height, &repaint.rgb)?;
             bar.set_message(format!("nll {loss:.3} psnr {:.2} dB", repaint.psnr));
         } else {
             bar.set_message(format!("nll {loss:.3}"));
@@ -62,7 +81,7 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let frame = pollster::block_on(run.repaint(View::Mode))?;
     let repaint = progress::settle(&mut run, frame);
-    write_png(&args.out, width, height, &repaint)?;
+    write_png(&args.out, width, height, &repaint.rgb)?;
     println!(
         "wrote {} ({width} × {height} px) after {} epochs: NLL {:.4} nats per pixel, PSNR {:.2} dB",
         args.out.display(),
@@ -70,7 +89,19 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         repaint.nll,
         repaint.psnr
     );
+    if let Some(save) = &args.save {
+        crate::write_model(save, &run.save()?)?;
+        println!("saved the model to {}", save.display());
+    }
     Ok(())
+}
+
+/// Where `mdn paint` starts.
+enum Start {
+    /// A photo (its path and the picture at training size).
+    New(PathBuf, Picture),
+    /// A model file (its path and bytes).
+    Resume(PathBuf, Vec<u8>),
 }
 
 fn check(args: &PaintArgs) -> anyhow::Result<()> {
@@ -81,12 +112,17 @@ fn check(args: &PaintArgs) -> anyhow::Result<()> {
     if args.epochs == 0 {
         bail!("--epochs must be at least 1");
     }
-    crate::check_out(&args.out)
+    crate::check_out(&args.out)?;
+    match &args.save {
+        Some(save) => crate::check_out(save),
+        None => Ok(()),
+    }
 }
 
-/// Writes a repaint as an RGB PNG of `width` × `height` px.
-fn write_png(path: &Path, width: u32, height: u32, repaint: &Repaint) -> anyhow::Result<()> {
-    let rgb: Vec<u8> = rgb_to_rgba8(&repaint.rgb)
+/// Writes colours (row-major `[height, width, 3]`, in [0, 1], clamped) as
+/// an RGB PNG of `width` × `height` px.
+pub fn write_png(path: &Path, width: u32, height: u32, colours: &[f32]) -> anyhow::Result<()> {
+    let rgb: Vec<u8> = rgb_to_rgba8(colours)
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
         .collect();

@@ -77,6 +77,26 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
     if args.steps == 0 {
         bail!("--steps must be at least 1");
     }
+    if let Some(path) = &args.resume {
+        let bytes = crate::read_model(path)?;
+        crate::check_out(&args.out)?;
+        check_save(&args)?;
+        let backend = Backend::open(backend)?;
+        println!("{}", backend.describe());
+        let run = ToyRun::load(&bytes, &backend.device)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        println!("resuming {} after {} steps", path.display(), run.steps());
+        // A built-in set's title if the points are that set's, else the
+        // model file's name.
+        let c = run.config();
+        let title = if ToyData::generate(c.set, c.points, c.seed) == *run.data() {
+            plot::set_title(c.set).to_string()
+        } else {
+            let name = path.file_name().unwrap_or(path.as_os_str());
+            name.to_string_lossy().into_owned()
+        };
+        return train_and_plot(run, title, &args);
+    }
     let components = whole(&settings::TOY_COMPONENTS, &args.components)?;
     let hidden = whole(&settings::HIDDEN, &args.hidden_units)?;
     let source = Source::parse(&args.data)?;
@@ -85,6 +105,7 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
         Source::Set(_) => None,
     };
     crate::check_out(&args.out)?;
+    check_save(&args)?;
     let backend = Backend::open(backend)?;
     println!("{}", backend.describe());
     let config = ToyConfig {
@@ -96,11 +117,25 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
         hidden,
         ..ToyConfig::demo(args.seed)
     };
-    let mut run = match file {
+    let run = match file {
         Some(data) => with_bounds(config, data, &backend),
         None => ToyRun::new(config, &backend.device),
     };
-    let title = source.title();
+    train_and_plot(run, source.title(), &args)
+}
+
+/// Fails early when `--save`'s folder does not exist.
+fn check_save(args: &ToyArgs) -> anyhow::Result<()> {
+    match &args.save {
+        Some(save) => crate::check_out(save),
+        None => Ok(()),
+    }
+}
+
+/// Trains `run` for `--steps` more steps, plots it and saves it if asked.
+fn train_and_plot(mut run: ToyRun, title: String, args: &ToyArgs) -> anyhow::Result<()> {
+    let config = *run.config();
+    let (components, hidden) = (config.components, config.hidden);
     println!(
         "{title}: {} points, K = {components}, {hidden} hidden units, {} steps",
         run.data().len(),
@@ -109,7 +144,8 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
     let bar = progress::bar(args.steps as u64, "step");
     let mut done = 0;
     while done < args.steps {
-        let chunk = (args.steps - done).min(100);
+        // Snapshots (and the guard's checks) every 100 steps of the run.
+        let chunk = (args.steps - done).min(100 - run.steps() % 100);
         run.train(chunk);
         done += chunk;
         let frame = pollster::block_on(run.snapshot(1.0, 1.0))?;
@@ -132,6 +168,10 @@ pub fn run(backend: BackendKind, args: ToyArgs) -> anyhow::Result<()> {
         snapshot.step,
         snapshot.nll
     );
+    if let Some(save) = &args.save {
+        crate::write_model(save, &run.save()?)?;
+        println!("saved the model to {}", save.display());
+    }
     Ok(())
 }
 

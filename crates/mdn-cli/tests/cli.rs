@@ -342,6 +342,177 @@ fn bench_w1_prints_json_with_every_field() {
     }
 }
 
+/// 2 × 2 box averages of an RGB image `width` wide (even sides).
+fn box_downscale(width: u32, height: u32, rgb: &[f32]) -> Vec<f32> {
+    let (w, h) = (width as usize, height as usize);
+    let mut out = Vec::with_capacity(w * h * 3 / 4);
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            for c in 0..3 {
+                let at = |dx: usize, dy: usize| rgb[((y + dy) * w + x + dx) * 3 + c];
+                out.push((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4.0);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn paint_saves_a_model_that_resumes_training_and_renders_at_twice_the_size() {
+    let photo = images().join("chelsea.png");
+    let bytes = std::fs::read(&photo).expect("chelsea.png");
+    let target = Picture::decode(&bytes, 32).expect("decodes");
+    let dir = scratch("paint-model");
+    let path = |name: &str| dir.join(name).to_str().expect("utf-8 path").to_string();
+    let output = mdn(&[
+        "paint",
+        photo.to_str().expect("utf-8 path"),
+        "--size",
+        "32",
+        "--epochs",
+        "4",
+        "--out",
+        &path("first.png"),
+        "--save",
+        &path("model.mdn"),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains(&format!("saved the model to {}", path("model.mdn"))),
+        "{}",
+        text(&output.stdout)
+    );
+
+    // Twice the training size, the training picture's aspect kept.
+    let output = mdn(&[
+        "render",
+        &path("model.mdn"),
+        "--size",
+        "64",
+        "--out",
+        &path("big.png"),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let (w, h, big) = read_rgb(Path::new(&path("big.png")));
+    assert_eq!((w, h), (2 * target.width, 2 * target.height));
+    let (_, _, first) = read_rgb(Path::new(&path("first.png")));
+    let repainted = psnr(&target.rgb, &first);
+    let rendered = psnr(&target.rgb, &box_downscale(w, h, &big));
+    assert!(
+        (rendered - repainted).abs() < 1.0,
+        "the render at 2× downscaled: {rendered:.2} dB; the repaint: {repainted:.2} dB"
+    );
+
+    // Resumed: no photo needed, training goes on from epoch 4.
+    let output = mdn(&[
+        "paint",
+        "--resume",
+        &path("model.mdn"),
+        "--epochs",
+        "2",
+        "--out",
+        &path("resumed.png"),
+        "--save",
+        &path("model.mdn"),
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(stdout.contains("after 4 epochs"), "{stdout}");
+    assert!(stdout.contains("after 6 epochs"), "{stdout}");
+    let (w, h, _) = read_rgb(Path::new(&path("resumed.png")));
+    assert_eq!((w, h), (target.width, target.height));
+    let output = mdn(&["render", &path("model.mdn"), "--out", &path("again.png")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("for 6 epochs"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn toy_saves_a_model_that_resumes_training() {
+    let dir = scratch("toy-model");
+    let path = |name: &str| dir.join(name).to_str().expect("utf-8 path").to_string();
+    let output = mdn(&[
+        "toy",
+        "--data",
+        "bishop",
+        "--steps",
+        "150",
+        "--out",
+        &path("toy.png"),
+        "--save",
+        &path("toy.mdn"),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let output = mdn(&[
+        "toy",
+        "--resume",
+        &path("toy.mdn"),
+        "--steps",
+        "50",
+        "--out",
+        &path("more.png"),
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(stdout.contains("resuming"), "{stdout}");
+    assert!(
+        stdout.contains("Bishop's inverse toy problem: 2500 points"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("after 200 steps"), "{stdout}");
+}
+
+#[test]
+fn bad_model_files_are_one_line_and_status_1() {
+    let dir = scratch("bad-model");
+    let path = |name: &str| dir.join(name).to_str().expect("utf-8 path").to_string();
+    let picture = images().join("chelsea.png");
+    let renamed = path("chelsea.mdn");
+    std::fs::copy(&picture, &renamed).expect("copy");
+    assert_user_error(
+        &mdn(&["paint", "--resume", &renamed, "--out", &path("out.png")]),
+        "chelsea.mdn: this is not an MDN model file (it looks like a PNG image)",
+    );
+    assert_user_error(
+        &mdn(&["render", &renamed, "--out", &path("out.png")]),
+        "this is not an MDN model file",
+    );
+    assert_user_error(
+        &mdn(&["toy", "--resume", "no/such/model.mdn"]),
+        "cannot read no/such/model.mdn",
+    );
+    let output = mdn(&[
+        "toy",
+        "--steps",
+        "10",
+        "--out",
+        &path("toy.png"),
+        "--save",
+        &path("toy.mdn"),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_user_error(
+        &mdn(&["render", &path("toy.mdn"), "--out", &path("out.png")]),
+        "toy.mdn: this file holds a toy model, not a painting",
+    );
+    let toy = std::fs::read(path("toy.mdn")).expect("read");
+    std::fs::write(path("cut.mdn"), &toy[..toy.len() / 2]).expect("write");
+    assert_user_error(
+        &mdn(&[
+            "toy",
+            "--resume",
+            &path("cut.mdn"),
+            "--out",
+            &path("out.png"),
+        ]),
+        "cut.mdn: the model file is damaged or cut short",
+    );
+    assert!(!Path::new(&path("out.png")).exists(), "nothing is written");
+}
+
 #[test]
 fn a_missing_file_is_one_line_and_status_1() {
     let output = mdn(&["paint", "no/such/photo.png"]);

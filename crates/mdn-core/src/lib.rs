@@ -23,6 +23,8 @@
 //!   regressor it is compared with;
 //! - [`training`]: the Adam loop and the divergence guard (frames, verdicts,
 //!   guarded results);
+//! - [`model_file`]: one file for a model being trained (settings, data,
+//!   weights, Adam's state), burn's records behind a versioned header;
 //! - [`toy`] and [`paint`]: the two demos as training runs, for the page,
 //!   the command line and the benchmarks alike;
 //! - [`workloads`]: the standard benchmark workloads W1–W4 as settings of
@@ -35,6 +37,7 @@ pub mod head;
 pub mod inference;
 pub mod mixture;
 pub mod model;
+pub mod model_file;
 pub mod ops;
 pub mod paint;
 pub mod picture;
@@ -48,7 +51,7 @@ pub mod workloads;
 #[cfg(test)]
 mod layering {
     /// Each module, leaves first (as the crate documentation lists them).
-    const LAYERS: [&str; 16] = [
+    const LAYERS: [&str; 17] = [
         "spec",
         "data",
         "picture",
@@ -61,6 +64,7 @@ mod layering {
         "head",
         "model",
         "training",
+        "model_file",
         "toy",
         "paint",
         "workloads",

@@ -10,12 +10,19 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::data::Dataset;
-use crate::inference::ReadbackError;
+use crate::inference::{ReadbackError, read_f32};
 use crate::model::{Mdn, MdnConfig, PAINT_SIGMA_MIN};
-use crate::picture::{Picture, psnr};
+use crate::model_file::{ModelFileError, ModelKind, ModelReader, ModelWriter};
+use crate::picture::{MAX_TRAIN_SIDE, MIN_SIDE, Picture, pixel_inputs, psnr};
 use crate::settings::{self, SettingError};
 use crate::spec::{Covariance, Encoding, GridLayout};
 use crate::training::{Demo, Frame, Guarded, TrainConfig, Trainer, read_checked};
+
+/// Largest side [`PaintRun::render`] paints, in pixels.
+pub const MAX_RENDER_SIDE: u32 = 8192;
+
+/// Pixels per forward pass of [`PaintRun::render`] (bounds its memory).
+const RENDER_CHUNK: usize = 1 << 16;
 
 /// The page's gradient clipping: a bound on each parameter tensor's
 /// gradient norm that ordinary steps stay under, so only the rare outsized
@@ -179,6 +186,7 @@ impl PaintConfig {
 /// A training run that paints one picture: the page's, the command line's
 /// and the benchmark workloads' (W2–W5, unguarded).
 pub struct PaintRun {
+    config: PaintConfig,
     picture: Arc<Picture>,
     trainer: Trainer<Mdn>,
     data: Dataset,
@@ -269,6 +277,7 @@ impl PaintRun {
             config.train(),
         );
         Ok(Self {
+            config,
             data: picture.to_dataset(config.octaves(), device),
             picture: Arc::new(picture),
             trainer,
@@ -279,6 +288,158 @@ impl PaintRun {
     /// The picture being painted (already downscaled to the training size).
     pub fn picture(&self) -> &Picture {
         &self.picture
+    }
+
+    /// The run's settings.
+    pub fn config(&self) -> &PaintConfig {
+        &self.config
+    }
+
+    /// The run as a model file (see [`crate::model_file`]): the settings,
+    /// the picture at its training size, the model, Adam's state and the
+    /// counts, so that [`PaintRun::load`] goes on exactly from here. Reads
+    /// the model back from the device synchronously.
+    ///
+    /// # Errors
+    /// [`ModelFileError::Save`] when burn cannot write a record.
+    pub fn save(&self) -> Result<Vec<u8>, ModelFileError> {
+        let c = &self.config;
+        let p = &self.picture;
+        let state = self
+            .trainer
+            .state()
+            .map_err(|e| ModelFileError::Save(e.to_string()))?;
+        let mut file = ModelWriter::new(ModelKind::Paint);
+        file.text("encoding", c.encoding.name())
+            .text("covariance", c.covariance.name())
+            .count("components", c.components)
+            .count("hidden_width", c.hidden_width)
+            .count("hidden_layers", c.hidden_layers)
+            .count("batch_size", c.batch_size)
+            .number("learning_rate", c.learning_rate)
+            .number("beta_2", c.beta_2)
+            .number("lr_decay", c.lr_decay)
+            .number("lr_min", c.lr_min)
+            .whole("seed", c.seed)
+            .flag("guard", c.guard)
+            .flag("had_transparency", p.had_transparency)
+            .floats(
+                "picture",
+                &p.rgb,
+                vec![p.height as usize, p.width as usize, 3],
+            )
+            .trainer("mdn", state);
+        if let Some(norm) = c.clip_norm {
+            file.number("clip_norm", f64::from(norm));
+        }
+        file.finish()
+    }
+
+    /// A run from a model file [`PaintRun::save`] wrote, on `device` (a
+    /// plain device; the file may come from any device), going on where it
+    /// stopped: the next epoch is the one the saved run would have trained.
+    ///
+    /// # Errors
+    /// [`ModelFileError`]: not a model file, damaged or cut short, a newer
+    /// format version, or a toy model.
+    pub fn load(bytes: &[u8], device: &Device) -> Result<Self, ModelFileError> {
+        let file = ModelReader::open(bytes, ModelKind::Paint)?;
+        let bad = |what: String| ModelFileError::Damaged(what);
+        let encoding =
+            settings::encoding(file.text("encoding")?).map_err(|e| bad(e.to_string()))?;
+        let covariance =
+            settings::covariance(file.text("covariance")?).map_err(|e| bad(e.to_string()))?;
+        let positive = |key: &str, max: usize| -> Result<usize, ModelFileError> {
+            let v = file.count(key)?;
+            if (1..=max).contains(&v) {
+                Ok(v)
+            } else {
+                Err(bad(format!("{key} = {v}")))
+            }
+        };
+        let config = PaintConfig {
+            encoding,
+            covariance,
+            components: positive("components", 32)?,
+            hidden_width: positive("hidden_width", 4096)?,
+            hidden_layers: positive("hidden_layers", 64)?,
+            batch_size: positive("batch_size", 1 << 24)?,
+            learning_rate: file.number("learning_rate")?,
+            beta_2: file.number("beta_2")?,
+            lr_decay: file.number("lr_decay")?,
+            lr_min: file.number("lr_min")?,
+            seed: file.whole("seed")?,
+            clip_norm: match file.has("clip_norm") {
+                true => Some(file.number("clip_norm")? as f32),
+                false => None,
+            },
+            guard: file.flag("guard")?,
+        };
+        let (rgb, shape) = file.floats("picture")?;
+        let side = |v: usize| (MIN_SIDE as usize..=MAX_TRAIN_SIDE as usize).contains(&v);
+        let [height, width, 3] = shape[..] else {
+            return Err(bad(format!("a picture of shape {shape:?}")));
+        };
+        if !side(width) || !side(height) || rgb.len() != width * height * 3 {
+            return Err(bad(format!("a picture of {width} × {height} px")));
+        }
+        let picture = Picture {
+            width: width as u32,
+            height: height as u32,
+            rgb,
+            had_transparency: file.flag("had_transparency")?,
+        };
+        let state = file.trainer("mdn")?;
+        let mut run = Self::new(picture, config, device).map_err(|e| bad(e.to_string()))?;
+        run.trainer
+            .restore(&state)
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(run)
+    }
+
+    /// The size [`PaintRun::render`] paints for a longer side of `side`
+    /// pixels: the training picture's aspect ratio kept (each side rounded,
+    /// at least 1).
+    pub fn render_size(&self, side: u32) -> (u32, u32) {
+        let (w, h) = (self.picture.width, self.picture.height);
+        let longer = w.max(h);
+        let scale = |v: u32| {
+            ((u64::from(v) * u64::from(side) + u64::from(longer) / 2) / u64::from(longer)).max(1)
+                as u32
+        };
+        (scale(w), scale(h))
+    }
+
+    /// The current model's mode colours at the pixel centres of a `width`
+    /// × `height` grid over the same picture (the coordinates of
+    /// [`crate::picture::pixel_coordinates`]: a coordinate network paints
+    /// at any size), row-major `[height, width, 3]`, unclamped. Sides are
+    /// clamped to 1..=[`MAX_RENDER_SIDE`]. The future owns what it needs.
+    pub fn render(
+        &self,
+        width: u32,
+        height: u32,
+    ) -> impl Future<Output = Result<Vec<f32>, ReadbackError>> + 'static {
+        let (width, height) = (
+            width.clamp(1, MAX_RENDER_SIDE),
+            height.clamp(1, MAX_RENDER_SIDE),
+        );
+        let device = self.data.inputs.device();
+        let model = self.trainer.model().valid();
+        let dim = 2 + 4 * self.config.octaves();
+        let inputs = pixel_inputs(width, height, self.config.octaves());
+        let colours: Vec<Tensor<1>> = inputs
+            .chunks(RENDER_CHUNK * dim)
+            .map(|chunk| {
+                let rows = chunk.len() / dim;
+                let x = Tensor::<2>::from_data(
+                    burn::tensor::TensorData::new(chunk.to_vec(), [rows, dim]),
+                    &device,
+                );
+                model.forward(x).mode().reshape([rows * 3])
+            })
+            .collect();
+        async move { Ok(read_f32(colours).await?.concat()) }
     }
 
     /// Runs up to `max_steps` steps, stopping early at the end of an epoch.

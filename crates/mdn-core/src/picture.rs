@@ -156,13 +156,7 @@ impl Picture {
     /// Network inputs: the pixel centres, row-major `[height · width, 2]`
     /// as (x, y) with x = (2i + 1)/W − 1 and y = (2j + 1)/H − 1, in (−1, 1).
     pub fn coordinates(&self) -> Vec<f32> {
-        let (w, h) = (self.width as f32, self.height as f32);
-        (0..self.height)
-            .flat_map(|j| {
-                (0..self.width)
-                    .flat_map(move |i| [(2 * i + 1) as f32 / w - 1.0, (2 * j + 1) as f32 / h - 1.0])
-            })
-            .collect()
+        pixel_coordinates(self.width, self.height)
     }
 
     /// Network inputs with `octaves` Fourier features, row-major
@@ -172,17 +166,7 @@ impl Picture {
     /// edges; from raw coordinates it learns only a blur (Tancik et al.
     /// 2020, "Fourier Features Let Networks Learn High Frequency Functions").
     pub fn inputs(&self, octaves: usize) -> Vec<f32> {
-        self.coordinates()
-            .chunks_exact(2)
-            .flat_map(|c| {
-                let (x, y) = (c[0], c[1]);
-                let waves = (0..octaves).flat_map(move |o| {
-                    let f = std::f32::consts::PI * (1 << o) as f32;
-                    [(f * x).sin(), (f * x).cos(), (f * y).sin(), (f * y).cos()]
-                });
-                [x, y].into_iter().chain(waves)
-            })
-            .collect()
+        pixel_inputs(self.width, self.height, octaves)
     }
 
     /// Inputs `[n, 2 + 4 · octaves]` (see [`Picture::inputs`]) and colours
@@ -201,6 +185,37 @@ impl Picture {
     pub fn to_rgba8(&self) -> Vec<u8> {
         rgb_to_rgba8(&self.rgb)
     }
+}
+
+/// The pixel centres of a `width` × `height` grid, row-major
+/// `[height · width, 2]` as (x, y) with x = (2i + 1)/W − 1 and
+/// y = (2j + 1)/H − 1, in (−1, 1): the same coordinates at every size, so a
+/// model trained at one size can be evaluated at another.
+pub fn pixel_coordinates(width: u32, height: u32) -> Vec<f32> {
+    let (w, h) = (width as f32, height as f32);
+    (0..height)
+        .flat_map(|j| {
+            (0..width)
+                .flat_map(move |i| [(2 * i + 1) as f32 / w - 1.0, (2 * j + 1) as f32 / h - 1.0])
+        })
+        .collect()
+}
+
+/// The network inputs of a `width` × `height` grid with `octaves` Fourier
+/// features, row-major `[height · width, 2 + 4 · octaves]` (see
+/// [`Picture::inputs`]).
+pub fn pixel_inputs(width: u32, height: u32, octaves: usize) -> Vec<f32> {
+    pixel_coordinates(width, height)
+        .chunks_exact(2)
+        .flat_map(|c| {
+            let (x, y) = (c[0], c[1]);
+            let waves = (0..octaves).flat_map(move |o| {
+                let f = std::f32::consts::PI * (1 << o) as f32;
+                [(f * x).sin(), (f * x).cos(), (f * y).sin(), (f * y).cos()]
+            });
+            [x, y].into_iter().chain(waves)
+        })
+        .collect()
 }
 
 /// RGBA8 bytes for row-major RGB floats in [0, 1] (clamped; NaN maps to 0),

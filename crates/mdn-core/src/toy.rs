@@ -15,9 +15,10 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::data::{Dataset, Scaling, TOY_POINTS, ToyData, ToySet, linspace};
+use crate::data::{Affine, Dataset, Scaling, TOY_POINTS, ToyData, ToySet, linspace};
 use crate::inference::{ReadbackError, read_f32};
 use crate::model::{Mdn, MdnConfig, Regressor};
+use crate::model_file::{ModelFileError, ModelKind, ModelReader, ModelWriter};
 use crate::spec::LN_2PI;
 use crate::training::{Demo, Frame, Guarded, TrainConfig, Trainer, read_checked};
 
@@ -122,6 +123,7 @@ fn nonzero(span: f32) -> f32 {
 /// with Adam at lr = 1e-3. The MDN's training is guarded (see
 /// [`crate::training`]); the least-squares fit cannot diverge at this rate.
 pub struct ToyRun {
+    config: ToyConfig,
     data: ToyData,
     dataset: Dataset,
     mdn: Trainer<Mdn>,
@@ -227,6 +229,7 @@ impl ToyRun {
         let train_x: Vec<f32> = grid_x.iter().map(|&x| sx.apply(x)).collect();
         let repeated: Vec<f32> = train_x.iter().flat_map(|&x| [x; SAMPLES_PER_X]).collect();
         Self {
+            config,
             mdn: Trainer::new(mdn, train_data, train),
             mse,
             dataset: data.to_dataset(device),
@@ -247,6 +250,119 @@ impl ToyRun {
     /// The plot's rectangle.
     pub fn bounds(&self) -> Bounds {
         self.bounds
+    }
+
+    /// The run's settings.
+    pub fn config(&self) -> &ToyConfig {
+        &self.config
+    }
+
+    /// The run as a model file (see [`crate::model_file`]): the settings,
+    /// the points (reader's units) with their scaling, the plot's
+    /// rectangle, the MDN and the least-squares fit with Adam's state of
+    /// each and the counts, so that [`ToyRun::load`] goes on exactly from
+    /// here. Reads the models back from the device synchronously.
+    ///
+    /// # Errors
+    /// [`ModelFileError::Save`] when burn cannot write a record.
+    pub fn save(&self) -> Result<Vec<u8>, ModelFileError> {
+        let c = &self.config;
+        let saving = |e: burn::store::RecordError| ModelFileError::Save(e.to_string());
+        let mut file = ModelWriter::new(ModelKind::Toy);
+        let (d, b) = (&self.data, self.bounds);
+        file.whole("seed", c.seed)
+            .count("points", c.points)
+            .text("set", c.set.name())
+            .count("components", c.components)
+            .count("hidden", c.hidden)
+            .flag("guard", c.guard)
+            .floats("data.x", &d.x, vec![d.len()])
+            .floats("data.y", &d.y, vec![d.len()])
+            .floats(
+                "data.scaling",
+                &[
+                    d.scaling.x.scale,
+                    d.scaling.x.offset,
+                    d.scaling.y.scale,
+                    d.scaling.y.offset,
+                ],
+                vec![4],
+            )
+            .floats("bounds", &[b.x0, b.x1, b.y0, b.y1], vec![4])
+            .trainer("mdn", self.mdn.state().map_err(saving)?);
+        if let Some(mse) = &self.mse {
+            file.trainer("baseline", mse.state().map_err(saving)?);
+        }
+        file.finish()
+    }
+
+    /// A run from a model file [`ToyRun::save`] wrote, on `device` (a plain
+    /// device; the file may come from any device), going on where it
+    /// stopped: the next step is the one the saved run would have taken.
+    /// The probe is cleared.
+    ///
+    /// # Errors
+    /// [`ModelFileError`]: not a model file, damaged or cut short, a newer
+    /// format version, or a painting.
+    pub fn load(bytes: &[u8], device: &Device) -> Result<Self, ModelFileError> {
+        let file = ModelReader::open(bytes, ModelKind::Toy)?;
+        let bad = |what: String| ModelFileError::Damaged(what);
+        let within = |key: &str, max: usize| -> Result<usize, ModelFileError> {
+            let v = file.count(key)?;
+            if (1..=max).contains(&v) {
+                Ok(v)
+            } else {
+                Err(bad(format!("{key} = {v}")))
+            }
+        };
+        let set = file.text("set")?;
+        let config = ToyConfig {
+            seed: file.whole("seed")?,
+            points: file.count("points")?,
+            set: ToySet::from_name(set).ok_or_else(|| bad(format!("a data set \"{set}\"")))?,
+            components: within("components", 32)?,
+            hidden: within("hidden", 1024)?,
+            baseline: file.has("baseline.model"),
+            guard: file.flag("guard")?,
+        };
+        let (x, _) = file.floats("data.x")?;
+        let (y, _) = file.floats("data.y")?;
+        let four = |key: &str| -> Result<[f32; 4], ModelFileError> {
+            let (v, _) = file.floats(key)?;
+            v.try_into()
+                .map_err(|_| bad(format!("{key} is not 4 numbers")))
+        };
+        let [sx, ox, sy, oy] = four("data.scaling")?;
+        let [x0, x1, y0, y1] = four("bounds")?;
+        if x.len() != y.len() || x.is_empty() {
+            return Err(bad(format!(
+                "{} x values and {} y values",
+                x.len(),
+                y.len()
+            )));
+        }
+        let data = ToyData {
+            x,
+            y,
+            scaling: Scaling {
+                x: Affine {
+                    scale: sx,
+                    offset: ox,
+                },
+                y: Affine {
+                    scale: sy,
+                    offset: oy,
+                },
+            },
+        };
+        let bounds = Bounds { x0, x1, y0, y1 };
+        let mut run = Self::on_data(config, data, bounds, device);
+        let restore = |e: burn::store::RecordError| bad(e.to_string());
+        run.mdn.restore(&file.trainer("mdn")?).map_err(restore)?;
+        if let Some(mse) = &mut run.mse {
+            mse.restore(&file.trainer("baseline")?).map_err(restore)?;
+        }
+        Ok(run)
     }
 
     /// Sets (or, with `None`, clears) the x₀ whose conditional density the

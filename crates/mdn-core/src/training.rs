@@ -16,10 +16,15 @@ use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::{Module, ModuleVisitor, Param, ParamGroup};
 use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::optim::{
+    Adam, AdamConfig, DynOptimizer, DynState, GradientsParams, LearningRate, ModuleOptimizer,
+    OptimizerRecord, StateSink, StateSource,
+};
+use burn::store::{ModuleRecord, RecordError};
+use burn::tensor::kind::BridgeTensor;
+use burn::tensor::{Bytes, Device, Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -71,7 +76,9 @@ pub struct TrainConfig {
     pub lr_min: f64,
     /// Samples per step; `None` trains on the whole dataset every step.
     pub batch_size: Option<usize>,
-    /// Seed of the minibatch shuffles.
+    /// Seed of the minibatch shuffles: epoch e's order is drawn afresh
+    /// from `seed` and e (see [`epoch_order`]), so a run saved and loaded
+    /// again shuffles the next epochs as it would have.
     pub seed: u64,
     /// Gradient clipping: each parameter tensor's gradient is rescaled to
     /// at most this L2 norm before the Adam update (burn's
@@ -123,8 +130,12 @@ pub struct Trainer<M: Objective> {
     optim: ModuleOptimizer,
     data: Dataset,
     config: TrainConfig,
+    /// The plain device the model trains on (the optimiser's state lives
+    /// there).
+    device: Device,
     learning_rate: f64,
-    rng: StdRng,
+    /// This epoch's sample order (see [`epoch_order`]); identity until the
+    /// first minibatch epoch.
     order: Vec<i32>,
     cursor: usize,
     steps: usize,
@@ -143,13 +154,93 @@ struct Good<M> {
     loss: Option<f32>,
 }
 
-fn adam(config: &TrainConfig) -> ModuleOptimizer {
-    AdamConfig::new()
+fn adam(config: &TrainConfig, device: &Device) -> ModuleOptimizer {
+    let adam = AdamConfig::new()
         .with_beta_1(0.9)
         .with_beta_2(config.beta_2 as f32)
-        .with_epsilon(1e-8)
-        .with_grad_clipping(config.clip_norm.map(GradientClippingConfig::Norm))
-        .init()
+        .with_epsilon(1e-8);
+    let clipping = config
+        .clip_norm
+        .map(|norm| GradientClippingConfig::Norm(norm).init());
+    let placed = Placed {
+        adam: adam.build(),
+        device: device.clone(),
+    };
+    // The one group (every parameter) holds Adam placed on the model's
+    // device; the fallback `init` builds is never used.
+    adam.init().with_group(ParamGroup::all(), placed, clipping)
+}
+
+/// Adam whose state, when loaded from a record, is rebuilt on the model's
+/// device. burn's `ModuleOptimizer::load_record` rebuilds it on the
+/// default device (wgpu when the build has it), which would open a GPU for
+/// a run on the CPU; everything else is Adam's own.
+struct Placed {
+    adam: Adam,
+    device: Device,
+}
+
+impl DynOptimizer for Placed {
+    fn step_dyn(
+        &self,
+        rank: usize,
+        lr: LearningRate,
+        tensor: BridgeTensor,
+        grad: BridgeTensor,
+        state: Option<DynState>,
+    ) -> (BridgeTensor, Option<DynState>) {
+        self.adam.step_dyn(rank, lr, tensor, grad, state)
+    }
+
+    fn to_device_dyn(&self, state: DynState, device: &Device) -> DynState {
+        self.adam.to_device_dyn(state, device)
+    }
+
+    fn state_flatten(&self, prefix: &str, state: &DynState, out: &mut StateSink) {
+        self.adam.state_flatten(prefix, state, out);
+    }
+
+    fn state_unflatten(
+        &self,
+        rank: usize,
+        prefix: &str,
+        src: &mut StateSource,
+        _device: &Device,
+    ) -> Option<DynState> {
+        self.adam.state_unflatten(rank, prefix, src, &self.device)
+    }
+}
+
+/// The sample order of minibatch epoch `epoch` (0-based) of `n` samples:
+/// a permutation of 0..n drawn from `seed` and `epoch` alone, so that any
+/// epoch's order can be drawn again after a save and a load.
+pub fn epoch_order(seed: u64, epoch: usize, n: usize) -> Vec<i32> {
+    let mut order: Vec<i32> = (0..n as i32).collect();
+    let stream = seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    order.shuffle(&mut StdRng::seed_from_u64(stream));
+    order
+}
+
+/// What a [`Trainer`] needs, besides its settings and data, to go on
+/// exactly where it was: the model's and the optimiser's records (burn's
+/// burnpack bytes), the step and epoch counts, the position in the epoch
+/// and the learning rate. See [`Trainer::state`] and [`Trainer::restore`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainerState {
+    /// The model's parameters: `Module::into_record` as burnpack bytes.
+    pub model: Vec<u8>,
+    /// Adam's state (moments and step count of every parameter): burn's
+    /// `ModuleOptimizer::to_record` as burnpack bytes.
+    pub optimizer: Vec<u8>,
+    /// Steps taken.
+    pub steps: usize,
+    /// Epochs completed.
+    pub epochs: usize,
+    /// Samples of the current epoch already trained on (the data's size
+    /// at an epoch's end).
+    pub cursor: usize,
+    /// The learning rate in use.
+    pub learning_rate: f64,
 }
 
 impl<M: Objective> Trainer<M> {
@@ -157,6 +248,7 @@ impl<M: Objective> Trainer<M> {
     /// device.
     pub fn new(model: M, data: Dataset, config: TrainConfig) -> Self {
         let n = data.len();
+        let device = data.inputs.device().without_autodiff();
         Self {
             last_good: Good {
                 model: model.clone(),
@@ -164,11 +256,11 @@ impl<M: Objective> Trainer<M> {
                 loss: None,
             },
             model,
-            optim: adam(&config),
+            optim: adam(&config, &device),
             data,
             learning_rate: config.learning_rate,
             config,
-            rng: StdRng::seed_from_u64(config.seed),
+            device,
             order: (0..n as i32).collect(),
             cursor: n,
             steps: 0,
@@ -190,7 +282,7 @@ impl<M: Objective> Trainer<M> {
             (self.data.inputs.clone(), self.data.targets.clone())
         } else {
             if self.cursor >= n {
-                self.order.shuffle(&mut self.rng);
+                self.order = epoch_order(self.config.seed, self.epochs, n);
                 self.cursor = 0;
             }
             let end = (self.cursor + batch).min(n);
@@ -275,6 +367,67 @@ impl<M: Objective> Trainer<M> {
         self.learning_rate = learning_rate;
     }
 
+    /// Everything needed to go on training later (see [`TrainerState`]).
+    /// Reads the model's and the optimiser's tensors back synchronously.
+    ///
+    /// # Errors
+    /// [`RecordError`] when burn cannot write the records.
+    pub fn state(&self) -> Result<TrainerState, RecordError> {
+        Ok(TrainerState {
+            model: self.model.clone().into_record().into_bytes()?.to_vec(),
+            optimizer: self.optim.to_record().into_bytes()?.to_vec(),
+            steps: self.steps,
+            epochs: self.epochs,
+            cursor: self.cursor.min(self.data.len()),
+            learning_rate: self.learning_rate,
+        })
+    }
+
+    /// Goes on from `state`, taken from a trainer of the same model shape
+    /// and settings on the same data (of any device): the model's
+    /// parameters, Adam's state, the counts, the position in the epoch and
+    /// the learning rate are `state`'s, and the next step is the one that
+    /// trainer would have taken. The guard's last good model is the
+    /// restored one (with no loss known yet).
+    ///
+    /// # Errors
+    /// [`RecordError`] when a record is damaged or does not fit this
+    /// model (then nothing has changed).
+    pub fn restore(&mut self, state: &TrainerState) -> Result<(), RecordError> {
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(state.model.clone()))?;
+        let model = self.model.clone().try_load_record(record)?;
+        let optimizer =
+            OptimizerRecord::from_bytes(Bytes::from_bytes_vec(state.optimizer.clone()))?;
+        let n = self.data.len();
+        if state.cursor > n {
+            return Err(RecordError::Validation(format!(
+                "{} samples into an epoch of {n}",
+                state.cursor
+            )));
+        }
+        self.optim = adam(&self.config, &self.device).load_record(optimizer);
+        self.model = model;
+        self.steps = state.steps;
+        self.epochs = state.epochs;
+        self.cursor = state.cursor;
+        self.learning_rate = state.learning_rate;
+        // Mid-epoch, the rest of this epoch's order; at its end the next
+        // step draws the next epoch's.
+        self.order = if state.cursor < n {
+            epoch_order(self.config.seed, state.epochs, n)
+        } else {
+            (0..n as i32).collect()
+        };
+        self.last_good = Good {
+            model: self.model.clone(),
+            step: self.steps,
+            loss: None,
+        };
+        self.generation += 1;
+        self.loss = None;
+        Ok(())
+    }
+
     /// The current model, to be judged once its loss and parameters are
     /// read back (see [`read_checked`] and [`Trainer::settle`]). Cheap: the
     /// model's tensors are shared, not copied.
@@ -329,7 +482,7 @@ impl<M: Objective> Trainer<M> {
             return None;
         }
         self.model = self.last_good.model.clone();
-        self.optim = adam(&self.config);
+        self.optim = adam(&self.config, &self.device);
         self.learning_rate *= LR_BACKOFF;
         self.generation += 1;
         Some(Recovery {

@@ -1,0 +1,309 @@
+//! Model files: a run saved and loaded again paints and scores the same and
+//! trains on exactly as the run that was never saved (so Adam's state, the
+//! counts and the shuffles came along), on every device; every kind of bad
+//! file gets its own error and message.
+
+mod common;
+
+use std::io::Cursor;
+
+use burn::tensor::Device;
+use mdn_core::model_file::{FORMAT_VERSION, MAGIC, ModelFileError, ModelKind, kind_of};
+use mdn_core::paint::{PaintConfig, PaintRun, Repaint, View};
+use mdn_core::picture::Picture;
+use mdn_core::spec::{Covariance, Encoding};
+use mdn_core::toy::{ToyConfig, ToyRun, ToySnapshot};
+use mdn_core::training::Demo;
+
+/// The smooth colour field of tests/training.rs, 32 × 24, with a little
+/// deterministic noise.
+fn colour_field() -> Picture {
+    let (w, h) = (32u32, 24u32);
+    let rgb: Vec<f32> = (0..h)
+        .flat_map(|y| {
+            (0..w).flat_map(move |x| {
+                let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
+                let noise =
+                    |c: u32| ((x * 7919 + y * 104_729 + c * 1_299_709) % 61) as f32 / 1000.0 - 0.03;
+                [
+                    0.5 + 0.4 * (3.0 * u).sin() + noise(0),
+                    0.5 + 0.4 * (2.0 * v).cos() + noise(1),
+                    0.5 + 0.3 * (2.0 * (u + v)).sin() + noise(2),
+                ]
+            })
+        })
+        .collect();
+    Picture {
+        width: w,
+        height: h,
+        rgb,
+        had_transparency: false,
+    }
+}
+
+fn repaint(run: &mut PaintRun) -> Repaint {
+    let frame = pollster::block_on(run.repaint(View::Mode)).expect("readback");
+    run.settle(frame).value
+}
+
+fn snapshot(run: &mut ToyRun) -> ToySnapshot {
+    let frame = pollster::block_on(run.snapshot(1.0, 1.0)).expect("readback");
+    run.settle(frame).value
+}
+
+fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+/// Trains to the end of the current epoch.
+fn finish_epoch(run: &mut PaintRun) {
+    while !run.train(100) {}
+}
+
+fn small_painting(encoding: Encoding, covariance: Covariance, device: &Device) -> PaintRun {
+    let config = PaintConfig {
+        covariance,
+        batch_size: 128,
+        seed: 3,
+        ..PaintConfig::for_encoding(encoding)
+    };
+    PaintRun::new(colour_field(), config, device).expect("valid settings")
+}
+
+#[test]
+fn a_loaded_painting_repaints_the_same_and_trains_on_as_if_never_saved() {
+    for (name, device) in common::devices() {
+        // The grid after two whole epochs; Fourier features with full
+        // covariances saved two steps into the third epoch.
+        for (encoding, covariance, extra_steps) in [
+            (Encoding::Grid, Covariance::Diagonal, 0),
+            (Encoding::Fourier, Covariance::Full, 2),
+        ] {
+            let case = format!("{name} {encoding} {covariance:?}");
+            let mut run = small_painting(encoding, covariance, &device);
+            finish_epoch(&mut run);
+            finish_epoch(&mut run);
+            run.train(extra_steps);
+            let before = repaint(&mut run);
+
+            let bytes = run.save().expect("saves");
+            assert!(bytes.starts_with(MAGIC), "{case}");
+            assert_eq!(kind_of(&bytes), Ok(ModelKind::Paint), "{case}");
+            let mut loaded = PaintRun::load(&bytes, &device).expect("loads");
+            assert_eq!(loaded.epochs(), 2, "{case}");
+            assert_eq!(loaded.trainer().steps(), 12 + extra_steps, "{case}");
+            assert_eq!(loaded.config(), run.config(), "{case}");
+            assert_eq!(loaded.picture(), run.picture(), "{case}");
+            assert_eq!(loaded.learning_rate(), run.learning_rate(), "{case}");
+
+            let after = repaint(&mut loaded);
+            assert!(
+                (after.nll - before.nll).abs() <= 1e-6,
+                "{case}: NLL {} then {}",
+                before.nll,
+                after.nll
+            );
+            let pixels = max_difference(&before.rgb, &after.rgb);
+            assert!(pixels <= 1e-6, "{case}: repaints differ by {pixels}");
+
+            // One more epoch on each: the same steps, Adam's moments and
+            // the same shuffle, so the same model.
+            finish_epoch(&mut run);
+            finish_epoch(&mut loaded);
+            assert_eq!((run.epochs(), loaded.epochs()), (3, 3), "{case}");
+            let (went_on, resumed) = (repaint(&mut run), repaint(&mut loaded));
+            assert!(
+                (went_on.nll - resumed.nll).abs() <= 1e-6,
+                "{case}: one more epoch gives NLL {} unsaved, {} loaded",
+                went_on.nll,
+                resumed.nll
+            );
+            let pixels = max_difference(&went_on.rgb, &resumed.rgb);
+            assert!(
+                pixels <= 1e-5,
+                "{case}: repaints after one more epoch differ by {pixels}"
+            );
+            assert!(went_on.nll < before.nll, "{case}: the third epoch trained");
+        }
+    }
+}
+
+#[test]
+fn a_painting_renders_at_any_size_and_at_its_own_size_as_its_repaint() {
+    let device = Device::flex();
+    let mut run = small_painting(Encoding::Grid, Covariance::Diagonal, &device);
+    finish_epoch(&mut run);
+    let repaint = repaint(&mut run);
+    let same = pollster::block_on(run.render(32, 24)).expect("renders");
+    let difference = max_difference(&same, &repaint.rgb);
+    assert!(
+        difference <= 1e-5,
+        "render and repaint differ by {difference}"
+    );
+    assert_eq!(run.render_size(64), (64, 48));
+    assert_eq!(run.render_size(10), (10, 8));
+    let big = pollster::block_on(run.render(64, 48)).expect("renders");
+    assert_eq!(big.len(), 64 * 48 * 3);
+    assert!(big.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn a_loaded_toy_snapshots_the_same_and_trains_on_as_if_never_saved() {
+    for (name, device) in common::devices() {
+        let mut run = ToyRun::new(ToyConfig::demo(4), &device);
+        run.train(if name == "cpu" { 60 } else { 20 });
+        let before = snapshot(&mut run);
+        let bytes = run.save().expect("saves");
+        assert_eq!(kind_of(&bytes), Ok(ModelKind::Toy), "{name}");
+        let mut loaded = ToyRun::load(&bytes, &device).expect("loads");
+        assert_eq!(loaded.steps(), run.steps(), "{name}");
+        assert_eq!(loaded.data(), run.data(), "{name}");
+        assert_eq!(loaded.bounds(), run.bounds(), "{name}");
+        assert_eq!(loaded.config(), run.config(), "{name}");
+        let after = snapshot(&mut loaded);
+        assert!(
+            (after.nll - before.nll).abs() <= 1e-6,
+            "{name}: NLL {} then {}",
+            before.nll,
+            after.nll
+        );
+        let fit = max_difference(&before.mse_y, &after.mse_y);
+        assert!(fit <= 1e-6, "{name}: least-squares fits differ by {fit}");
+        let mode = max_difference(&before.mode, &after.mode);
+        assert!(mode <= 1e-5, "{name}: modes differ by {mode}");
+
+        run.train(20);
+        loaded.train(20);
+        let (went_on, resumed) = (snapshot(&mut run), snapshot(&mut loaded));
+        assert!(
+            (went_on.nll - resumed.nll).abs() <= 1e-6,
+            "{name}: 20 more steps give NLL {} unsaved, {} loaded",
+            went_on.nll,
+            resumed.nll
+        );
+        let fit = max_difference(&went_on.mse_y, &resumed.mse_y);
+        assert!(
+            fit <= 1e-5,
+            "{name}: least-squares fits differ by {fit} after 20 steps"
+        );
+        assert!(went_on.nll < before.nll, "{name}: the 20 steps trained");
+    }
+}
+
+#[test]
+fn a_toy_on_a_reader_s_points_keeps_them_and_their_scaling() {
+    let device = Device::flex();
+    let x: Vec<f32> = (0..40).map(|i| i as f32 * 0.25).collect();
+    let y: Vec<f32> = x.iter().map(|x| 100.0 + 3.0 * x.sin()).collect();
+    let data = mdn_core::data::ToyData::from_points(x, y).expect("valid points");
+    let bounds = mdn_core::toy::Bounds::around(&data);
+    let config = ToyConfig {
+        components: 3,
+        hidden: 8,
+        ..ToyConfig::demo(2)
+    };
+    let mut run = ToyRun::on_data(config, data, bounds, &device);
+    run.train(10);
+    let loaded = ToyRun::load(&run.save().expect("saves"), &device).expect("loads");
+    assert_eq!(loaded.data(), run.data());
+    assert_eq!(loaded.config(), run.config());
+}
+
+/// A painting's file, a toy's file, and a PNG's bytes.
+fn files() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let device = Device::flex();
+    let mut paint = small_painting(Encoding::Grid, Covariance::Diagonal, &device);
+    paint.train(2);
+    let mut toy = ToyRun::new(ToyConfig::demo(1), &device);
+    toy.train(2);
+    let mut png = Cursor::new(vec![]);
+    image::RgbImage::new(16, 16)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .expect("encodes");
+    (
+        paint.save().expect("saves"),
+        toy.save().expect("saves"),
+        png.into_inner(),
+    )
+}
+
+#[test]
+fn bad_files_each_get_their_error_and_a_message_for_the_reader() {
+    let device = Device::flex();
+    let (paint, toy, png) = files();
+
+    for len in [5, 11, 12, 40, 300, paint.len() / 2, paint.len() - 1] {
+        let error = PaintRun::load(&paint[..len], &device)
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(error, ModelFileError::Damaged(_)),
+            "cut at {len} of {}: {error:?}",
+            paint.len()
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("the model file is damaged or cut short"),
+            "{error}"
+        );
+    }
+    for len in [toy.len() / 3, toy.len() - 1] {
+        let error = ToyRun::load(&toy[..len], &device).err().expect("refused");
+        assert!(matches!(error, ModelFileError::Damaged(_)), "{error:?}");
+    }
+
+    let error = PaintRun::load(&png, &device).err().expect("refused");
+    assert_eq!(
+        error.to_string(),
+        "this is not an MDN model file (it looks like a PNG image)"
+    );
+    let error = ToyRun::load(b"", &device).err().expect("refused");
+    assert_eq!(
+        error.to_string(),
+        "this is not an MDN model file (the file is empty)"
+    );
+    let error = ToyRun::load(b"x, y\n1, 2\n", &device)
+        .err()
+        .expect("refused");
+    assert!(matches!(error, ModelFileError::NotAModel(_)), "{error:?}");
+
+    let mut future = paint.clone();
+    future[8..12].copy_from_slice(&999u32.to_le_bytes());
+    let error = PaintRun::load(&future, &device).err().expect("refused");
+    assert_eq!(
+        error,
+        ModelFileError::NewerVersion {
+            found: 999,
+            supported: FORMAT_VERSION
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the model file has format version 999, but this program reads versions up to {FORMAT_VERSION}: open it with a newer version"
+        )
+    );
+
+    let error = PaintRun::load(&toy, &device).err().expect("refused");
+    assert_eq!(
+        error,
+        ModelFileError::WrongKind {
+            expected: ModelKind::Paint,
+            found: ModelKind::Toy
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "this file holds a toy model, not a painting"
+    );
+    let error = ToyRun::load(&paint, &device).err().expect("refused");
+    assert_eq!(
+        error.to_string(),
+        "this file holds a painting, not a toy model"
+    );
+}
