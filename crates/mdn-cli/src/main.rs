@@ -23,6 +23,7 @@ mod points;
 mod progress;
 mod render;
 mod toy;
+mod video;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,6 +110,10 @@ struct PaintArgs {
     /// frame_0002.png, … (for a video tool).
     #[arg(long)]
     frames: Option<PathBuf>,
+    /// Also write the painting forming as an animated GIF (FILE.gif), one
+    /// frame per epoch captioned with the epoch and the PSNR.
+    #[arg(long)]
+    video: Option<PathBuf>,
 }
 
 /// Arguments of `mdn toy`.

@@ -10,6 +10,7 @@ use mdn_core::settings;
 use crate::PaintArgs;
 use crate::backend::{Backend, BackendKind};
 use crate::progress;
+use crate::video::Video;
 
 /// Runs `mdn paint`.
 ///
@@ -63,15 +64,22 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         config.covariance.name(),
         args.epochs
     );
+    let mut video = args.video.as_deref().map(Video::create).transpose()?;
     let bar = progress::bar(args.epochs as u64, "epoch");
     for _ in 0..args.epochs {
         while !run.train(run.steps_per_epoch()) {}
         let loss = pollster::block_on(run.loss())?;
-        if let Some(frames) = &args.frames {
+        if args.frames.is_some() || video.is_some() {
             let frame = pollster::block_on(run.repaint(View::Mode))?;
             let repaint = progress::settle(&mut run, frame);
-            let path = frames.join(format!("frame_{:04}.png", repaint.epoch));
-            write_png(&path, width, height, &repaint.rgb)?;
+            if let Some(frames) = &args.frames {
+                let path = frames.join(format!("frame_{:04}.png", repaint.epoch));
+                write_png(&path, width, height, &repaint.rgb)?;
+            }
+            if let Some(video) = &mut video {
+                let caption = format!("epoch {} · PSNR {:.2} dB", repaint.epoch, repaint.psnr);
+                video.push(&repaint.rgb, width, height, &caption)?;
+            }
             bar.set_message(format!("nll {loss:.3} psnr {:.2} dB", repaint.psnr));
         } else {
             bar.set_message(format!("nll {loss:.3}"));
@@ -89,6 +97,9 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         repaint.nll,
         repaint.psnr
     );
+    if let (Some(video), Some(path)) = (&video, &args.video) {
+        println!("wrote {} ({} frames)", path.display(), video.frames());
+    }
     if let Some(save) = &args.save {
         crate::write_model(save, &run.save()?)?;
         println!("saved the model to {}", save.display());
@@ -113,6 +124,9 @@ fn check(args: &PaintArgs) -> anyhow::Result<()> {
         bail!("--epochs must be at least 1");
     }
     crate::check_out(&args.out)?;
+    if let Some(video) = &args.video {
+        crate::check_out(video)?;
+    }
     match &args.save {
         Some(save) => crate::check_out(save),
         None => Ok(()),

@@ -115,6 +115,57 @@ fn paint_writes_the_repaint_and_its_psnr_rises_with_epochs() {
 }
 
 #[test]
+fn paint_writes_a_gif_with_one_captioned_frame_per_epoch() {
+    use image::AnimationDecoder;
+    let photo = images().join("coffee.png");
+    let dir = scratch("paint-video");
+    let video = dir.join("painting.gif");
+    let output = mdn(&[
+        "paint",
+        photo.to_str().expect("utf-8 path"),
+        "--size",
+        "24",
+        "--epochs",
+        "3",
+        "--out",
+        dir.join("painted.png").to_str().expect("utf-8 path"),
+        "--video",
+        video.to_str().expect("utf-8 path"),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("(3 frames)"));
+    let file = std::io::BufReader::new(std::fs::File::open(&video).expect("the GIF"));
+    let frames = image::codecs::gif::GifDecoder::new(file)
+        .expect("a GIF")
+        .into_frames()
+        .collect_frames()
+        .expect("its frames");
+    assert_eq!(frames.len(), 3, "one frame per epoch");
+    for frame in &frames {
+        let buffer = frame.buffer();
+        // 24 px scaled ×14 to 336 px, over a 24 px caption bar with text in it.
+        assert_eq!(buffer.dimensions(), (336, 16 * 14 + 24));
+        let caption_ink = (0..336)
+            .flat_map(|x| (16 * 14..16 * 14 + 24).map(move |y| (x, y)))
+            .filter(|&(x, y)| buffer.get_pixel(x, y).0[0] < 128)
+            .count();
+        assert!(caption_ink > 100, "the caption is drawn ({caption_ink} dark px)");
+    }
+    // Another format is refused before training, and nothing is written.
+    let webm = dir.join("painting.webm");
+    let output = mdn(&[
+        "paint",
+        photo.to_str().expect("utf-8 path"),
+        "--size",
+        "24",
+        "--video",
+        webm.to_str().expect("utf-8 path"),
+    ]);
+    assert_user_error(&output, "--video writes an animated GIF: give a .gif file");
+    assert!(!webm.exists());
+}
+
+#[test]
 fn toy_writes_a_plot() {
     for backend in backends() {
         let dir = scratch(&format!("toy-{backend}"));
