@@ -149,7 +149,10 @@ fn paint_writes_a_gif_with_one_captioned_frame_per_epoch() {
             .flat_map(|x| (16 * 14..16 * 14 + 24).map(move |y| (x, y)))
             .filter(|&(x, y)| buffer.get_pixel(x, y).0[0] < 128)
             .count();
-        assert!(caption_ink > 100, "the caption is drawn ({caption_ink} dark px)");
+        assert!(
+            caption_ink > 100,
+            "the caption is drawn ({caption_ink} dark px)"
+        );
     }
     // Another format is refused before training, and nothing is written.
     let webm = dir.join("painting.webm");

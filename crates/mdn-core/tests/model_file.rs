@@ -10,36 +10,9 @@ use std::io::Cursor;
 use burn::tensor::Device;
 use mdn_core::model_file::{FORMAT_VERSION, MAGIC, ModelFileError, ModelKind, kind_of};
 use mdn_core::paint::{PaintConfig, PaintRun, Repaint, View};
-use mdn_core::picture::Picture;
 use mdn_core::spec::{Covariance, Encoding};
 use mdn_core::toy::{ToyConfig, ToyRun, ToySnapshot};
 use mdn_core::training::Demo;
-
-/// The smooth colour field of tests/training.rs, 32 × 24, with a little
-/// deterministic noise.
-fn colour_field() -> Picture {
-    let (w, h) = (32u32, 24u32);
-    let rgb: Vec<f32> = (0..h)
-        .flat_map(|y| {
-            (0..w).flat_map(move |x| {
-                let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
-                let noise =
-                    |c: u32| ((x * 7919 + y * 104_729 + c * 1_299_709) % 61) as f32 / 1000.0 - 0.03;
-                [
-                    0.5 + 0.4 * (3.0 * u).sin() + noise(0),
-                    0.5 + 0.4 * (2.0 * v).cos() + noise(1),
-                    0.5 + 0.3 * (2.0 * (u + v)).sin() + noise(2),
-                ]
-            })
-        })
-        .collect();
-    Picture {
-        width: w,
-        height: h,
-        rgb,
-        had_transparency: false,
-    }
-}
 
 fn repaint(run: &mut PaintRun) -> Repaint {
     let frame = pollster::block_on(run.repaint(View::Mode)).expect("readback");
@@ -71,7 +44,7 @@ fn small_painting(encoding: Encoding, covariance: Covariance, device: &Device) -
         seed: 3,
         ..PaintConfig::for_encoding(encoding)
     };
-    PaintRun::new(colour_field(), config, device).expect("valid settings")
+    PaintRun::new(common::colour_field(), config, device).expect("valid settings")
 }
 
 #[test]

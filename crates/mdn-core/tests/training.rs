@@ -7,7 +7,6 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use mdn_core::inference::read_f32;
 use mdn_core::paint::{PaintConfig, PaintRun, Repaint, View};
-use mdn_core::picture::Picture;
 use mdn_core::spec::Covariance;
 use mdn_core::toy::{ToyConfig, ToyRun, ToySnapshot};
 use mdn_core::training::{Demo, Guarded, LR_BACKOFF};
@@ -116,39 +115,13 @@ fn restart_with_a_new_seed_gives_new_data_and_model() {
     assert_eq!(a.data(), ToyRun::new(ToyConfig::demo(1), &device).data());
 }
 
-/// A smooth colour field, 32 × 24, with a little deterministic noise, as in
-/// a photo: noise-free colours let σ collapse to its floor.
-fn colour_field() -> Picture {
-    let (w, h) = (32u32, 24u32);
-    let rgb: Vec<f32> = (0..h)
-        .flat_map(|y| {
-            (0..w).flat_map(move |x| {
-                let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
-                let noise =
-                    |c: u32| ((x * 7919 + y * 104_729 + c * 1_299_709) % 61) as f32 / 1000.0 - 0.03;
-                [
-                    0.5 + 0.4 * (3.0 * u).sin() + noise(0),
-                    0.5 + 0.4 * (2.0 * v).cos() + noise(1),
-                    0.5 + 0.3 * (2.0 * (u + v)).sin() + noise(2),
-                ]
-            })
-        })
-        .collect();
-    Picture {
-        width: w,
-        height: h,
-        rgb,
-        had_transparency: false,
-    }
-}
-
-/// Paints [`colour_field`] with `covariance` for `epochs` epochs on
+/// Paints [`common::colour_field`] with `covariance` for `epochs` epochs on
 /// `device`. Returns epoch 1's repaint and the best PSNR and NLL of the
 /// last third of the epochs: minibatch training at the page's learning rate
 /// is noisy from one epoch to the next (and backends part ways after a few
 /// epochs in the last bits of f32), so the end is judged by its best.
 fn paint(device: &Device, covariance: Covariance, epochs: usize) -> (Guarded<Repaint>, f32, f32) {
-    let picture = colour_field();
+    let picture = common::colour_field();
     let pixels = (picture.width * picture.height) as usize;
     let name = format!("{device:?} {covariance:?}");
     let config = PaintConfig {
