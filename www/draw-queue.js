@@ -1,20 +1,27 @@
 // One queue of canvas drawing for every demo on the page: drawing happens in
 // animation frames, each running queued draws until it has spent
-// BUDGET_MS, so that several demos redrawing at once spread over frames
-// instead of making one long task. A key (the canvas) keeps only its latest
+// BUDGET_MS or drawn MAX_DRAWS canvases, so that several demos (or one
+// toy's five panels) redrawing at once spread over frames instead of
+// making one long task. A key (the canvas) keeps only its latest
 // draw; keys are served in the order they were queued.
 
 const BUDGET_MS = 12;
+// Canvases redrawn per frame at most: the compositor copies every redrawn
+// canvas in the frame's commit (on a machine without a GPU, in software),
+// and a commit of many large ones blocks the main thread for tens of ms.
+const MAX_DRAWS = 3;
 const queue = new Map(); // key -> draw function
 let frame = 0;
 
 function run() {
   frame = 0;
   const t0 = performance.now();
+  let drawn = 0;
   for (const [key, draw] of queue) {
     queue.delete(key);
     draw();
-    if (performance.now() - t0 > BUDGET_MS) break;
+    drawn += 1;
+    if (drawn >= MAX_DRAWS || performance.now() - t0 > BUDGET_MS) break;
   }
   if (queue.size > 0) frame = requestAnimationFrame(run);
 }
