@@ -274,7 +274,15 @@ export function drawMu(canvas, bounds, snapshot) {
 export function drawProbe(canvas, bounds, snapshot, data) {
   const { ctx, width, height } = fitCanvas(canvas);
   const probe = snapshot?.probe;
-  if (!bounds || !probe) return;
+  if (!bounds || !probe) {
+    // Until a probe is set, say how to set one where its curve will be.
+    ctx.fillStyle = palette(canvas).muted;
+    ctx.font = '13px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillText('click the plot to see p(y | x₀) here', width / 2, height / 2);
+    return;
+  }
   const { grid_y, components: K } = snapshot;
   const H = grid_y.length;
   let top = 0;
