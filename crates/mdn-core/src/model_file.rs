@@ -336,6 +336,20 @@ impl ModelReader {
         self.scalar(key)
     }
 
+    /// A count from 1 to `max` (a model's size, which a damaged file could
+    /// make absurd).
+    ///
+    /// # Errors
+    /// [`ModelFileError::Damaged`] when it is missing or out of that range.
+    pub fn count_upto(&self, key: &str, max: usize) -> Result<usize, ModelFileError> {
+        let v = self.count(key)?;
+        if (1..=max).contains(&v) {
+            Ok(v)
+        } else {
+            Err(damaged(format!("{key} = {v}")))
+        }
+    }
+
     /// A whole-number field (a seed).
     ///
     /// # Errors

@@ -349,21 +349,13 @@ impl PaintRun {
             settings::encoding(file.text("encoding")?).map_err(|e| bad(e.to_string()))?;
         let covariance =
             settings::covariance(file.text("covariance")?).map_err(|e| bad(e.to_string()))?;
-        let positive = |key: &str, max: usize| -> Result<usize, ModelFileError> {
-            let v = file.count(key)?;
-            if (1..=max).contains(&v) {
-                Ok(v)
-            } else {
-                Err(bad(format!("{key} = {v}")))
-            }
-        };
         let config = PaintConfig {
             encoding,
             covariance,
-            components: positive("components", 32)?,
-            hidden_width: positive("hidden_width", 4096)?,
-            hidden_layers: positive("hidden_layers", 64)?,
-            batch_size: positive("batch_size", 1 << 24)?,
+            components: file.count_upto("components", 32)?,
+            hidden_width: file.count_upto("hidden_width", 4096)?,
+            hidden_layers: file.count_upto("hidden_layers", 64)?,
+            batch_size: file.count_upto("batch_size", 1 << 24)?,
             learning_rate: file.number("learning_rate")?,
             beta_2: file.number("beta_2")?,
             lr_decay: file.number("lr_decay")?,

@@ -307,21 +307,13 @@ impl ToyRun {
     pub fn load(bytes: &[u8], device: &Device) -> Result<Self, ModelFileError> {
         let file = ModelReader::open(bytes, ModelKind::Toy)?;
         let bad = |what: String| ModelFileError::Damaged(what);
-        let within = |key: &str, max: usize| -> Result<usize, ModelFileError> {
-            let v = file.count(key)?;
-            if (1..=max).contains(&v) {
-                Ok(v)
-            } else {
-                Err(bad(format!("{key} = {v}")))
-            }
-        };
         let set = file.text("set")?;
         let config = ToyConfig {
             seed: file.whole("seed")?,
             points: file.count("points")?,
             set: ToySet::from_name(set).ok_or_else(|| bad(format!("a data set \"{set}\"")))?,
-            components: within("components", 32)?,
-            hidden: within("hidden", 1024)?,
+            components: file.count_upto("components", 32)?,
+            hidden: file.count_upto("hidden", 1024)?,
             baseline: file.has("baseline.model"),
             guard: file.flag("guard")?,
         };
