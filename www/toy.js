@@ -192,10 +192,11 @@ export function createToy(root, { host, send, progress }) {
   const panelsOn = () => settings.panels === 'on';
   const display = () => ({ tau: tauOf(settings), panels: panelsOn() });
 
-  // Shows or hides everything that comes with the panels.
+  // Shows or hides everything that comes with the panels (the density's
+  // legend only with its layer).
   function showPanels() {
     for (const element of root.querySelectorAll('.panel')) element.hidden = !panelsOn();
-    root.querySelector('.toy-plots').classList.toggle('no-panels', !panelsOn());
+    densityLegend.hidden = !panelsOn() || !layers.density;
   }
 
   for (const [name, select] of Object.entries(selects)) {
@@ -206,7 +207,7 @@ export function createToy(root, { host, send, progress }) {
     box.checked = layers[name];
     box.addEventListener('change', () => {
       layers[name] = box.checked;
-      densityLegend.hidden = !layers.density;
+      showPanels();
       progress({ layers: shownLayers() });
       scheduleDraw();
     });
