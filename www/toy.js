@@ -287,7 +287,8 @@ export function createToy(root, { host, send, progress }) {
   function sendPoints() {
     if (stroke) stroke.lastSent = performance.now();
     updateDrawHint();
-    progress({ points: drawn.x.length });
+    // A new model: the old one's step and NLL no longer describe it.
+    progress({ points: drawn.x.length, step: null, nll: null });
     pendingRestarts += 1;
     const x = Float32Array.from(drawn.x);
     const y = Float32Array.from(drawn.y);
