@@ -16,6 +16,9 @@ stage "cargo fmt" cargo fmt --all -- --check
 stage "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 # mdn-web is what the page runs, and mdn-core under it has wasm-only paths.
 stage "clippy (wasm32)" cargo clippy -p mdn-core -p mdn-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+# The CPU module alone: mdn-web without its webgpu feature (features are
+# unified per invocation, so this needs its own).
+stage "clippy (wasm32, CPU module)" cargo clippy -p mdn-web-cpu --target wasm32-unknown-unknown -- -D warnings
 # The whole workspace, as scripts/test.sh builds it, so that both share one
 # build of the dependencies (features are unified per invocation).
 stage "unit tests (CPU)" cargo test --workspace --lib --bins

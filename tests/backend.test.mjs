@@ -2,7 +2,19 @@
 // there is no adapter or the URL says so, and training works on both.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MINUTE, adapterInfo, launch, numberAttr, openPage, serveDist, waitForAttr } from './helpers.mjs';
+import {
+  CPU_WASM,
+  MINUTE,
+  WEBGPU_WASM,
+  adapterInfo,
+  collectErrors,
+  launch,
+  numberAttr,
+  openPage,
+  serveDist,
+  waitForAttr,
+  wasmRequests,
+} from './helpers.mjs';
 
 // Waits for the first toy NLL, then for the model to train past it.
 async function assertToyLearns(page, { steps }) {
@@ -25,6 +37,8 @@ async function assertToyLearns(page, { steps }) {
 
 describe('backend', () => {
   let server;
+  // The wasm modules requested since `from` (an index into server.requests).
+  const modulesSince = (from) => wasmRequests(server.requests.slice(from));
   before(async () => {
     server = await serveDist();
   });
@@ -42,8 +56,10 @@ describe('backend', () => {
     });
 
     test('?backend=webgpu runs on WebGPU and the toy learns', async () => {
+      const from = server.requests.length;
       const { page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu`);
       assert.equal(await page.getAttribute('#toy', 'data-backend'), 'webgpu');
+      assert.deepEqual(modulesSince(from), [WEBGPU_WASM], 'the WebGPU module alone');
       assert.equal(await page.getAttribute('#paint', 'data-backend'), 'webgpu');
       const adapter = await adapterInfo(page);
       assert.ok(adapter, 'Chromium with --enable-unsafe-webgpu offers an adapter');
@@ -84,8 +100,10 @@ describe('backend', () => {
     }, { timeout: 15 * MINUTE });
 
     test('?backend=cpu overrides the automatic choice', async () => {
+      const from = server.requests.length;
       const { page, errors, context } = await openPage(browser, `${server.url}?backend=cpu`);
       assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
+      assert.deepEqual(modulesSince(from), [CPU_WASM], 'the CPU module alone');
       assert.match(await page.textContent('#backend'), /CPU: requested in the URL/);
       await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0);
       assert.deepEqual(errors, []);
@@ -103,13 +121,51 @@ describe('backend', () => {
     });
 
     test('falls back to the CPU, says why, and the toy learns', async () => {
+      const from = server.requests.length;
       const { page, errors, context } = await openPage(browser, server.url);
       assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
+      assert.deepEqual(modulesSince(from), [CPU_WASM], 'never the WebGPU module');
       assert.equal(await page.getAttribute('#paint', 'data-backend'), 'cpu');
       assert.match(await page.textContent('#backend'), /CPU: (no WebGPU adapter|WebGPU unavailable)/);
 
       const { first, nll } = await assertToyLearns(page, { steps: 300 });
       assert.ok(nll < first.nll);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  });
+
+  describe('in a browser without WebGPU (no navigator.gpu)', () => {
+    let browser;
+    before(async () => {
+      browser = await launch({ webgpu: false });
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    test('never requests the WebGPU module, and trains on the CPU', async () => {
+      // No Chromium switch removes navigator.gpu, so the page and its worker
+      // lose it before any of their scripts run: the worker's script gets a
+      // first line that deletes it.
+      const context = await browser.newContext();
+      await context.addInitScript(() => delete Object.getPrototypeOf(navigator).gpu);
+      await context.route('**/www/worker.js', async (route) => {
+        const response = await route.fetch();
+        const body = `delete Object.getPrototypeOf(navigator).gpu;\n${await response.text()}`;
+        await route.fulfill({ response, body });
+      });
+      const page = await context.newPage();
+      const errors = collectErrors(page);
+      const from = server.requests.length;
+      await page.goto(server.url);
+      await waitForAttr(page, '#toy', 'data-backend', (v) => v !== null);
+      assert.equal(await page.evaluate(() => 'gpu' in navigator), false, 'navigator.gpu is absent');
+      assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
+      assert.match(await page.textContent('#backend'), /navigator\.gpu missing/);
+      await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0);
+      assert.deepEqual(modulesSince(from), [CPU_WASM]);
+      assert.ok(!server.requests.slice(from).includes('/mdn-web.js'), 'nor its bindings');
       assert.deepEqual(errors, []);
       await context.close();
     });

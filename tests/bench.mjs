@@ -11,15 +11,21 @@
 //   the photo's mean colour;
 // - the toy (CPU backend): training steps per second with its panels on
 //   (density, components, a probe) and off, the painting off screen;
-// - the size of the release wasm as served, raw and gzipped.
+// - quick start, per backend path (the embedded demos of the sample blog
+//   post, a fresh browser context each): the bytes the page fetched until
+//   the painting's first repaint (raw, gzip, brotli: what a compressing
+//   static host sends), the worker's wasm fetch-and-compile time, and the
+//   time from a demo scrolling into view to its first drawn result (the
+//   toy's first snapshot, the painting's first repaint).
 //
 //   trunk build --release && node tests/bench.mjs [--epochs 21] [--backend webgpu,cpu]
 //     [--workloads w2,w5|none] [--seconds 60] [--toy-seconds 20] [--skip-page] [--skip-toy]
+//     [--skip-quick-start]
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { distDir, imagesDir, launch, serveDist } from './helpers.mjs';
+import { WASM_MODULES, distDir, imagesDir, launch, serveDist } from './helpers.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -41,14 +47,19 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const wasm = fs.readFileSync(path.join(distDir, 'mdn-web_bg.wasm'));
-const js = fs.readFileSync(path.join(distDir, 'mdn-web.js'));
 const image = fs.readFileSync(path.join(imagesDir, 'astronaut.png'));
+// A file's size as sent: raw, gzip -9 and brotli at quality 11.
+const sizes = (bytes) => ({
+  raw: bytes.length,
+  gzip: zlib.gzipSync(bytes, { level: 9 }).length,
+  brotli: zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+});
 const report = {
   date: new Date().toISOString().slice(0, 10),
-  wasm_bytes: wasm.length,
-  wasm_gzip_bytes: zlib.gzipSync(wasm, { level: 9 }).length,
-  js_bytes: js.length,
+  wasm: Object.fromEntries(
+    WASM_MODULES.map((m) => [`${m}_bg.wasm`, sizes(fs.readFileSync(path.join(distDir, `${m}_bg.wasm`)))]),
+  ),
+  quick_start: [],
   workloads: [],
   toy: [],
   page: [],
@@ -171,12 +182,73 @@ async function toyRate(browser, server, panels) {
   return { panels, seconds: toySeconds, steps_per_s: Math.round(((b.step - a.step) / (b.t - a.t)) * 1000) };
 }
 
+// The sample blog post on `backend` in a fresh context (nothing cached):
+// scrolls the toy into view and times its first drawn snapshot, then the
+// painting and its first repaint; sums what was fetched meanwhile.
+async function quickStart(browser, server, backend) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+  const page = await context.newPage();
+  const from = server.requests.length;
+  await page.goto(`${server.url}examples/blog-post.html?backend=${backend}`);
+  await page.waitForLoadState('load');
+  await page.waitForTimeout(1000);
+  const idle = await page.$$eval('mdn-demo', (demos) => demos.every((d) => !d.dataset.backend));
+  // Resolves to the ms from now until `selector`'s attribute passes, plus
+  // the animation frame that draws it.
+  const scrollAndTime = (selector, attr, min) =>
+    page.$eval(
+      selector,
+      (el, { attr, min }) =>
+        new Promise((resolve) => {
+          const t0 = performance.now();
+          const check = () => {
+            if (Number(el.getAttribute(attr)) >= min) {
+              requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)));
+              return true;
+            }
+            return false;
+          };
+          el.addEventListener('mdn-progress', function listen() {
+            if (check()) el.removeEventListener('mdn-progress', listen);
+          });
+          el.scrollIntoView({ block: 'center' });
+        }),
+      { attr, min },
+    );
+  const toyMs = await scrollAndTime('mdn-demo[kind=toy]', 'data-step', 1);
+  const paintMs = await scrollAndTime('mdn-demo[kind=paint]', 'data-epoch', 1);
+  const wasmMs = Number(await page.getAttribute('mdn-demo[kind=toy]', 'data-wasm-ms'));
+  const chosen = await page.getAttribute('mdn-demo[kind=toy]', 'data-backend');
+  await context.close();
+  const files = [...new Set(server.requests.slice(from))];
+  const total = { raw: 0, gzip: 0, brotli: 0 };
+  for (const file of files) {
+    const local = file.startsWith('/test-images/') ? path.join(imagesDir, file.slice(13)) : path.join(distDir, file);
+    if (!fs.existsSync(local) || fs.statSync(local).isDirectory()) continue;
+    const size = sizes(fs.readFileSync(local));
+    for (const k of Object.keys(total)) total[k] += size[k];
+  }
+  return {
+    backend: chosen,
+    nothing_loaded_before_scroll: idle,
+    files: files.length,
+    bytes: total,
+    wasm: files.filter((f) => f.endsWith('.wasm')),
+    wasm_fetch_compile_ms: wasmMs,
+    toy_first_drawn_ms: Math.round(toyMs),
+    paint_first_repaint_ms: Math.round(paintMs),
+  };
+}
+
 // The benchmark's page and worker (tests/bench/) are served beside dist/,
 // not shipped in it.
 const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench');
 const server = await serveDist({ mounts: { '/bench/': benchDir } });
 const browser = await launch({ webgpu: true });
 try {
+  if (!args.includes('--skip-quick-start')) {
+    for (const backend of backends) report.quick_start.push(await quickStart(browser, server, backend));
+  }
   for (const name of workloads) {
     for (const backend of backends) report.workloads.push(await workload(browser, server, backend, name));
   }

@@ -11,6 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import sirv from 'sirv';
 
+// The two wasm modules the page's build makes, by backend (www/worker.js):
+// the WebGPU one (with the CPU backend as its fallback) and the CPU one.
+export const WASM_MODULES = ['mdn-web', 'mdn-web-cpu'];
+export const WEBGPU_WASM = '/mdn-web_bg.wasm';
+export const CPU_WASM = '/mdn-web-cpu_bg.wasm';
+// The requests among `requests` (paths) for either wasm module.
+export const wasmRequests = (requests) => requests.filter((r) => r === WEBGPU_WASM || r === CPU_WASM);
+
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // DIST_DIR tests another build of the page than dist/.
 export const distDir = path.resolve(process.env.DIST_DIR || path.join(repoRoot, 'dist'));
@@ -29,7 +37,7 @@ export const MINUTE = 60_000;
 // `requests` lists the path of every request, in order (to check what a
 // page fetched).
 export async function serveDist({ mounts = {} } = {}) {
-  for (const file of ['index.html', 'mdn-web.js', 'mdn-web_bg.wasm', 'www/worker.js']) {
+  for (const file of ['index.html', ...WASM_MODULES.flatMap((m) => [`${m}.js`, `${m}_bg.wasm`]), 'www/worker.js']) {
     if (!fs.existsSync(path.join(distDir, file))) {
       throw new Error(`${path.join(distDir, file)} is missing: run \`trunk build --release\` first`);
     }

@@ -3,7 +3,7 @@
 // responsive.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MINUTE, openPage, serveAndLaunch } from './helpers.mjs';
+import { MINUTE, openPage, serveAndLaunch, wasmRequests } from './helpers.mjs';
 
 const TOYS = ['#toy-inverse', '#toy-bishop', '#toy-forward'];
 const PAINTINGS = ['#paint-grid', '#paint-full', '#paint-fourier'];
@@ -55,7 +55,7 @@ describe('six demos on one page', () => {
     const longTasks = await page.evaluate((t0) => window.__longTasks.filter((e) => e.start >= t0), since);
     assert.deepEqual(longTasks, [], `long tasks: ${JSON.stringify(longTasks)}`);
     // One worker, one module.
-    assert.equal(env.server.requests.filter((r) => r === '/mdn-web_bg.wasm').length, 1);
+    assert.equal(wasmRequests(env.server.requests).length, 1);
     assert.deepEqual(errors, []);
     await context.close();
   }, { timeout: 6 * MINUTE });

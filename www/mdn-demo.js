@@ -6,8 +6,9 @@
 // demo trains only while it is in view and the tab is visible.
 //
 // Live state is mirrored on the element as data-* attributes (data-state,
-// data-backend, data-step, data-epoch, data-nll, data-psnr, ...) and as
-// `mdn-progress` events whose detail holds the same values. The settings are
+// data-backend, data-wasm-ms (the worker's wasm fetch and compile),
+// data-step, data-epoch, data-nll, data-psnr, ...) and as `mdn-progress`
+// events whose detail holds the same values. The settings are
 // plain attributes (see www/attributes.js); changing one, from a control
 // inside the demo or from outside, takes effect at once.
 import { attach, onBackend } from './engine.js';
@@ -188,12 +189,13 @@ export class MdnDemo extends HTMLElement {
     this.#view.fail(message);
   }
 
-  #showBackend({ kind, description, reason, device }) {
+  #showBackend({ kind, description, reason, device, module, wasmMs }) {
     const text = this.shadowRoot.getElementById('backend-text');
     text.textContent =
       kind === 'webgpu' ? `WebGPU: ${description}${reason ? ` (${reason})` : ''}` : `CPU: ${reason}`;
-    if (device) text.title = `device: ${device}`;
+    if (device) text.title = `device: ${device}; ${module} loaded and compiled in ${wasmMs} ms`;
     this.#set({ backend: kind });
+    this.dataset.wasmMs = wasmMs;
   }
 
   // Updates the live state: data-* attributes (a null value removes one) and

@@ -64,8 +64,10 @@
 
   // Worker → page.
   const FROM_WORKER = {
-    // {kind: 'webgpu' | 'cpu', description?, reason, device}: the backend
-    // every demo runs on, and why.
+    // {kind: 'webgpu' | 'cpu', description?, reason, device, module,
+    // wasmMs}: the backend every demo runs on, why, the wasm file the
+    // worker loaded for it ('mdn-web_bg.wasm' or 'mdn-web-cpu_bg.wasm') and
+    // the milliseconds it took to fetch, compile and instantiate it.
     BACKEND: 'backend',
     // {message}: the worker cannot run at all (the wasm failed to load).
     FATAL: 'fatal',

@@ -17,16 +17,22 @@
 /* global wasm_bindgen, MdnProtocol, MdnBackend, MdnScheduler, MdnKinds */
 'use strict';
 
-// Trunk puts the bindings at the root of dist/, this file in dist/www/.
 importScripts(
-  new URL('../mdn-web.js', self.location.href).href,
   'protocol.js',
   'worker/backend.js',
   'worker/scheduler.js',
   'worker/toy.js',
   'worker/paint.js',
 );
-const WASM_URL = new URL('../mdn-web_bg.wasm', self.location.href);
+// Trunk puts the two wasm modules at the root of dist/, this file in
+// dist/www/. Only the one the backend choice needs is downloaded: the CPU
+// module is a quarter of the WebGPU one, which also carries the CPU backend
+// for when WebGPU fails to start.
+const MODULES = {
+  webgpu: 'mdn-web',
+  cpu: 'mdn-web-cpu',
+};
+const moduleUrl = (name, suffix) => new URL(`../${name}${suffix}`, self.location.href).href;
 const P = MdnProtocol;
 
 const commands = [];
@@ -132,10 +138,18 @@ function runCommand(msg) {
 }
 
 async function start(requestedBackend) {
-  await wasm_bindgen({ module_or_path: WASM_URL });
+  // Chosen before any wasm loads, from navigator.gpu and its adapter.
+  const choice = await MdnBackend.chooseBackend(requestedBackend);
+  const name = MODULES[choice.kind];
+  const t0 = performance.now();
+  importScripts(moduleUrl(name, '.js'));
+  // wasm-bindgen's init compiles while the module downloads
+  // (WebAssembly.instantiateStreaming), given the server's application/wasm.
+  await wasm_bindgen({ module_or_path: moduleUrl(name, '_bg.wasm') });
+  const wasmMs = Math.round(performance.now() - t0);
   context.bindings = wasm_bindgen;
-  const backend = await MdnBackend.initBackend(wasm_bindgen, requestedBackend);
-  post({ type: P.BACKEND, ...backend });
+  const backend = await MdnBackend.initBackend(wasm_bindgen, choice);
+  post({ type: P.BACKEND, ...backend, module: `${name}_bg.wasm`, wasmMs });
 
   for (;;) {
     while (commands.length > 0) {

@@ -9,11 +9,12 @@
 /* global wasm_bindgen */
 'use strict';
 
-importScripts(new URL('../mdn-web.js', self.location.href).href);
-
 self.onmessage = async ({ data: { backend, workload, bytes, epochs, repaints } }) => {
   try {
-    await wasm_bindgen({ module_or_path: new URL('../mdn-web_bg.wasm', self.location.href) });
+    // The module the page loads for this backend (see www/worker.js).
+    const name = backend === 'webgpu' ? 'mdn-web' : 'mdn-web-cpu';
+    importScripts(new URL(`../${name}.js`, self.location.href).href);
+    await wasm_bindgen({ module_or_path: new URL(`../${name}_bg.wasm`, self.location.href) });
     const device = await wasm_bindgen.init_backend(backend);
     const paint = new wasm_bindgen.PaintDemo(new Uint8Array(bytes), { size: 128, workload, seed: 1 });
     const epochMs = [];

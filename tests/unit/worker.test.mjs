@@ -50,6 +50,24 @@ test('the CPU is chosen without an adapter, for a software one, or when asked', 
   assert.deepEqual(hardware, { kind: 'webgpu', description: 'H200', reason: null });
 });
 
+test('a WebGPU start that fails falls back to the CPU backend of the same module, and says why', async () => {
+  const asked = [];
+  const bindings = {
+    init_backend: async (kind) => {
+      asked.push(kind);
+      if (kind === 'webgpu') throw new Error('device request refused');
+      return 'flex';
+    },
+  };
+  const choice = { kind: 'webgpu', description: 'H200', reason: null };
+  const backend = await B.initBackend(bindings, choice);
+  assert.deepEqual(asked, ['webgpu', 'cpu']);
+  assert.equal(backend.kind, 'cpu');
+  assert.equal(backend.reason, 'WebGPU init failed: device request refused');
+  assert.equal(backend.device, 'flex');
+  assert.equal(choice.kind, 'webgpu', "the caller's choice is left as it was");
+});
+
 test('every message type is spelled once, in www/protocol.js', () => {
   const names = Object.values(P);
   assert.equal(new Set(names).size, names.length, 'distinct names');

@@ -52,11 +52,12 @@
     };
   }
 
-  // Initialises the chosen backend in the wasm (`bindings`: wasm_bindgen),
-  // falling back to the CPU when WebGPU fails; resolves to the BACKEND
-  // message's fields.
-  async function initBackend(bindings, requested) {
-    const choice = await chooseBackend(requested);
+  // Initialises `choice` (from chooseBackend) in the wasm (`bindings`:
+  // wasm_bindgen), falling back to the CPU when WebGPU fails (the WebGPU
+  // module carries the CPU backend too); resolves to the BACKEND message's
+  // fields.
+  async function initBackend(bindings, choice) {
+    choice = { ...choice };
     if (choice.kind === 'webgpu') {
       try {
         const device = await bindings.init_backend('webgpu');

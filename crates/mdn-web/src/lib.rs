@@ -48,12 +48,19 @@ pub fn start() {
 #[wasm_bindgen]
 pub async fn init_backend(kind: String) -> Result<String, JsError> {
     let (device, name) = match kind.as_str() {
+        #[cfg(feature = "webgpu")]
         "webgpu" => {
             let device = Device::wgpu_options()
                 .init_async()
                 .await
                 .map_err(|e| JsError::new(&format!("WebGPU initialisation failed: {e}")))?;
             (device, "burn wgpu backend on WebGPU")
+        }
+        #[cfg(not(feature = "webgpu"))]
+        "webgpu" => {
+            return Err(JsError::new(
+                "this module was built without WebGPU: load the WebGPU module",
+            ));
         }
         "cpu" => (Device::flex(), "burn flex backend (CPU, wasm)"),
         other => {
