@@ -35,7 +35,7 @@ const TEMPLATE = `
       Choose a picture…
       <input id="paint-file" type="file" accept="image/png,image/jpeg,image/webp,image/gif,image/bmp,image/tiff,.bmp,.tif,.tiff" />
     </label>
-    <span class="drop-hint">or drop one here: PNG, JPEG, WebP, GIF, BMP or TIFF</span>
+    <span class="drop-hint"><span class="drop-only">or drop one here: </span>PNG, JPEG, WebP, GIF, BMP or TIFF</span>
   </div>
   <div class="controls">
     <label title="${ENCODING.about}">

@@ -307,18 +307,22 @@ export function createToy(root, { host, send, progress }) {
 
   function spray(event) {
     const { max } = LIMITS.toyPoints;
-    const at = pointerData(event);
-    if (!at.inside) return;
     const b = DRAW_BOUNDS;
-    for (let i = 0; i < SPRAY_POINTS && drawn.x.length < max; i++) {
-      // Box–Muller: a Gaussian cloud around the pointer, kept on the canvas.
-      const r = Math.sqrt(-2 * Math.log(1 - Math.random()));
-      const t = 2 * Math.PI * Math.random();
-      const x = at.x + SPRAY_SPREAD * (b.x1 - b.x0) * r * Math.cos(t);
-      const y = at.y + SPRAY_SPREAD * (b.y1 - b.y0) * r * Math.sin(t);
-      if (x < b.x0 || x > b.x1 || y < b.y0 || y > b.y1) continue;
-      drawn.x.push(x);
-      drawn.y.push(y);
+    // Every position the pointer passed since the last event: the browser
+    // sends one pointermove per frame, and a finger moves far in one.
+    for (const move of event.getCoalescedEvents?.() ?? [event]) {
+      const at = pointerData(move);
+      if (!at.inside) continue;
+      for (let i = 0; i < SPRAY_POINTS && drawn.x.length < max; i++) {
+        // Box–Muller: a Gaussian cloud around the pointer, kept on the canvas.
+        const r = Math.sqrt(-2 * Math.log(1 - Math.random()));
+        const t = 2 * Math.PI * Math.random();
+        const x = at.x + SPRAY_SPREAD * (b.x1 - b.x0) * r * Math.cos(t);
+        const y = at.y + SPRAY_SPREAD * (b.y1 - b.y0) * r * Math.sin(t);
+        if (x < b.x0 || x > b.x1 || y < b.y0 || y > b.y1) continue;
+        drawn.x.push(x);
+        drawn.y.push(y);
+      }
     }
     updateDrawHint();
     progress({ points: drawn.x.length });

@@ -1,0 +1,82 @@
+// Phones (issue 18): the demo page on an emulated Pixel 7 (Playwright's
+// device descriptor: a 412 px touch screen at 2.625 device pixels per CSS
+// pixel) draws the toy's points by touch without scrolling the page, takes a
+// photo from the file picker (a phone has no drag and drop), and at 320 and
+// 430 px nothing is wider than the screen.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { devices } from 'playwright-core';
+import { MINUTE, collectErrors, imagesDir, numberAttr, serveAndLaunch, waitForAttr } from './helpers.mjs';
+
+const CHELSEA = path.join(imagesDir, 'chelsea.png');
+
+// A one-finger stroke from (x0, y0) to (x1, y1) in `steps` moves, as a
+// touch screen sends it (Playwright's touchscreen only taps).
+async function touchStroke(cdp, [x0, y0], [x1, y1], steps = 30) {
+  const point = (t) => [{ x: x0 + (x1 - x0) * t, y: y0 + (y1 - y0) * t, id: 1 }];
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: point(0) });
+  for (let i = 1; i <= steps; i++) {
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: point(i / steps) });
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+}
+
+async function openPhone(browser, url, descriptor) {
+  const context = await browser.newContext(descriptor);
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await page.goto(url);
+  return { context, page, errors };
+}
+
+describe('phones', () => {
+  const env = serveAndLaunch({ webgpu: false });
+
+  test('on a Pixel 7, a finger draws points without scrolling, and the picker takes a photo', async () => {
+    const { context, page, errors } = await openPhone(env.browser, `${env.server.url}?data=draw`, devices['Pixel 7']);
+    await page.$eval('#toy', (el) => el.scrollIntoView({ block: 'start' }));
+    await waitForAttr(page, '#toy', 'data-points', (v) => v === '0', { timeout: 2 * MINUTE });
+    const scrollBefore = await page.evaluate(() => window.scrollY);
+    const box = await page.locator('#toy-canvas').boundingBox();
+    const at = (u, v) => [box.x + box.width * u, box.y + box.height * v];
+    const cdp = await context.newCDPSession(page);
+    await touchStroke(cdp, at(0.2, 0.25), at(0.85, 0.75));
+    await touchStroke(cdp, at(0.2, 0.75), at(0.85, 0.25));
+    const points = await numberAttr(page, '#toy', 'data-points');
+    assert.ok(points >= 100, `${points} points drawn by touch`);
+    assert.equal(await page.evaluate(() => window.scrollY), scrollBefore, 'drawing did not scroll the page');
+    await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) >= 1, { timeout: 2 * MINUTE });
+    assert.equal(await numberAttr(page, '#toy', 'data-points'), points, 'the model trains on the drawn points');
+
+    // The painting: a photo from the picker.
+    await page.$eval('#paint', (el) => el.scrollIntoView({ block: 'start' }));
+    await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 3 * MINUTE });
+    assert.ok(await page.isVisible('.file-button'), 'the picker is shown');
+    assert.ok(await page.isHidden('.drop-only'), 'no drop zone is offered on a touch screen');
+    assert.match(await page.textContent('.drop-hint'), /PNG, JPEG, WebP, GIF, BMP or TIFF/);
+    await page.setInputFiles('#paint-file', CHELSEA);
+    await waitForAttr(page, '#paint', 'data-image', (v) => v === 'chelsea.png');
+    await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 3 * MINUTE });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page overflows by ${overflow} px`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 8 * MINUTE });
+
+  for (const width of [320, 430]) {
+    test(`nothing is wider than a ${width} px touch screen`, async () => {
+      const descriptor = { viewport: { width, height: 800 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+      const { context, page, errors } = await openPhone(env.browser, env.server.url, descriptor);
+      for (const demo of ['#toy', '#paint']) {
+        await page.$eval(demo, (el) => el.scrollIntoView({ block: 'start' }));
+        await waitForAttr(page, demo, 'data-backend', (v) => v !== null, { timeout: 2 * MINUTE });
+      }
+      await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 3 * MINUTE });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page overflows by ${overflow} px`);
+      assert.deepEqual(errors, []);
+      await context.close();
+    }, { timeout: 5 * MINUTE });
+  }
+});
