@@ -89,7 +89,7 @@ export async function serveDist({ mounts = {} } = {}) {
 
 // webgpu: whether Chromium exposes its (SwiftShader) WebGPU adapter. Without
 // the flag, headless Chromium on a machine without a GPU has no adapter.
-export function launch({ webgpu = true } = {}) {
+export function chromiumOptions({ webgpu = true } = {}) {
   const args = [
     '--no-sandbox',
     '--disable-background-networking',
@@ -98,7 +98,12 @@ export function launch({ webgpu = true } = {}) {
     '--no-first-run',
   ];
   if (webgpu) args.splice(1, 0, '--enable-unsafe-webgpu');
-  return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
+  return { executablePath: CHROMIUM, args, headless: true };
+}
+
+// The system Chromium, headless (see chromiumOptions).
+export function launch(options = {}) {
+  return chromium.launch(chromiumOptions(options));
 }
 
 // One static server of dist/ and one Chromium for the tests of the enclosing

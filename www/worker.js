@@ -83,6 +83,7 @@ function crash(demo, e) {
 // What every demo kind's code gets from the worker.
 const context = {
   bindings: null,
+  memory: null, // the wasm's WebAssembly.Memory, once loaded
   post,
   // Transfer only buffers a typed array owns entirely: a view into wasm
   // memory must be copied, or transferring it would detach the module's
@@ -145,9 +146,11 @@ async function start(requestedBackend) {
   importScripts(moduleUrl(name, '.js'));
   // wasm-bindgen's init compiles while the module downloads
   // (WebAssembly.instantiateStreaming), given the server's application/wasm.
-  await wasm_bindgen({ module_or_path: moduleUrl(name, '_bg.wasm') });
+  const exports = await wasm_bindgen({ module_or_path: moduleUrl(name, '_bg.wasm') });
   const wasmMs = Math.round(performance.now() - t0);
   context.bindings = wasm_bindgen;
+  // Read by the soak benchmark (tests/soak.mjs) through the worker's scope.
+  context.memory = exports.memory;
   const backend = await MdnBackend.initBackend(wasm_bindgen, choice);
   post({ type: P.BACKEND, ...backend, module: `${name}_bg.wasm`, wasmMs });
 
