@@ -152,7 +152,7 @@ export function createToy(root, { host, send, progress }) {
   let data = null; // {x, y} of the running model
   let bounds = null; // the plot's rectangle
   let snapshot = null; // latest TOY_SNAPSHOT
-  let density = null; // its heat map (densityImage)
+  let density = null; // the heat map (densityImage) of `snapshot`, made when drawn
   let history = []; // [step, nll] pairs
   let stride = 1; // keep one snapshot in `stride` once thinned
   let seen = 0;
@@ -251,6 +251,16 @@ export function createToy(root, { host, send, progress }) {
   function scheduleDraw() {
     const shown = () => (drawing() ? { x: drawn.x, y: drawn.y } : data);
     requestDraw(main, () => {
+      // The heat map of the snapshot about to be drawn, made here rather
+      // than when it arrives: on a slow phone snapshots come faster than
+      // frames, and those never drawn cost nothing.
+      if (snapshot && snapshot.log_density.length > 0 && density?.snapshot !== snapshot) {
+        density = { ...densityImage(snapshot), snapshot };
+        $('toy-density-lo').textContent = density.lo.toFixed(1);
+        $('toy-density-hi').textContent = density.hi.toFixed(1);
+      } else if (!snapshot || snapshot.log_density.length === 0) {
+        density = null;
+      }
       const panels = panelsOn();
       const probeX = panels ? (hoverX ?? pinnedX) : null;
       const visible = { ...layers, density: panels && layers.density, mode: panels && layers.mode };
@@ -433,10 +443,7 @@ export function createToy(root, { host, send, progress }) {
     if (pendingRestarts > 0 || !data) return;
     snapshot = s;
     // Without the panels, a snapshot has no density (and none is drawn).
-    density = s.log_density.length > 0 ? densityImage(s) : null;
-    if (density) {
-      $('toy-density-lo').textContent = density.lo.toFixed(1);
-      $('toy-density-hi').textContent = density.hi.toFixed(1);
+    if (s.log_density.length > 0) {
       probeCaption.innerHTML = s.probe
         ? `<var>p</var>(<var>y</var> | <var>x</var>₀ = ${s.probe.x.toFixed(2)}) and its ${s.components} weighted components; ticks: data near <var>x</var>₀`
         : 'click, hover or use the arrow keys on the plot to see <var>p</var>(<var>y</var> | <var>x</var>₀)';
