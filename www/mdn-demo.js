@@ -194,8 +194,7 @@ export class MdnDemo extends HTMLElement {
     text.textContent =
       kind === 'webgpu' ? `WebGPU: ${description}${reason ? ` (${reason})` : ''}` : `CPU: ${reason}`;
     if (device) text.title = `device: ${device}; ${module} loaded and compiled in ${wasmMs} ms`;
-    this.#set({ backend: kind });
-    this.dataset.wasmMs = wasmMs;
+    this.#set({ backend: kind, wasmMs });
   }
 
   // Updates the live state: data-* attributes (a null value removes one) and

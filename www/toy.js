@@ -220,13 +220,20 @@ export function createToy(root, { host, send, progress }) {
   // Whether the worker has this toy (not after it was stopped by crashes).
   let inWorker = false;
 
+  // A new model is on its way: snapshots of the old one are dropped until
+  // its data arrive (setData), and the old one's step and NLL, which no
+  // longer describe it, are cleared.
+  function awaitNewModel() {
+    pendingRestarts += 1;
+    progress({ step: null, nll: null });
+  }
+
   function restart(fields = {}) {
     if (!inWorker) {
       create();
       return;
     }
-    pendingRestarts += 1;
-    progress({ step: null, nll: null });
+    awaitNewModel();
     status.textContent = 'restarting…';
     send({ type: P.TOY_RESTART, ...fields });
   }
@@ -297,9 +304,8 @@ export function createToy(root, { host, send, progress }) {
   function sendPoints() {
     if (stroke) stroke.lastSent = performance.now();
     updateDrawHint();
-    // A new model: the old one's step and NLL no longer describe it.
-    progress({ points: drawn.x.length, step: null, nll: null });
-    pendingRestarts += 1;
+    progress({ points: drawn.x.length });
+    awaitNewModel();
     const x = Float32Array.from(drawn.x);
     const y = Float32Array.from(drawn.y);
     send({ type: P.TOY_POINTS, x, y, bounds: DRAW_BOUNDS }, [x.buffer, y.buffer]);

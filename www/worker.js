@@ -24,14 +24,8 @@ importScripts(
   'worker/toy.js',
   'worker/paint.js',
 );
-// Trunk puts the two wasm modules at the root of dist/, this file in
-// dist/www/. Only the one the backend choice needs is downloaded: the CPU
-// module is a quarter of the WebGPU one, which also carries the CPU backend
-// for when WebGPU fails to start.
-const MODULES = {
-  webgpu: 'mdn-web',
-  cpu: 'mdn-web-cpu',
-};
+// Trunk puts the wasm modules at the root of dist/, this file in dist/www/.
+// Only the one the backend choice needs is downloaded (MdnBackend.MODULES).
 const moduleUrl = (name, suffix) => new URL(`../${name}${suffix}`, self.location.href).href;
 const P = MdnProtocol;
 
@@ -141,7 +135,7 @@ function runCommand(msg) {
 async function start(requestedBackend) {
   // Chosen before any wasm loads, from navigator.gpu and its adapter.
   const choice = await MdnBackend.chooseBackend(requestedBackend);
-  const name = MODULES[choice.kind];
+  const name = MdnBackend.MODULES[choice.kind];
   const t0 = performance.now();
   importScripts(moduleUrl(name, '.js'));
   // wasm-bindgen's init compiles while the module downloads

@@ -6,13 +6,16 @@
  * An epoch's time ends with a readback of its last loss: on WebGPU, training
  * calls only queue work, and the readback waits for all of it.
  */
-/* global wasm_bindgen */
+/* global wasm_bindgen, MdnBackend */
 'use strict';
+
+// The page's backend-to-module map (dist/www/, served beside /bench/).
+importScripts(new URL('../www/worker/backend.js', self.location.href).href);
 
 self.onmessage = async ({ data: { backend, workload, bytes, epochs, repaints } }) => {
   try {
-    // The module the page loads for this backend (see www/worker.js).
-    const name = backend === 'webgpu' ? 'mdn-web' : 'mdn-web-cpu';
+    // The module the page loads for this backend.
+    const name = MdnBackend.MODULES[backend];
     importScripts(new URL(`../${name}.js`, self.location.href).href);
     await wasm_bindgen({ module_or_path: new URL(`../${name}_bg.wasm`, self.location.href) });
     const device = await wasm_bindgen.init_backend(backend);

@@ -28,6 +28,12 @@
     return [info.vendor, info.architecture, info.description].some((s) => /swiftshader/i.test(s || ''));
   }
 
+  // The wasm module each backend needs, by its file name's stem at the root
+  // of dist/ (Trunk builds both, see index.html): the CPU module is a
+  // quarter of the WebGPU one, which also carries the CPU backend for when
+  // WebGPU fails to start.
+  const MODULES = Object.freeze({ webgpu: 'mdn-web', cpu: 'mdn-web-cpu' });
+
   // Which backend to ask the wasm for, and why. `requested`: 'webgpu',
   // 'cpu' or null (automatic).
   async function chooseBackend(requested, gpu = global.navigator && global.navigator.gpu) {
@@ -71,5 +77,12 @@
     return { ...choice, device };
   }
 
-  global.MdnBackend = Object.freeze({ messageOf, describeAdapter, isSoftwareAdapter, chooseBackend, initBackend });
+  global.MdnBackend = Object.freeze({
+    MODULES,
+    messageOf,
+    describeAdapter,
+    isSoftwareAdapter,
+    chooseBackend,
+    initBackend,
+  });
 })(globalThis);
