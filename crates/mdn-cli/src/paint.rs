@@ -101,7 +101,7 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
         println!("wrote {} ({} frames)", path.display(), video.frames());
     }
     if let Some(save) = &args.save {
-        crate::write_model(save, &run.save()?)?;
+        crate::write_model(save, &pollster::block_on(run.save())?)?;
         println!("saved the model to {}", save.display());
     }
     Ok(())

@@ -169,7 +169,7 @@ fn train_and_plot(mut run: ToyRun, title: String, args: &ToyArgs) -> anyhow::Res
         snapshot.nll
     );
     if let Some(save) = &args.save {
-        crate::write_model(save, &run.save()?)?;
+        crate::write_model(save, &pollster::block_on(run.save())?)?;
         println!("saved the model to {}", save.display());
     }
     Ok(())

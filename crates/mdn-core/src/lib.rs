@@ -11,6 +11,8 @@
 //!   as training data (decode, downscale, coordinates, PSNR);
 //! - [`settings`]: every setting a reader can change, one table per demo;
 //! - [`inference`]: asynchronous readback;
+//! - [`host_copy`]: a model's and Adam's state copied to the CPU backend
+//!   asynchronously, so that burn's records can be taken on WebGPU;
 //! - [`mixture`]: a batch of Gaussian mixtures and their maths on tensors:
 //!   `log_prob`, `nll`, `logsumexp`, `scale_tril`, `sample`, `mode`, `mean`;
 //! - `fused` (private): the CPU kernels, one pass forward and backward;
@@ -34,6 +36,7 @@ pub mod data;
 mod fused;
 pub mod grid;
 pub mod head;
+pub mod host_copy;
 pub mod inference;
 pub mod mixture;
 pub mod model;
@@ -51,12 +54,13 @@ pub mod workloads;
 #[cfg(test)]
 mod layering {
     /// Each module, leaves first (as the crate documentation lists them).
-    const LAYERS: [&str; 17] = [
+    const LAYERS: [&str; 18] = [
         "spec",
         "data",
         "picture",
         "settings",
         "inference",
+        "host_copy",
         "mixture",
         "fused",
         "ops",

@@ -297,18 +297,17 @@ impl PaintRun {
 
     /// The run as a model file (see [`crate::model_file`]): the settings,
     /// the picture at its training size, the model, Adam's state and the
-    /// counts, so that [`PaintRun::load`] goes on exactly from here. Reads
-    /// the model back from the device synchronously.
+    /// counts, so that [`PaintRun::load`] goes on exactly from here, as
+    /// they are at the call. Reads the model back from the device
+    /// asynchronously; the future owns what it needs.
     ///
     /// # Errors
-    /// [`ModelFileError::Save`] when burn cannot write a record.
-    pub fn save(&self) -> Result<Vec<u8>, ModelFileError> {
+    /// [`ModelFileError::Save`] when the device cannot be read or burn
+    /// cannot write a record.
+    pub fn save(&self) -> impl Future<Output = Result<Vec<u8>, ModelFileError>> + 'static {
         let c = &self.config;
         let p = &self.picture;
-        let state = self
-            .trainer
-            .state()
-            .map_err(|e| ModelFileError::Save(e.to_string()))?;
+        let state = self.trainer.state();
         let mut file = ModelWriter::new(ModelKind::Paint);
         file.text("encoding", c.encoding.name())
             .text("covariance", c.covariance.name())
@@ -327,12 +326,17 @@ impl PaintRun {
                 "picture",
                 &p.rgb,
                 vec![p.height as usize, p.width as usize, 3],
-            )
-            .trainer("mdn", state);
+            );
         if let Some(norm) = c.clip_norm {
             file.number("clip_norm", f64::from(norm));
         }
-        file.finish()
+        async move {
+            let state = state
+                .await
+                .map_err(|e| ModelFileError::Save(e.to_string()))?;
+            file.trainer("mdn", state);
+            file.finish()
+        }
     }
 
     /// A run from a model file [`PaintRun::save`] wrote, on `device` (a

@@ -185,6 +185,31 @@ impl Picture {
     pub fn to_rgba8(&self) -> Vec<u8> {
         rgb_to_rgba8(&self.rgb)
     }
+
+    /// The picture as a PNG file (8 bits per channel, opaque), which
+    /// [`Picture::decode`] reads back as this picture when `train_side` is
+    /// its longer side: a loaded model's picture painted again with other
+    /// settings.
+    ///
+    /// # Errors
+    /// [`ImageError`] when the encoder fails (it does not for a valid
+    /// picture).
+    pub fn to_png(&self) -> Result<Vec<u8>, ImageError> {
+        let rgb: Vec<u8> = self
+            .to_rgba8()
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        let mut png = Cursor::new(vec![]);
+        image::RgbImage::from_raw(self.width, self.height, rgb)
+            .ok_or_else(|| {
+                ImageError::Parameter(image::error::ParameterError::from_kind(
+                    image::error::ParameterErrorKind::DimensionMismatch,
+                ))
+            })?
+            .write_to(&mut png, ImageFormat::Png)?;
+        Ok(png.into_inner())
+    }
 }
 
 /// The pixel centres of a `width` × `height` grid, row-major

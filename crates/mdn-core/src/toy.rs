@@ -20,7 +20,7 @@ use crate::inference::{ReadbackError, read_f32};
 use crate::model::{Mdn, MdnConfig, Regressor};
 use crate::model_file::{ModelFileError, ModelKind, ModelReader, ModelWriter};
 use crate::spec::LN_2PI;
-use crate::training::{Demo, Frame, Guarded, TrainConfig, Trainer, read_checked};
+use crate::training::{Demo, Frame, Guarded, StateError, TrainConfig, Trainer, read_checked};
 
 /// Samples drawn from the mixture at each grid x.
 pub const SAMPLES_PER_X: usize = 10;
@@ -261,13 +261,14 @@ impl ToyRun {
     /// the points (reader's units) with their scaling, the plot's
     /// rectangle, the MDN and the least-squares fit with Adam's state of
     /// each and the counts, so that [`ToyRun::load`] goes on exactly from
-    /// here. Reads the models back from the device synchronously.
+    /// here, as they are at the call. Reads the models back from the
+    /// device asynchronously; the future owns what it needs.
     ///
     /// # Errors
-    /// [`ModelFileError::Save`] when burn cannot write a record.
-    pub fn save(&self) -> Result<Vec<u8>, ModelFileError> {
+    /// [`ModelFileError::Save`] when the device cannot be read or burn
+    /// cannot write a record.
+    pub fn save(&self) -> impl Future<Output = Result<Vec<u8>, ModelFileError>> + 'static {
         let c = &self.config;
-        let saving = |e: burn::store::RecordError| ModelFileError::Save(e.to_string());
         let mut file = ModelWriter::new(ModelKind::Toy);
         let (d, b) = (&self.data, self.bounds);
         file.whole("seed", c.seed)
@@ -288,12 +289,17 @@ impl ToyRun {
                 ],
                 vec![4],
             )
-            .floats("bounds", &[b.x0, b.x1, b.y0, b.y1], vec![4])
-            .trainer("mdn", self.mdn.state().map_err(saving)?);
-        if let Some(mse) = &self.mse {
-            file.trainer("baseline", mse.state().map_err(saving)?);
+            .floats("bounds", &[b.x0, b.x1, b.y0, b.y1], vec![4]);
+        let mdn = self.mdn.state();
+        let baseline = self.mse.as_ref().map(Trainer::state);
+        async move {
+            let saving = |e: StateError| ModelFileError::Save(e.to_string());
+            file.trainer("mdn", mdn.await.map_err(saving)?);
+            if let Some(baseline) = baseline {
+                file.trainer("baseline", baseline.await.map_err(saving)?);
+            }
+            file.finish()
         }
-        file.finish()
     }
 
     /// A run from a model file [`ToyRun::save`] wrote, on `device` (a plain

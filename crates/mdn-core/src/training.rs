@@ -12,9 +12,11 @@
 //! is shown comes out [`Guarded`]. With [`TrainConfig::guard`] off (the
 //! benchmark workloads) nothing is judged and nothing extra is read.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 
 use burn::module::{Module, ModuleVisitor, Param, ParamGroup};
 use burn::optim::grad_clipping::GradientClippingConfig;
@@ -30,6 +32,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::data::Dataset;
+use crate::host_copy::{Reading, adam_on_host, module_on_host, queue_adam, queue_module};
 use crate::inference::{ReadbackError, read_f32};
 use crate::model::{Mdn, Regressor};
 
@@ -144,6 +147,8 @@ pub struct Trainer<M: Objective> {
     generation: usize,
     /// The latest step's loss, still on the device.
     loss: Option<Tensor<1>>,
+    /// How the optimiser's record is taken (see [`Trainer::state`]).
+    copying: Copying,
 }
 
 /// The latest model the guard accepted, and its loss.
@@ -154,7 +159,7 @@ struct Good<M> {
     loss: Option<f32>,
 }
 
-fn adam(config: &TrainConfig, device: &Device) -> ModuleOptimizer {
+fn adam(config: &TrainConfig, device: &Device, copying: &Copying) -> ModuleOptimizer {
     let adam = AdamConfig::new()
         .with_beta_1(0.9)
         .with_beta_2(config.beta_2 as f32)
@@ -165,6 +170,7 @@ fn adam(config: &TrainConfig, device: &Device) -> ModuleOptimizer {
     let placed = Placed {
         adam: adam.build(),
         device: device.clone(),
+        copying: copying.clone(),
     };
     // The one group (every parameter) holds Adam placed on the model's
     // device; the fallback `init` builds is never used.
@@ -174,10 +180,36 @@ fn adam(config: &TrainConfig, device: &Device) -> ModuleOptimizer {
 /// Adam whose state, when loaded from a record, is rebuilt on the model's
 /// device. burn's `ModuleOptimizer::load_record` rebuilds it on the
 /// default device (wgpu when the build has it), which would open a GPU for
-/// a run on the CPU; everything else is Adam's own.
+/// a run on the CPU. And its record can be taken from host copies of its
+/// state ([`Copying`]), read back asynchronously. Everything else is
+/// Adam's own.
 struct Placed {
     adam: Adam,
     device: Device,
+    copying: Copying,
+}
+
+/// How [`Placed`] flattens its state into a record, set by
+/// [`Trainer::state`] around each `to_record` (both synchronous, so no step
+/// comes between): normally (reading each tensor synchronously, which
+/// WebGPU in a browser cannot), by only collecting each parameter's state,
+/// or from host copies of those states.
+#[derive(Default)]
+enum CopyMode {
+    #[default]
+    Read,
+    Collect(Vec<(String, DynState)>),
+    FromHost(HashMap<String, DynState>),
+}
+
+/// The mode, shared by a [`Trainer`] and its optimiser's [`Placed`].
+type Copying = Arc<Mutex<CopyMode>>;
+
+fn set_mode(copying: &Copying, mode: CopyMode) -> CopyMode {
+    let mut guard = copying
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    std::mem::replace(&mut *guard, mode)
 }
 
 impl DynOptimizer for Placed {
@@ -197,7 +229,18 @@ impl DynOptimizer for Placed {
     }
 
     fn state_flatten(&self, prefix: &str, state: &DynState, out: &mut StateSink) {
-        self.adam.state_flatten(prefix, state, out);
+        let mut mode = self
+            .copying
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &mut *mode {
+            CopyMode::Read => self.adam.state_flatten(prefix, state, out),
+            CopyMode::Collect(states) => states.push((prefix.to_owned(), state.clone())),
+            CopyMode::FromHost(host) => {
+                self.adam
+                    .state_flatten(prefix, host.get(prefix).unwrap_or(state), out);
+            }
+        }
     }
 
     fn state_unflatten(
@@ -208,6 +251,24 @@ impl DynOptimizer for Placed {
         _device: &Device,
     ) -> Option<DynState> {
         self.adam.state_unflatten(rank, prefix, src, &self.device)
+    }
+}
+
+/// Why a trainer's state could not be taken: a readback failed (a lost
+/// GPU), or burn could not write a record.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The device could not be read.
+    #[error(transparent)]
+    Readback(#[from] ReadbackError),
+    /// burn could not write the model's or the optimiser's record.
+    #[error("{0}")]
+    Record(RecordError),
+}
+
+impl From<RecordError> for StateError {
+    fn from(e: RecordError) -> Self {
+        StateError::Record(e)
     }
 }
 
@@ -249,6 +310,7 @@ impl<M: Objective> Trainer<M> {
     pub fn new(model: M, data: Dataset, config: TrainConfig) -> Self {
         let n = data.len();
         let device = data.inputs.device().without_autodiff();
+        let copying = Copying::default();
         Self {
             last_good: Good {
                 model: model.clone(),
@@ -256,7 +318,8 @@ impl<M: Objective> Trainer<M> {
                 loss: None,
             },
             model,
-            optim: adam(&config, &device),
+            optim: adam(&config, &device, &copying),
+            copying,
             data,
             learning_rate: config.learning_rate,
             config,
@@ -367,20 +430,52 @@ impl<M: Objective> Trainer<M> {
         self.learning_rate = learning_rate;
     }
 
-    /// Everything needed to go on training later (see [`TrainerState`]).
-    /// Reads the model's and the optimiser's tensors back synchronously.
-    ///
-    /// # Errors
-    /// [`RecordError`] when burn cannot write the records.
-    pub fn state(&self) -> Result<TrainerState, RecordError> {
-        Ok(TrainerState {
-            model: self.model.clone().into_record().into_bytes()?.to_vec(),
-            optimizer: self.optim.to_record().into_bytes()?.to_vec(),
-            steps: self.steps,
-            epochs: self.epochs,
-            cursor: self.cursor.min(self.data.len()),
-            learning_rate: self.learning_rate,
-        })
+    /// Everything needed to go on training later (see [`TrainerState`]),
+    /// read back asynchronously (see [`crate::host_copy`]): the model's and
+    /// Adam's tensors as they are now, whatever steps follow before the
+    /// future is awaited. The future owns what it needs.
+    pub fn state(&self) -> impl Future<Output = Result<TrainerState, StateError>> + 'static
+    where
+        M: 'static,
+    {
+        let model = self.model.clone();
+        let optim = self.optim.clone();
+        let copying = self.copying.clone();
+        set_mode(&copying, CopyMode::Collect(vec![]));
+        // Only the states are wanted here; this record is incomplete.
+        drop(optim.to_record());
+        let CopyMode::Collect(states) = set_mode(&copying, CopyMode::Read) else {
+            unreachable!("set just above")
+        };
+        let mut reading = Reading::default();
+        let params = queue_module(&model, &mut reading);
+        let queued: Result<Vec<_>, ReadbackError> = states
+            .into_iter()
+            .map(|(prefix, state)| Ok((prefix, queue_adam(&state, &mut reading)?)))
+            .collect();
+        let (steps, epochs, learning_rate) = (self.steps, self.epochs, self.learning_rate);
+        let cursor = self.cursor.min(self.data.len());
+        async move {
+            let queued = queued?;
+            let data = reading.read().await?;
+            let host = Device::flex();
+            let model = module_on_host(model, &params, &data, &host);
+            let states = queued
+                .iter()
+                .map(|(prefix, q)| (prefix.clone(), adam_on_host(q, &data, &host)))
+                .collect();
+            set_mode(&copying, CopyMode::FromHost(states));
+            let optimizer = optim.to_record();
+            set_mode(&copying, CopyMode::Read);
+            Ok(TrainerState {
+                model: model.into_record().into_bytes()?.to_vec(),
+                optimizer: optimizer.into_bytes()?.to_vec(),
+                steps,
+                epochs,
+                cursor,
+                learning_rate,
+            })
+        }
     }
 
     /// Goes on from `state`, taken from a trainer of the same model shape
@@ -405,7 +500,7 @@ impl<M: Objective> Trainer<M> {
                 state.cursor
             )));
         }
-        self.optim = adam(&self.config, &self.device).load_record(optimizer);
+        self.optim = adam(&self.config, &self.device, &self.copying).load_record(optimizer);
         self.model = model;
         self.steps = state.steps;
         self.epochs = state.epochs;
@@ -482,7 +577,7 @@ impl<M: Objective> Trainer<M> {
             return None;
         }
         self.model = self.last_good.model.clone();
-        self.optim = adam(&self.config, &self.device);
+        self.optim = adam(&self.config, &self.device, &self.copying);
         self.learning_rate *= LR_BACKOFF;
         self.generation += 1;
         Some(Recovery {

@@ -63,7 +63,7 @@ fn a_loaded_painting_repaints_the_same_and_trains_on_as_if_never_saved() {
             run.train(extra_steps);
             let before = repaint(&mut run);
 
-            let bytes = run.save().expect("saves");
+            let bytes = pollster::block_on(run.save()).expect("saves");
             assert!(bytes.starts_with(MAGIC), "{case}");
             assert_eq!(kind_of(&bytes), Ok(ModelKind::Paint), "{case}");
             let mut loaded = PaintRun::load(&bytes, &device).expect("loads");
@@ -106,6 +106,46 @@ fn a_loaded_painting_repaints_the_same_and_trains_on_as_if_never_saved() {
 }
 
 #[test]
+fn a_save_holds_the_run_as_it_was_at_the_call_while_training_goes_on() {
+    // On WebGPU the page asks for a file and trains on while it is read
+    // back: what comes out must be the run at the request.
+    for (name, device) in common::devices() {
+        let mut run = small_painting(Encoding::Grid, Covariance::Diagonal, &device);
+        finish_epoch(&mut run);
+        let now = pollster::block_on(run.save()).expect("saves");
+        let pending = run.save();
+        finish_epoch(&mut run);
+        let later = pollster::block_on(pending).expect("saves");
+        assert!(
+            now == later,
+            "{name}: the file changed with training after the call"
+        );
+        let after = pollster::block_on(run.save()).expect("saves");
+        assert!(
+            now != after,
+            "{name}: training after the call must change the next file"
+        );
+    }
+}
+
+#[test]
+fn a_loaded_painting_s_picture_as_png_decodes_to_the_same_picture() {
+    let device = Device::flex();
+    let run = small_painting(Encoding::Fourier, Covariance::Isotropic, &device);
+    let picture = run.picture();
+    let png = picture.to_png().expect("encodes");
+    let side = picture.width.max(picture.height);
+    let decoded = mdn_core::picture::Picture::decode(&png, side).expect("decodes");
+    assert_eq!(
+        (decoded.width, decoded.height),
+        (picture.width, picture.height)
+    );
+    // 8 bits per channel: within half a level of the original.
+    let difference = max_difference(&decoded.rgb, &picture.rgb);
+    assert!(difference <= 0.5 / 255.0 + 1e-6, "differs by {difference}");
+}
+
+#[test]
 fn a_painting_renders_at_any_size_and_at_its_own_size_as_its_repaint() {
     let device = Device::flex();
     let mut run = small_painting(Encoding::Grid, Covariance::Diagonal, &device);
@@ -130,7 +170,7 @@ fn a_loaded_toy_snapshots_the_same_and_trains_on_as_if_never_saved() {
         let mut run = ToyRun::new(ToyConfig::demo(4), &device);
         run.train(if name == "cpu" { 60 } else { 20 });
         let before = snapshot(&mut run);
-        let bytes = run.save().expect("saves");
+        let bytes = pollster::block_on(run.save()).expect("saves");
         assert_eq!(kind_of(&bytes), Ok(ModelKind::Toy), "{name}");
         let mut loaded = ToyRun::load(&bytes, &device).expect("loads");
         assert_eq!(loaded.steps(), run.steps(), "{name}");
@@ -181,7 +221,8 @@ fn a_toy_on_a_reader_s_points_keeps_them_and_their_scaling() {
     };
     let mut run = ToyRun::on_data(config, data, bounds, &device);
     run.train(10);
-    let loaded = ToyRun::load(&run.save().expect("saves"), &device).expect("loads");
+    let loaded =
+        ToyRun::load(&pollster::block_on(run.save()).expect("saves"), &device).expect("loads");
     assert_eq!(loaded.data(), run.data());
     assert_eq!(loaded.config(), run.config());
 }
@@ -198,8 +239,8 @@ fn files() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
         .write_to(&mut png, image::ImageFormat::Png)
         .expect("encodes");
     (
-        paint.save().expect("saves"),
-        toy.save().expect("saves"),
+        pollster::block_on(paint.save()).expect("saves"),
+        pollster::block_on(toy.save()).expect("saves"),
         png.into_inner(),
     )
 }
