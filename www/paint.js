@@ -8,7 +8,7 @@ import './protocol.js';
 import { readSettings, setting } from './attributes.js';
 import { legendHtml, viewPixels } from './paint-views.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
-import { DEFAULT_PICTURE, acceptFiles, fetchPicture } from './picture-input.js';
+import { DEFAULT_PICTURE, acceptFiles, fetchPicture, isModelFile } from './picture-input.js';
 import { SETTINGS } from './settings.js';
 import { recordingUnsupported, savePng, startRecording, download } from './export.js';
 
@@ -33,9 +33,9 @@ const TEMPLATE = `
   <div id="paint-drop" class="dropzone">
     <label class="file-button">
       Choose a picture…
-      <input id="paint-file" type="file" accept="image/png,image/jpeg,image/webp,image/gif,image/bmp,image/tiff,.bmp,.tif,.tiff" />
+      <input id="paint-file" type="file" accept="image/png,image/jpeg,image/webp,image/gif,image/bmp,image/tiff,.bmp,.tif,.tiff,.mdn" />
     </label>
-    <span class="drop-hint"><span class="drop-only">or drop one here: </span>PNG, JPEG, WebP, GIF, BMP or TIFF</span>
+    <span class="drop-hint"><span class="drop-only">or drop one here: </span>PNG, JPEG, WebP, GIF, BMP or TIFF, or a saved model (.mdn) to go on training</span>
   </div>
   <div class="controls">
     <label title="${ENCODING.about}">
@@ -85,6 +85,7 @@ const TEMPLATE = `
     </label>
     <button id="paint-record" type="button" disabled>Record video</button>
     <span id="paint-record-status" class="status" aria-live="polite"></span>
+    <button id="paint-save-model" type="button" disabled title="The model being trained, with its picture, settings and optimiser state: load it here (choose or drop it like a picture) or in the mdn command line to go on training.">Save model</button>
   </div>
   <p id="paint-credit" class="credit" hidden>
     Default picture: Eileen Collins, NASA portrait, public domain (from
@@ -145,6 +146,7 @@ export function createPaint(root, { host, send, progress }) {
   const smoothingSelect = root.querySelector('#paint-smoothing');
   const recordButton = root.querySelector('#paint-record');
   const recordStatus = root.querySelector('#paint-record-status');
+  const saveModelButton = root.querySelector('#paint-save-model');
   let recording = null; // {video (startRecording's), name} while recording
   const cannotRecord = recordingUnsupported();
   if (cannotRecord) {
@@ -166,6 +168,32 @@ export function createPaint(root, { host, send, progress }) {
       showErrors();
     });
   });
+
+  // The model file's name: the picture's (without an earlier file's
+  // epoch) and the epoch it was saved at.
+  const modelName = (picture, epoch) =>
+    `${picture.replace(/\.[^.]*$/, '').replace(/-epoch\d+$/, '')}-epoch${epoch}.mdn`;
+
+  let savingModel = null; // the picture's name while the worker writes the file
+  saveModelButton.addEventListener('click', () => {
+    if (savingModel || !running) return;
+    savingModel = running.name;
+    saveModelButton.disabled = true;
+    send({ type: P.SAVE_MODEL });
+  });
+
+  function modelFile({ bytes, epoch, message: text }) {
+    const name = modelName(savingModel, epoch);
+    savingModel = null;
+    saveModelButton.disabled = !running;
+    if (!bytes) {
+      lastError = `Could not save the model: ${text}`;
+      showErrors();
+      return;
+    }
+    download(new Blob([bytes], { type: 'application/octet-stream' }), name);
+    progress({ savedModel: name, savedModelBytes: bytes.byteLength });
+  }
 
   async function stopRecording() {
     const { video, name } = recording;
@@ -238,15 +266,20 @@ export function createPaint(root, { host, send, progress }) {
   let sentPicture = null; // {bytes (a copy), name} of the last picture sent
   let runningPicture = null; // the one the running painting paints
 
-  function sendImage(bytes, name) {
+  // A picture, or with `model` a model file, to go on from.
+  function sendImage(bytes, name, model = false) {
     // Stopped after crashes, the worker no longer has this painting.
     if (!inWorker) create();
     // A copy stays here, to start the painting again after a crash.
-    sentPicture = { bytes: bytes.slice(0), name };
+    sentPicture = { bytes: bytes.slice(0), name, model };
     pendingImage = name;
-    requested = options;
     status.textContent = `loading ${name}…`;
-    send({ type: P.PAINT_IMAGE, bytes, name, options }, [bytes]);
+    if (model) {
+      send({ type: P.LOAD_MODEL, bytes, name }, [bytes]);
+    } else {
+      requested = options;
+      send({ type: P.PAINT_IMAGE, bytes, name, options }, [bytes]);
+    }
   }
 
   // The `src` attribute's picture, or the default one; a `src` that cannot
@@ -279,7 +312,7 @@ export function createPaint(root, { host, send, progress }) {
     onPicture({ bytes, name }) {
       // Before the demo has started (scrolled into view) there is no worker
       // to send it to: the picture waits in the file input's place.
-      if (started) sendImage(bytes, name);
+      if (started) sendImage(bytes, name, isModelFile(bytes, name));
       else status.textContent = 'the demo starts when scrolled into view';
     },
     onError(text) {
@@ -288,14 +321,30 @@ export function createPaint(root, { host, send, progress }) {
     },
   });
 
-  function paintStart({ name, width, height, options: used, notice: text, target }) {
+  // Shows `used` (the running painting's options) on the attributes and
+  // controls without starting another painting.
+  function adoptOptions(used) {
+    requested = used;
+    adopting = true;
+    for (const key of OPTIONS) {
+      if (String(options[key]) !== String(used[key])) host.setAttribute(key, String(used[key]));
+    }
+    adopting = false;
+    options = readControls();
+  }
+  let adopting = false;
+
+  function paintStart({ name, width, height, options: used, notice: text, target, resumed }) {
     if (pendingImage === name) pendingImage = null;
     if (sentPicture?.name === name) runningPicture = sentPicture;
     // A video is of one painting: a new one ends it.
     if (recording) stopRecording();
     recordButton.disabled = Boolean(cannotRecord);
     saveButton.disabled = true;
+    saveModelButton.disabled = false;
     running = { name, width, height, options: used };
+    // A model file brings its own options.
+    if (resumed) adoptOptions(used);
     lastRepaint = null;
     legend.hidden = true;
     putPixels(targetCanvas, target, width, height);
@@ -312,7 +361,7 @@ export function createPaint(root, { host, send, progress }) {
       encoding: used.encoding,
       covariance: used.covariance,
       components: used.components,
-      epoch: 0,
+      epoch: resumed ? resumed.epoch : 0,
       nll: null,
       psnr: null,
       psnrMean: null,
@@ -323,7 +372,9 @@ export function createPaint(root, { host, send, progress }) {
     show(notice, text || '');
     show(recovery, restartNotice);
     restartNotice = '';
-    status.textContent = 'training the first epoch…';
+    status.textContent = resumed
+      ? `going on from epoch ${resumed.epoch} of ${name}…`
+      : 'training the first epoch…';
   }
 
   // Draws the latest repaint as the current view shows it (a view the
@@ -371,10 +422,7 @@ export function createPaint(root, { host, send, progress }) {
   function paintError({ what, message: text }) {
     if (pendingImage && what === `“${pendingImage}”`) pendingImage = null;
     if (running) {
-      requested = running.options;
-      for (const key of OPTIONS) {
-        if (options[key] !== running.options[key]) host.setAttribute(key, String(running.options[key]));
-      }
+      adoptOptions(running.options);
       status.textContent = `still painting ${running.name} (epoch ${host.dataset.epoch || 0})…`;
     } else if (!pendingImage) {
       status.textContent = 'no picture yet: choose one';
@@ -400,7 +448,7 @@ export function createPaint(root, { host, send, progress }) {
       status.textContent = 'starting again…';
       create();
       const picture = runningPicture ?? sentPicture;
-      if (picture) sendImage(picture.bytes.slice(0), picture.name);
+      if (picture) sendImage(picture.bytes.slice(0), picture.name, picture.model);
       else loadSource();
     },
 
@@ -408,9 +456,11 @@ export function createPaint(root, { host, send, progress }) {
       if (msg.type === P.PAINT_START) paintStart(msg);
       else if (msg.type === P.PAINT_EPOCH) paintEpoch(msg);
       else if (msg.type === P.PAINT_ERROR) paintError(msg);
+      else if (msg.type === P.MODEL_FILE) modelFile(msg);
     },
 
     settingChanged(name) {
+      if (adopting) return;
       options = readControls();
       if (!started) return;
       if (DISPLAY.includes(name)) {

@@ -1,5 +1,6 @@
 // Where a painting's picture comes from: a URL (the `src` attribute, or the
-// default photo), the file picker, or a file dropped anywhere on the demo.
+// default photo), the file picker, or a file dropped anywhere on the demo;
+// the picker and the drop also take saved model files (isModelFile).
 // Bytes are handed on untouched: the wasm decodes and validates them, so
 // there is one source of truth for what is accepted.
 
@@ -21,6 +22,18 @@ export function fileName(url) {
   } catch {
     return last;
   }
+}
+
+// The bytes every model file begins with (crates/mdn-core/src/model_file.rs).
+const MODEL_MAGIC = 'MDNMODEL';
+
+// Whether a chosen or dropped file is meant as a model file rather than a
+// picture: by its first bytes, or by its name (so that a picture renamed
+// .mdn is refused as a model file, with a message saying what it is).
+export function isModelFile(bytes, name) {
+  const head = new Uint8Array(bytes, 0, Math.min(MODEL_MAGIC.length, bytes.byteLength));
+  const magic = head.length === MODEL_MAGIC.length && [...head].every((b, i) => b === MODEL_MAGIC.charCodeAt(i));
+  return magic || /\.mdn$/i.test(name);
 }
 
 // {bytes, name} of the picture at `url`; throws on a network or HTTP error.

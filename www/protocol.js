@@ -57,6 +57,14 @@
     // tauSigma}}: what the repaints show from the next epoch on; training
     // goes on.
     PAINT_VIEW: 'paint-view',
+    // {id}: the demo's model as a file (answered by MODEL_FILE), as it is
+    // at the next slice boundary: settings, data, weights, Adam's state.
+    SAVE_MODEL: 'save-model',
+    // {id, bytes: ArrayBuffer, name}: go on training from a model file
+    // (the wasm reads and checks it). Answered as a new model is
+    // (PAINT_START or TOY_DATA, with `resumed`), a refusal as PAINT_ERROR
+    // or TOY_ERROR; the running model then goes on.
+    LOAD_MODEL: 'load-model',
     // {kind}: tests only (honoured when INIT said testHooks): the next
     // slice of a demo of this kind traps the wasm, as a crash would.
     TEST_TRAP: 'test-trap',
@@ -80,13 +88,19 @@
     // {id, running}: the demo's RUN took effect; results posted before it
     // came from before the pause.
     RUNNING: 'running',
+    // {id, epoch, step, bytes: Uint8Array} | {id, message}: the model file
+    // SAVE_MODEL asked for (of a painting at `epoch`, a toy at `step`; the
+    // other is null), or why there is none.
+    MODEL_FILE: 'model-file',
     // {id, message}: the demo's model failed and stopped; a new model
     // (TOY_RESTART, a picture) starts it again.
     DEMO_FAILED: 'demo-failed',
     // {id, seed, options, x: Float32Array, y: Float32Array, bounds: {x0,
-    // x1, y0, y1} | null, model?: {components, hidden}}: a new toy model's
-    // training points (reader's units), the plot's rectangle and the
-    // model's size (no model: no points, no `model`).
+    // x1, y0, y1} | null, model?: {components, hidden}, resumed?: {name,
+    // step}}: a new toy model's training points (reader's units), the
+    // plot's rectangle and the model's size (no model: no points, no
+    // `model`); `resumed` for one loaded from a model file, whose points
+    // are then the demo's drawn points (`options.data` is 'draw').
     TOY_DATA: 'toy-data',
     // {id, step, nll, bounds, grid_x: Float32Array(G), grid_y:
     // Float32Array(H), samples: Float32Array(G·10), mse_y: Float32Array(G),
@@ -102,7 +116,9 @@
     // running model (if any) goes on.
     TOY_ERROR: 'toy-error',
     // {id, name, options, width, height, notice: string | null, target:
-    // Uint8ClampedArray (RGBA)}: a new painting started on this picture.
+    // Uint8ClampedArray (RGBA), resumed: {epoch} | null}: a new painting
+    // started on this picture, or one loaded from a model file (`name`)
+    // going on from its epoch.
     PAINT_START: 'paint-start',
     // {id, epoch, nll, psnr, psnr_mean, psnr_view, view, rgba, mean_rgba:
     // Uint8ClampedArray, view_rgba?: Uint8ClampedArray (sample), spread?:

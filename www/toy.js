@@ -11,7 +11,7 @@
 import './protocol.js';
 import { readSettings, setting } from './attributes.js';
 import { PURPLES } from './colour-ramp.js';
-import { savePng } from './export.js';
+import { download, savePng } from './export.js';
 import { plotArea } from './plot.js';
 import { LIMITS, SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
@@ -88,6 +88,10 @@ const TEMPLATE = `
   <div class="controls" id="toy-draw-controls" hidden>
     <button id="toy-clear" type="button">Clear</button>
     <span id="toy-draw-hint" class="status"></span>
+  </div>
+  <div class="controls export">
+    <button id="toy-save-model" type="button" disabled title="Both networks with their points, settings and optimiser state: load it here or in mdn toy --resume to go on training.">Save model</button>
+    <label class="file-button">Load model…<input id="toy-model-file" type="file" accept=".mdn" /></label>
   </div>
   <p id="toy-message" class="message message-error" role="alert" hidden></p>
   <p id="toy-recovery" class="message message-notice" role="status" hidden></p>
@@ -243,6 +247,45 @@ export function createToy(root, { host, send, progress }) {
   $('toy-save').addEventListener('click', () => {
     savePng(main, `mdn-toy-${settings.data}-step${snapshot?.step ?? 0}.png`).catch((e) => show(message, e.message));
   });
+  // Model files: the worker writes one (MODEL_FILE answers), or goes on
+  // from one the reader chose (TOY_DATA with `resumed` answers, TOY_ERROR
+  // refuses and the running model goes on).
+  const saveModelButton = $('toy-save-model');
+  const modelInput = $('toy-model-file');
+  let savingModel = null; // the data set's name while the worker writes the file
+  saveModelButton.addEventListener('click', () => {
+    if (savingModel || !data) return;
+    savingModel = settings.data;
+    saveModelButton.disabled = true;
+    send({ type: P.SAVE_MODEL });
+  });
+  function modelFile({ bytes, step, message: text }) {
+    const name = `mdn-toy-${savingModel}-step${step}.mdn`;
+    savingModel = null;
+    saveModelButton.disabled = !data;
+    if (!bytes) {
+      show(message, `Could not save the model: ${text}`);
+      return;
+    }
+    download(new Blob([bytes], { type: 'application/octet-stream' }), name);
+    progress({ savedModel: name, savedModelBytes: bytes.byteLength });
+  }
+  modelInput.addEventListener('change', async () => {
+    const file = modelInput.files[0];
+    modelInput.value = '';
+    if (!file) return;
+    if (!inWorker) create();
+    let bytes;
+    try {
+      bytes = await file.arrayBuffer();
+    } catch (e) {
+      show(message, `Could not read “${file.name}”: ${e.message}`);
+      return;
+    }
+    status.textContent = `loading ${file.name}…`;
+    send({ type: P.LOAD_MODEL, bytes, name: file.name }, [bytes]);
+  });
+
   $('toy-clear').addEventListener('click', () => {
     drawn.x = [];
     drawn.y = [];
@@ -420,9 +463,28 @@ export function createToy(root, { host, send, progress }) {
     if (on) updateDrawHint();
   }
 
-  function setData({ seed, x, y, bounds: b, options: o, model }) {
-    pendingRestarts = Math.max(0, pendingRestarts - 1);
-    if (pendingRestarts > 0) return;
+  // Shows a loaded model's settings on the attributes and controls without
+  // starting another model.
+  let adopting = false;
+  function adoptOptions(used) {
+    adopting = true;
+    for (const name of OPTIONS) {
+      if (String(settings[name]) !== String(used[name])) host.setAttribute(name, String(used[name]));
+    }
+    adopting = false;
+    settings = readAll();
+    setDrawing(drawing());
+  }
+
+  function setData({ seed, x, y, bounds: b, options: o, model, resumed }) {
+    // A loaded model answers no restart: everything after it is its own.
+    if (resumed) {
+      adoptOptions(o);
+      show(message, '');
+    } else {
+      pendingRestarts = Math.max(0, pendingRestarts - 1);
+      if (pendingRestarts > 0) return;
+    }
     const trained = x.length > 0;
     data = trained ? { x, y } : null;
     bounds = b || (drawing() ? DRAW_BOUNDS : bounds);
@@ -431,16 +493,21 @@ export function createToy(root, { host, send, progress }) {
       updateProbe();
     }
     resetModelState();
+    saveModelButton.disabled = !trained;
     progress({
       seed,
-      step: trained ? 0 : null,
+      step: trained ? (resumed?.step ?? 0) : null,
       nll: null,
       points: x.length,
       data: o?.data ?? settings.data,
       components: model?.components ?? null,
       hiddenUnits: model?.hidden ?? null,
     });
-    status.textContent = trained ? 'step 0' : 'no model yet: draw some points';
+    status.textContent = resumed
+      ? `going on from step ${resumed.step} of ${resumed.name}`
+      : trained
+        ? 'step 0'
+        : 'no model yet: draw some points';
     scheduleDraw();
   }
 
@@ -503,6 +570,7 @@ export function createToy(root, { host, send, progress }) {
 
     receive(msg) {
       if (msg.type === P.TOY_DATA) setData(msg);
+      else if (msg.type === P.MODEL_FILE) modelFile(msg);
       else if (msg.type === P.TOY_SNAPSHOT) setSnapshot(msg);
       else if (msg.type === P.TOY_ERROR) {
         // Too few drawn points is what the hint says already.
@@ -511,6 +579,7 @@ export function createToy(root, { host, send, progress }) {
     },
 
     settingChanged() {
+      if (adopting) return;
       const before = modelOptions();
       settings = readAll();
       const after = modelOptions();

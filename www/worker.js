@@ -127,9 +127,30 @@ function runCommand(msg) {
     // Every result of this demo posted before this one came from before
     // the pause: the page can read its state as final.
     post({ type: P.RUNNING, id: demo.id, running: demo.running });
+  } else if (msg.type === P.SAVE_MODEL) {
+    saveModel(demo);
   } else if (!MdnKinds[demo.kind].command(demo, msg, context)) {
     console.warn('unexpected command', msg);
   }
+}
+
+// The model file of `demo` as it is now: the wasm takes its tensors at
+// this call and reads them back asynchronously, while training goes on.
+function saveModel(demo) {
+  if (!demo.model) {
+    post({ type: P.MODEL_FILE, id: demo.id, message: 'there is no model to save yet' });
+    return;
+  }
+  // Where the file's run stands, for its name (a painting's epoch, a toy's step).
+  const at = { epoch: demo.model.epoch ?? null, step: demo.model.steps ?? null };
+  const answer = (fields, arrays) => post({ type: P.MODEL_FILE, id: demo.id, ...at, ...fields }, arrays);
+  demo.model.save().then(
+    (bytes) => {
+      const owned = context.owned(bytes);
+      answer({ bytes: owned }, [owned]);
+    },
+    (e) => answer({ message: MdnBackend.messageOf(e) }),
+  );
 }
 
 async function start(requestedBackend) {

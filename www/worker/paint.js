@@ -12,12 +12,17 @@
     return `${covariance} covariance with K = ${components}`;
   }
 
-  // A new painting replaces the running one only once it exists: a picture
-  // or options the wasm refuses leave the running painting as it was.
-  function start(demo, image, options, what, ctx) {
+  // A new painting replaces the running one only once it exists: a picture,
+  // options or a model file the wasm refuses leave the running painting as
+  // it was. `image` is a picture ({bytes, name}) or, with `model` set, a
+  // model file, which brings its own picture and options.
+  function start(demo, image, options, what, ctx, model = false) {
     let next;
     try {
-      next = new ctx.bindings.PaintDemo(new Uint8Array(image.bytes), { ...options, seed: ctx.randomSeed() });
+      const bytes = new Uint8Array(image.bytes);
+      next = model
+        ? ctx.bindings.PaintDemo.load(bytes)
+        : new ctx.bindings.PaintDemo(bytes, { ...options, seed: ctx.randomSeed() });
     } catch (e) {
       const message = global.MdnBackend.messageOf(e);
       ctx.post({ type: P.PAINT_ERROR, id: demo.id, what, message, options: demo.options });
@@ -25,8 +30,10 @@
     }
     if (demo.model) demo.model.free();
     demo.model = next;
-    demo.image = image;
-    demo.options = options;
+    // Other options later paint the model's picture (at its training
+    // size, the model's `size`) from the start.
+    demo.image = model ? { bytes: next.picture_png().buffer, name: image.name } : image;
+    demo.options = model ? next.options() : options;
     demo.steps = 1;
     ctx.level(demo);
     const target = ctx.owned(next.target_rgba());
@@ -35,11 +42,12 @@
         type: P.PAINT_START,
         id: demo.id,
         name: image.name,
-        options,
+        options: demo.options,
         width: next.width,
         height: next.height,
         notice: next.notice || null,
         target,
+        resumed: model ? { epoch: next.epoch } : null,
       },
       [target],
     );
@@ -59,6 +67,8 @@
     command(demo, msg, ctx) {
       if (msg.type === P.PAINT_IMAGE) {
         start(demo, { bytes: msg.bytes, name: msg.name }, msg.options, `“${msg.name}”`, ctx);
+      } else if (msg.type === P.LOAD_MODEL) {
+        start(demo, { bytes: msg.bytes, name: msg.name }, null, `“${msg.name}”`, ctx, true);
       } else if (msg.type === P.PAINT_VIEW) {
         demo.view = msg.view;
       } else if (msg.type === P.PAINT_OPTIONS) {

@@ -47,6 +47,44 @@
     answer({ x, y, bounds: data.bounds, model: { components: data.components, hidden: data.hidden } }, [x, y]);
   }
 
+  // A model file's run replaces the running one once it loads; one the wasm
+  // refuses leaves the running model as it was. Its points are shown as
+  // its data; its settings become the demo's (a restart draws new data of
+  // its set).
+  function load(demo, { bytes, name }, ctx) {
+    let next;
+    try {
+      next = ctx.bindings.ToyDemo.load(new Uint8Array(bytes));
+    } catch (e) {
+      ctx.post({ type: P.TOY_ERROR, id: demo.id, message: `Could not use “${name}”: ${global.MdnBackend.messageOf(e)}` });
+      return;
+    }
+    if (demo.model) demo.model.free();
+    demo.model = next;
+    if (demo.probe !== null) next.set_probe(demo.probe);
+    demo.steps = 1;
+    demo.shownAt = -Infinity;
+    ctx.level(demo);
+    const data = next.data();
+    demo.options = { ...demo.options, data: data.set, components: data.components, 'hidden-units': data.hidden };
+    const x = ctx.owned(data.x);
+    const y = ctx.owned(data.y);
+    ctx.post(
+      {
+        type: P.TOY_DATA,
+        id: demo.id,
+        seed: null,
+        options: demo.options,
+        x,
+        y,
+        bounds: data.bounds,
+        model: { components: data.components, hidden: data.hidden },
+        resumed: { name, step: next.steps },
+      },
+      [x, y],
+    );
+  }
+
   // A snapshot (samples, the NLL over all points, the panels) costs several
   // training steps in wasm: a slice ends with one at most this often (and
   // at once after a restart or a probe move), otherwise with a cheap
@@ -75,6 +113,8 @@
       } else if (msg.type === P.TOY_POINTS) {
         demo.points = { x: msg.x, y: msg.y, bounds: msg.bounds };
         start(demo, ctx);
+      } else if (msg.type === P.LOAD_MODEL) {
+        load(demo, msg, ctx);
       } else if (msg.type === P.TOY_PROBE) {
         demo.probe = Number.isFinite(msg.x) ? msg.x : null;
         demo.shownAt = -Infinity;

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 use burn::tensor::Device;
-use js_sys::{Float32Array, Object, Promise, Reflect, Uint8ClampedArray};
+use js_sys::{Float32Array, Object, Promise, Reflect, Uint8Array, Uint8ClampedArray};
 use mdn_core::data::{ToyData, ToySet};
 use mdn_core::inference::ReadbackError;
 use mdn_core::paint::{PaintConfig, PaintRun, View};
@@ -130,6 +130,13 @@ fn settled<D: Demo + 'static>(
     })
 }
 
+/// A Promise of a model file's bytes as a `Uint8Array`.
+fn model_file(
+    save: impl Future<Output = Result<Vec<u8>, mdn_core::model_file::ModelFileError>> + 'static,
+) -> Promise {
+    promise(save, |bytes| Uint8Array::from(&bytes[..]).into())
+}
+
 fn float32(values: &[f32]) -> Float32Array {
     Float32Array::from(values)
 }
@@ -242,15 +249,44 @@ impl ToyDemo {
         })
     }
 
+    /// A run from a model file ([`ToyDemo::save`] or `mdn toy --save`)
+    /// that goes on where it stopped.
+    ///
+    /// # Errors
+    /// When [`init_backend`] has not run, or the file cannot be loaded
+    /// (not a model file, damaged or cut short, a newer format, a
+    /// painting), with a message for the reader.
+    pub fn load(bytes: &[u8]) -> Result<ToyDemo, JsError> {
+        let run = ToyRun::load(bytes, &device()?).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Self {
+            run: Rc::new(RefCell::new(run)),
+        })
+    }
+
+    /// Resolves to the run as a model file (`Uint8Array`), as it is at
+    /// the call: the settings, the points, both models with Adam's state.
+    /// Read back asynchronously, so it works on WebGPU.
+    pub fn save(&self) -> Promise {
+        model_file(self.run.borrow().save())
+    }
+
+    /// Steps taken so far.
+    #[wasm_bindgen(getter)]
+    pub fn steps(&self) -> u32 {
+        self.run.borrow().steps() as u32
+    }
+
     /// The training points, the plot and the model's size: `{x:
-    /// Float32Array, y: Float32Array, bounds: {x0, x1, y0, y1}, components:
-    /// K, hidden: units}`, the reader's units.
+    /// Float32Array, y: Float32Array, bounds: {x0, x1, y0, y1}, set,
+    /// components: K, hidden: units}`, the reader's units (`set`: the
+    /// built-in data set's name, "inverse" for a reader's points).
     pub fn data(&self) -> Object {
         let run = self.run.borrow();
         let object = Object::new();
         set(&object, "x", float32(&run.data().x));
         set(&object, "y", float32(&run.data().y));
         set(&object, "bounds", bounds_object(run.bounds()));
+        set(&object, "set", run.config().set.name());
         let head = run.mdn().head().config();
         set(&object, "components", head.components as f64);
         set(&object, "hidden", head.features as f64);
@@ -431,6 +467,57 @@ impl PaintDemo {
         Ok(Self {
             run: Rc::new(RefCell::new(run)),
         })
+    }
+
+    /// A run from a model file ([`PaintDemo::save`] or `mdn paint
+    /// --save`) that goes on where it stopped: its picture, settings,
+    /// model and Adam's state.
+    ///
+    /// # Errors
+    /// When [`init_backend`] has not run, or the file cannot be loaded
+    /// (not a model file, damaged or cut short, a newer format, a toy
+    /// model), with a message for the person who chose it.
+    pub fn load(bytes: &[u8]) -> Result<PaintDemo, JsError> {
+        let run = PaintRun::load(bytes, &device()?).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Self {
+            run: Rc::new(RefCell::new(run)),
+        })
+    }
+
+    /// Resolves to the run as a model file (`Uint8Array`), as it is at
+    /// the call. Read back asynchronously, so it works on WebGPU.
+    pub fn save(&self) -> Promise {
+        model_file(self.run.borrow().save())
+    }
+
+    /// The options the run trains with, as [`PaintDemo::new`] takes them:
+    /// `{size, encoding, covariance, components}` (size: the training
+    /// picture's longer side, px).
+    pub fn options(&self) -> Object {
+        let run = self.run.borrow();
+        let (c, p) = (run.config(), run.picture());
+        let object = Object::new();
+        set(&object, "size", p.width.max(p.height));
+        set(&object, "encoding", c.encoding.name());
+        set(&object, "covariance", c.covariance.name());
+        set(&object, "components", c.components as u32);
+        object
+    }
+
+    /// The training picture as a PNG file, to paint it again with other
+    /// options (`new PaintDemo(png, {size: its longer side, ...})`) after
+    /// a model file brought it.
+    ///
+    /// # Errors
+    /// When the encoder fails.
+    pub fn picture_png(&self) -> Result<Uint8Array, JsError> {
+        let png = self
+            .run
+            .borrow()
+            .picture()
+            .to_png()
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Uint8Array::from(&png[..]))
     }
 
     /// Training width in pixels.

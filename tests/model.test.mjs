@@ -1,0 +1,186 @@
+// Model files in the page (CPU backend, the iframe view): the painting
+// saves its model, loads it back through the picture picker and goes on
+// from its epoch; the mdn command line loads the page's file and the page
+// loads the command line's; every kind of bad model file gets its message
+// and the running painting goes on.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { PNG } from 'pngjs';
+import { MINUTE, imagesDir, numberAttr, openPage, repoRoot, serveAndLaunch, shadowText, waitForAttr } from './helpers.mjs';
+
+const DEMO = 'mdn-demo';
+
+// The command line, as the Rust integration tests built it (npm test runs
+// them first, in the same target folder).
+const MDN = path.join(process.env.CARGO_TARGET_DIR || path.join(repoRoot, 'target'), 'debug', 'mdn');
+
+function mdn(...args) {
+  assert.ok(fs.existsSync(MDN), `${MDN} is missing: build it with cargo build -p mdn-cli (npm test does)`);
+  return execFileSync(MDN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// Clicks "Save model" and returns the download's name and bytes.
+async function saveModel(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#paint-save-model')]);
+  return { name: download.suggestedFilename(), bytes: fs.readFileSync(await download.path()) };
+}
+
+// Chooses `bytes` as the file `name` in the painting's picker.
+const choose = (page, name, bytes) =>
+  page.setInputFiles('#paint-file', { name, mimeType: 'application/octet-stream', buffer: bytes });
+
+describe('model files', () => {
+  const env = serveAndLaunch({ webgpu: false });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdn-model-'));
+
+  test('a painting saved in the page loads in the page and in the command line, and the command line’s in the page', async () => {
+    const url = `${env.server.url}embed.html?kind=paint&backend=cpu&size=32&encoding=fourier&components=4`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO });
+    await waitForAttr(page, DEMO, 'data-epoch', (v) => Number(v) >= 4, { timeout: 5 * MINUTE });
+
+    const saved = await saveModel(page);
+    assert.match(saved.name, /^astronaut-epoch\d+\.mdn$/);
+    assert.equal(saved.bytes.subarray(0, 8).toString('latin1'), 'MDNMODEL');
+    const savedEpoch = Number(saved.name.match(/epoch(\d+)/)[1]);
+    const savedPsnr = await numberAttr(page, DEMO, 'data-psnr');
+
+    // Another picture first, so that the loaded model visibly replaces it.
+    await page.setInputFiles('#paint-file', path.join(imagesDir, 'chelsea.png'));
+    await waitForAttr(page, DEMO, 'data-image', (v) => v === 'chelsea.png');
+    await choose(page, saved.name, saved.bytes);
+    await waitForAttr(page, DEMO, 'data-image', (v, name) => v === name, { arg: saved.name });
+    // It goes on from the saved epoch, not from scratch, with the file's
+    // settings shown.
+    assert.ok((await numberAttr(page, DEMO, 'data-epoch')) >= savedEpoch);
+    assert.equal(await page.getAttribute(DEMO, 'encoding'), 'fourier');
+    assert.equal(await page.getAttribute(DEMO, 'components'), '4');
+    await waitForAttr(page, DEMO, 'data-psnr', (v) => v !== null);
+    const resumedPsnr = await numberAttr(page, DEMO, 'data-psnr');
+    assert.ok(resumedPsnr > savedPsnr - 1, `repaint after loading: ${resumedPsnr} dB, saved at ${savedPsnr} dB`);
+    assert.match(await shadowText(page, DEMO, 'paint-target-caption'), /32 × 32 px/);
+
+    // The command line reads the page's file and goes on from it...
+    const pageFile = path.join(dir, 'page.mdn');
+    fs.writeFileSync(pageFile, saved.bytes);
+    const cliFile = path.join(dir, 'cli.mdn');
+    const rendered = path.join(dir, 'big.png');
+    mdn('render', pageFile, '--size', '64', '--out', rendered);
+    const png = PNG.sync.read(fs.readFileSync(rendered));
+    assert.deepEqual([png.width, png.height], [64, 64]);
+    mdn('paint', '--resume', pageFile, '--epochs', '2', '--save', cliFile, '--out', path.join(dir, 'cli.png'));
+
+    // ...and the page reads the command line's, two epochs further on.
+    await choose(page, 'cli.mdn', fs.readFileSync(cliFile));
+    await waitForAttr(page, DEMO, 'data-image', (v) => v === 'cli.mdn');
+    assert.ok((await numberAttr(page, DEMO, 'data-epoch')) >= savedEpoch + 2);
+    const epoch = await numberAttr(page, DEMO, 'data-epoch');
+    await waitForAttr(page, DEMO, 'data-epoch', (v, e) => Number(v) > e, { arg: epoch });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 10 * MINUTE });
+
+  test('a toy saved in the page loads in the page and in the command line', async () => {
+    const url = `${env.server.url}embed.html?kind=toy&backend=cpu&data=bishop&components=5&hidden-units=16`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO });
+    await waitForAttr(page, DEMO, 'data-step', (v) => Number(v) >= 200, { timeout: 3 * MINUTE });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#toy-save-model')]);
+    const name = download.suggestedFilename();
+    assert.match(name, /^mdn-toy-bishop-step\d+\.mdn$/);
+    const bytes = fs.readFileSync(await download.path());
+    const savedStep = Number(name.match(/step(\d+)/)[1]);
+
+    // Other settings first, so that loading visibly brings the file's back.
+    await page.selectOption('#toy-data', 'forward');
+    await page.selectOption('#toy-components', '3');
+    await waitForAttr(page, DEMO, 'data-components', (v) => v === '3');
+    await page.setInputFiles('#toy-model-file', { name, mimeType: 'application/octet-stream', buffer: bytes });
+    await waitForAttr(page, DEMO, 'data-components', (v) => v === '5');
+    assert.equal(await page.getAttribute(DEMO, 'data'), 'bishop');
+    assert.equal(await page.getAttribute(DEMO, 'hidden-units'), '16');
+    await waitForAttr(page, DEMO, 'data-step', (v, s) => Number(v) > s, { arg: savedStep });
+    assert.match(await shadowText(page, DEMO, 'toy-status'), /step \d+ · NLL/);
+
+    const file = path.join(dir, 'toy-page.mdn');
+    fs.writeFileSync(file, bytes);
+    const out = mdn('toy', '--resume', file, '--steps', '10', '--out', path.join(dir, 'toy-page.png'));
+    assert.match(out, new RegExp(`after ${savedStep + 10} steps`), out);
+
+    // A painting's file is refused with its message, and the toy goes on.
+    const painting = path.join(dir, 'painting.mdn');
+    mdn('paint', path.join(imagesDir, 'chelsea.png'), '--size', '16', '--epochs', '1', '--save', painting, '--out', path.join(dir, 'p.png'));
+    await page.setInputFiles('#toy-model-file', painting);
+    await page.waitForFunction(() =>
+      document.querySelector('mdn-demo').shadowRoot.getElementById('toy-message').textContent.includes('painting.mdn'),
+    );
+    assert.match(await shadowText(page, DEMO, 'toy-message'), /holds a painting, not a toy model/);
+    const step = await numberAttr(page, DEMO, 'data-step');
+    await waitForAttr(page, DEMO, 'data-step', (v, s) => Number(v) > s, { arg: step });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 10 * MINUTE });
+
+  test('each bad model file gets its message, and the painting goes on', async () => {
+    const toyFile = path.join(dir, 'toy.mdn');
+    mdn('toy', '--steps', '5', '--save', toyFile, '--out', path.join(dir, 'toy.png'));
+    const url = `${env.server.url}embed.html?kind=paint&backend=cpu&size=32&encoding=fourier`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO });
+    await waitForAttr(page, DEMO, 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
+    const good = await saveModel(page);
+    const future = Buffer.from(good.bytes);
+    future.writeUInt32LE(99, 8);
+    const cases = [
+      ['cut.mdn', good.bytes.subarray(0, Math.floor(good.bytes.length / 2)), /damaged or cut short/],
+      ['future.mdn', future, /format version 99.*newer version/],
+      ['toy.mdn', fs.readFileSync(toyFile), /holds a toy model, not a painting/],
+      ['photo.mdn', fs.readFileSync(path.join(imagesDir, 'chelsea.png')), /not an MDN model file \(it looks like a PNG image\)/],
+    ];
+    for (const [name, bytes, expected] of cases) {
+      const before = await numberAttr(page, DEMO, 'data-epoch');
+      await choose(page, name, bytes);
+      await page.waitForFunction(
+        ([n]) => document.querySelector('mdn-demo').shadowRoot.getElementById('paint-message').textContent.includes(n),
+        [name],
+      );
+      const text = await shadowText(page, DEMO, 'paint-message');
+      assert.match(text, expected, `${name}: ${text}`);
+      assert.equal(await page.getAttribute(DEMO, 'data-image'), 'astronaut.jpg', `${name}: the painting is kept`);
+      await waitForAttr(page, DEMO, 'data-epoch', (v, e) => Number(v) > e, { arg: before });
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 10 * MINUTE });
+});
+
+// burn's records read tensors synchronously, which WebGPU in a browser
+// cannot: the page's file comes from an asynchronous copy to the host.
+describe('model files on WebGPU (SwiftShader)', () => {
+  const env = serveAndLaunch({ webgpu: true });
+
+  test('a painting trained on WebGPU saves its model, which loads in the page and in the command line', async () => {
+    const url = `${env.server.url}embed.html?kind=paint&backend=webgpu&size=16&encoding=fourier&components=2`;
+    const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO });
+    assert.equal(await page.getAttribute(DEMO, 'data-backend'), 'webgpu');
+    await waitForAttr(page, DEMO, 'data-epoch', (v) => Number(v) >= 2, { timeout: 6 * MINUTE });
+    const saved = await saveModel(page);
+    assert.equal(saved.bytes.subarray(0, 8).toString('latin1'), 'MDNMODEL');
+    const savedEpoch = Number(saved.name.match(/epoch(\d+)/)[1]);
+
+    await choose(page, saved.name, saved.bytes);
+    await waitForAttr(page, DEMO, 'data-image', (v, name) => v === name, { arg: saved.name });
+    assert.ok((await numberAttr(page, DEMO, 'data-epoch')) >= savedEpoch);
+    await waitForAttr(page, DEMO, 'data-epoch', (v, e) => Number(v) > e, { arg: savedEpoch, timeout: 6 * MINUTE });
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdn-model-'));
+    const file = path.join(dir, 'webgpu.mdn');
+    fs.writeFileSync(file, saved.bytes);
+    mdn('render', file, '--size', '32', '--out', path.join(dir, 'webgpu.png'));
+    const png = PNG.sync.read(fs.readFileSync(path.join(dir, 'webgpu.png')));
+    assert.deepEqual([png.width, png.height], [32, 32]);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 15 * MINUTE });
+});
