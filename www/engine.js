@@ -8,7 +8,9 @@
 // If the wasm traps (a panic, out of memory), the worker says so (CRASHED)
 // and is replaced by a new one; every demo is told, and starts again in
 // it, except a demo whose run crashed twice in a row (with no result in
-// between), which stops with a message instead of looping.
+// between), which stops with a message instead of looping. If the GPU
+// device is lost (DEVICE_LOST), the new worker runs on the CPU backend,
+// and every demo goes on there from its last checkpoint.
 import './protocol.js';
 
 const P = globalThis.MdnProtocol;
@@ -19,6 +21,7 @@ const MAX_CRASHES = 3;
 
 let worker = null;
 let choice = null; // the backend the first demo asked for, kept for restarts
+let reason = null; // why the backend is `choice`, when the engine chose it
 let nextId = 1;
 const handlers = new Map(); // id -> function(message)
 const crashes = new Map(); // id -> crashes in a row
@@ -52,6 +55,8 @@ function spawn() {
       die(msg.message);
     } else if (msg.type === P.CRASHED) {
       crashed(msg);
+    } else if (msg.type === P.DEVICE_LOST) {
+      deviceLost(msg);
     } else {
       if (RESULTS.has(msg.type)) {
         crashes.delete(msg.id);
@@ -65,7 +70,7 @@ function spawn() {
     event.preventDefault();
     die(event.message || 'the worker could not be loaded');
   };
-  worker.postMessage({ type: P.INIT, backend: choice, testHooks: testHooks() });
+  worker.postMessage({ type: P.INIT, backend: choice, reason, testHooks: testHooks() });
   for (const kind of pendingTraps) worker.postMessage({ type: P.TEST_TRAP, kind });
 }
 
@@ -90,6 +95,16 @@ function crashed({ culprit, message }) {
   for (const [id, handler] of handlers) {
     handler({ type: P.CRASHED, message, stopped: (crashes.get(id) || 0) >= 2 });
   }
+}
+
+// The GPU is gone: a new worker on the CPU backend (this page does not ask
+// for the GPU again), where every demo goes on from its checkpoint.
+function deviceLost({ message }) {
+  worker.terminate();
+  choice = 'cpu';
+  reason = `the GPU device was lost (${message})`;
+  spawn();
+  for (const handler of handlers.values()) handler({ type: P.DEVICE_LOST, message });
 }
 
 // Calls `listener(backend)` once the worker has chosen its backend (at once
@@ -130,6 +145,10 @@ if (testHooks()) {
     trap(kind, times = 1) {
       for (let i = 0; i < times; i++) pendingTraps.push(kind);
       worker?.postMessage({ type: P.TEST_TRAP, kind });
+    },
+    // The GPU device is destroyed, as a driver reset would lose it.
+    loseDevice() {
+      worker?.postMessage({ type: P.TEST_LOSE_DEVICE });
     },
   };
 }

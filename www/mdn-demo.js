@@ -168,6 +168,16 @@ export class MdnDemo extends HTMLElement {
       this.#set({ state: 'starting' });
       this.#view.restart(`The model crashed (${msg.message}); the demo started again.`);
       this.#updateRunning();
+    } else if (msg.type === P.DEVICE_LOST) {
+      if (this.#state.state === 'failed') return;
+      // A new worker on the CPU: this demo goes on there from its last
+      // checkpoint.
+      this.#running = null;
+      this.#set({ state: 'starting' });
+      this.#view.restart(`The GPU device was lost (${msg.message}): the demo goes on on the CPU.`, {
+        fromCheckpoint: true,
+      });
+      this.#updateRunning();
     } else {
       // A new model (Restart, another picture) after a failure runs again.
       const fresh = msg.type === P.TOY_DATA || msg.type === P.PAINT_START;

@@ -333,6 +333,9 @@ export function createPaint(root, { host, send, progress }) {
     options = readControls();
   }
   let adopting = false;
+  // The latest CHECKPOINT of the running painting (on WebGPU), to go on
+  // from after a GPU loss.
+  let checkpoint = null;
 
   function paintStart({ name, width, height, options: used, notice: text, target, resumed }) {
     if (pendingImage === name) pendingImage = null;
@@ -343,6 +346,7 @@ export function createPaint(root, { host, send, progress }) {
     saveButton.disabled = true;
     saveModelButton.disabled = false;
     running = { name, width, height, options: used };
+    checkpoint = null;
     // A model file brings its own options.
     if (resumed) adoptOptions(used);
     lastRepaint = null;
@@ -362,6 +366,7 @@ export function createPaint(root, { host, send, progress }) {
       covariance: used.covariance,
       components: used.components,
       epoch: resumed ? resumed.epoch : 0,
+      checkpointEpoch: null,
       nll: null,
       psnr: null,
       psnrMean: null,
@@ -440,13 +445,22 @@ export function createPaint(root, { host, send, progress }) {
     },
 
     // After a crash, in a new worker: the same picture (or the one on its
-    // way) painted again from the start.
-    restart(notice) {
+    // way) painted again from the start. After a GPU loss
+    // (`fromCheckpoint`), the painting goes on from its last checkpoint.
+    restart(notice, { fromCheckpoint = false } = {}) {
       if (recording) stopRecording();
       restartNotice = notice;
       show(recovery, notice);
       status.textContent = 'starting again…';
       create();
+      if (fromCheckpoint && checkpoint && running) {
+        const { bytes } = checkpoint;
+        checkpoint = null;
+        sentPicture = { bytes: bytes.slice(0), name: running.name, model: true };
+        pendingImage = running.name;
+        send({ type: P.LOAD_MODEL, bytes, name: running.name, checkpoint: true }, [bytes.buffer]);
+        return;
+      }
       const picture = runningPicture ?? sentPicture;
       if (picture) sendImage(picture.bytes.slice(0), picture.name, picture.model);
       else loadSource();
@@ -457,6 +471,10 @@ export function createPaint(root, { host, send, progress }) {
       else if (msg.type === P.PAINT_EPOCH) paintEpoch(msg);
       else if (msg.type === P.PAINT_ERROR) paintError(msg);
       else if (msg.type === P.MODEL_FILE) modelFile(msg);
+      else if (msg.type === P.CHECKPOINT) {
+        checkpoint = msg;
+        progress({ checkpointEpoch: msg.epoch });
+      }
     },
 
     settingChanged(name) {

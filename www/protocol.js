@@ -20,15 +20,18 @@
 
   // Page → worker.
   const TO_WORKER = {
-    // {backend: 'webgpu' | 'cpu' | null, testHooks?: boolean}: load the
-    // wasm and pick the backend (null: automatic). Sent once to each
-    // worker, when the first demo starts or after a crash.
+    // {backend: 'webgpu' | 'cpu' | null, reason?: string, testHooks?:
+    // boolean}: load the wasm and pick the backend (null: automatic;
+    // `reason`, when given, is why, as the page says it). Sent once to each
+    // worker, when the first demo starts or after a crash or a GPU loss.
     INIT: 'init',
     // {id, kind: 'toy' | 'paint', tau?: {pi, sigma}, options?: the kind's
     // model settings ({data, components, hidden} for a toy; {size,
-    // encoding, covariance, components} for a painting)}: a new demo; a toy
-    // of a built-in data set starts at once, a drawn one waits for its
-    // points (TOY_POINTS), a painting for its picture.
+    // encoding, covariance, components} for a painting), checkpoint?:
+    // {bytes: ArrayBuffer, name} (a toy's, after a GPU loss)}: a new demo;
+    // a toy starts at once (from `checkpoint` if it loads; of a built-in
+    // data set; a drawn one waits for its points, TOY_POINTS), a painting
+    // waits for its picture.
     CREATE: 'create',
     // {id}: the demo left the page; its model is freed.
     REMOVE: 'remove',
@@ -60,11 +63,15 @@
     // {id}: the demo's model as a file (answered by MODEL_FILE), as it is
     // at the next slice boundary: settings, data, weights, Adam's state.
     SAVE_MODEL: 'save-model',
-    // {id, bytes: ArrayBuffer, name}: go on training from a model file
-    // (the wasm reads and checks it). Answered as a new model is
-    // (PAINT_START or TOY_DATA, with `resumed`), a refusal as PAINT_ERROR
-    // or TOY_ERROR; the running model then goes on.
+    // {id, bytes: ArrayBuffer, name, checkpoint?: boolean}: go on training
+    // from a model file (the wasm reads and checks it); `checkpoint`: one of
+    // this demo's CHECKPOINTs, whose settings are already the demo's.
+    // Answered as a new model is (PAINT_START or TOY_DATA, with `resumed`),
+    // a refusal as PAINT_ERROR or TOY_ERROR; the running model then goes on.
     LOAD_MODEL: 'load-model',
+    // {}: tests only (honoured when INIT said testHooks): destroy the GPU
+    // device, as a driver reset would lose it.
+    TEST_LOSE_DEVICE: 'test-lose-device',
     // {kind}: tests only (honoured when INIT said testHooks): the next
     // slice of a demo of this kind traps the wasm, as a crash would.
     TEST_TRAP: 'test-trap',
@@ -92,12 +99,22 @@
     // SAVE_MODEL asked for (of a painting at `epoch`, a toy at `step`; the
     // other is null), or why there is none.
     MODEL_FILE: 'model-file',
+    // {id, bytes: Uint8Array, epoch, step}: on WebGPU, every few seconds,
+    // the demo's model as a model file, kept by the page (host memory, which
+    // a lost GPU does not take with it) to go on from after DEVICE_LOST.
+    CHECKPOINT: 'checkpoint',
+    // {message}: the GPU device was lost (GPUDevice.lost; `message` is its
+    // reason and message, as "destroyed: ..."); this worker
+    // stops, the engine starts one on the CPU backend, and tells every demo
+    // (the same message, from the engine), which goes on there from its
+    // last CHECKPOINT, or starts again without one.
+    DEVICE_LOST: 'device-lost',
     // {id, message}: the demo's model failed and stopped; a new model
     // (TOY_RESTART, a picture) starts it again.
     DEMO_FAILED: 'demo-failed',
     // {id, seed, options, x: Float32Array, y: Float32Array, bounds: {x0,
     // x1, y0, y1} | null, model?: {components, hidden}, resumed?: {name,
-    // step}}: a new toy model's training points (reader's units), the
+    // step, checkpoint: boolean}}: a new toy model's training points (reader's units), the
     // plot's rectangle and the model's size (no model: no points, no
     // `model`); `resumed` for one loaded from a model file, whose points
     // are then the demo's drawn points (`options.data` is 'draw').

@@ -463,6 +463,10 @@ export function createToy(root, { host, send, progress }) {
     if (on) updateDrawHint();
   }
 
+  // The latest CHECKPOINT of the running model (on WebGPU), to go on from
+  // after a GPU loss.
+  let checkpoint = null;
+
   // Shows a loaded model's settings on the attributes and controls without
   // starting another model.
   let adopting = false;
@@ -477,8 +481,9 @@ export function createToy(root, { host, send, progress }) {
   }
 
   function setData({ seed, x, y, bounds: b, options: o, model, resumed }) {
-    // A loaded model answers no restart: everything after it is its own.
-    if (resumed) {
+    // A model file the reader chose answers no restart: everything after
+    // it is its own. A checkpoint answers the CREATE that brought it.
+    if (resumed && !resumed.checkpoint) {
       adoptOptions(o);
       show(message, '');
     } else {
@@ -487,6 +492,7 @@ export function createToy(root, { host, send, progress }) {
     }
     const trained = x.length > 0;
     data = trained ? { x, y } : null;
+    checkpoint = null;
     bounds = b || (drawing() ? DRAW_BOUNDS : bounds);
     if (pinnedX !== null && bounds && (pinnedX < bounds.x0 || pinnedX > bounds.x1)) {
       pinnedX = null;
@@ -496,6 +502,7 @@ export function createToy(root, { host, send, progress }) {
     saveModelButton.disabled = !trained;
     progress({
       seed,
+      checkpointStep: null,
       step: trained ? (resumed?.step ?? 0) : null,
       nll: null,
       points: x.length,
@@ -543,24 +550,29 @@ export function createToy(root, { host, send, progress }) {
   showPanels();
   progress({ layers: shownLayers() });
 
-  // Creates this toy in the worker, with its drawn points and its probe.
-  function create() {
+  // Creates this toy in the worker, with its drawn points and its probe;
+  // from `resumeFrom` (a checkpoint's {bytes, name}) when given and it loads.
+  function create(resumeFrom = null) {
     inWorker = true;
     status.textContent = 'waiting for the model…';
     pendingRestarts = 1;
-    send({ type: P.CREATE, kind: 'toy', ...display(), options: modelOptions() });
+    const transfer = resumeFrom ? [resumeFrom.bytes.buffer] : [];
+    send({ type: P.CREATE, kind: 'toy', ...display(), options: modelOptions(), checkpoint: resumeFrom }, transfer);
     if (drawing() && drawn.x.length > 0) sendPoints();
     sentProbe = null;
     updateProbe();
   }
 
   return {
-    start: create,
+    start: () => create(),
 
-    // After a crash, in a new worker.
-    restart(notice) {
+    // After a crash, in a new worker: a new model. After a GPU loss
+    // (`fromCheckpoint`), the model goes on from its last checkpoint.
+    restart(notice, { fromCheckpoint = false } = {}) {
       show(recovery, notice);
-      create();
+      const from = fromCheckpoint ? checkpoint : null;
+      checkpoint = null;
+      create(from && { bytes: from.bytes, name: 'its last checkpoint' });
     },
 
     // Stopped after crashes: the worker no longer has it.
@@ -571,6 +583,10 @@ export function createToy(root, { host, send, progress }) {
     receive(msg) {
       if (msg.type === P.TOY_DATA) setData(msg);
       else if (msg.type === P.MODEL_FILE) modelFile(msg);
+      else if (msg.type === P.CHECKPOINT) {
+        checkpoint = msg;
+        progress({ checkpointStep: msg.step });
+      }
       else if (msg.type === P.TOY_SNAPSHOT) setSnapshot(msg);
       else if (msg.type === P.TOY_ERROR) {
         // Too few drawn points is what the hint says already.

@@ -46,12 +46,16 @@ self.onmessage = (event) => {
     if (!started) {
       started = true;
       testHooks = msg.testHooks === true;
-      start(msg.backend).catch((e) => post({ type: P.FATAL, message: MdnBackend.messageOf(e) }));
+      start(msg.backend, msg.reason).catch((e) => post({ type: P.FATAL, message: MdnBackend.messageOf(e) }));
     }
     return;
   }
   if (msg.type === P.TEST_TRAP) {
     if (testHooks) trapNext.add(msg.kind);
+    return;
+  }
+  if (msg.type === P.TEST_LOSE_DEVICE) {
+    if (testHooks) for (const device of gpuDevices) device.destroy();
     return;
   }
   // Everything else waits for a slice boundary, so a model is never freed
@@ -69,9 +73,53 @@ const trapNext = new Set();
 
 // A trap (WebAssembly.RuntimeError: a Rust panic, out of memory) leaves the
 // module's state undefined, so nothing more runs in this worker: it says
-// which demo's call trapped, and the engine starts a new worker.
-function crash(demo, e) {
+// which demo's call trapped, and the engine starts a new worker. A trap or
+// failed readback that a lost GPU caused is the loss's (see lose).
+async function crash(demo, e) {
+  if (await lostMeanwhile()) return;
   post({ type: P.CRASHED, culprit: demo ? demo.id : null, message: MdnBackend.messageOf(e) });
+}
+
+// On WebGPU: the devices the wasm asked for (MdnBackend.watchDevices),
+// whether one was lost, and the checkpoints that let each demo go on
+// without it.
+let gpuDevices = [];
+let lostMessage = null;
+let onWebGpu = false;
+// A demo's model goes to the page as a model file at most this often.
+const CHECKPOINT_EVERY_MS = 5000;
+
+// The device is gone: this worker stops, and the engine starts one on the
+// CPU, where the demos go on from their checkpoints.
+function lose(info) {
+  if (lostMessage) return;
+  lostMessage = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
+  post({ type: P.DEVICE_LOST, message: lostMessage });
+}
+
+// Whether the GPU device is lost, given the moment GPUDevice.lost takes to
+// resolve after the failure it causes shows up in the wasm.
+async function lostMeanwhile() {
+  if (onWebGpu && !lostMessage) await new Promise((resolve) => setTimeout(resolve, 250));
+  return lostMessage !== null;
+}
+
+// Sends `demo`'s model to the page as a checkpoint when one is due, read
+// back while training goes on; one of a model since replaced is dropped.
+function checkpoint(demo) {
+  const model = demo.model;
+  const now = performance.now();
+  if (!model || now - (demo.checkpointAt ?? -Infinity) < CHECKPOINT_EVERY_MS) return;
+  demo.checkpointAt = now;
+  const at = { epoch: model.epoch ?? null, step: model.steps ?? null };
+  model.save().then(
+    (bytes) => {
+      if (demo.model !== model || lostMessage) return;
+      const owned = context.owned(bytes);
+      post({ type: P.CHECKPOINT, id: demo.id, ...at, bytes: owned }, [owned]);
+    },
+    () => {}, // a lost device: the previous checkpoint stands
+  );
 }
 
 // What every demo kind's code gets from the worker.
@@ -153,9 +201,11 @@ function saveModel(demo) {
   );
 }
 
-async function start(requestedBackend) {
+async function start(requestedBackend, reason) {
   // Chosen before any wasm loads, from navigator.gpu and its adapter.
   const choice = await MdnBackend.chooseBackend(requestedBackend);
+  if (reason) choice.reason = reason;
+  if (choice.kind === 'webgpu') gpuDevices = MdnBackend.watchDevices(lose);
   const name = MdnBackend.MODULES[choice.kind];
   const t0 = performance.now();
   importScripts(moduleUrl(name, '.js'));
@@ -167,16 +217,17 @@ async function start(requestedBackend) {
   // Read by the soak benchmark (tests/soak.mjs) through the worker's scope.
   context.memory = exports.memory;
   const backend = await MdnBackend.initBackend(wasm_bindgen, choice);
+  onWebGpu = backend.kind === 'webgpu';
   post({ type: P.BACKEND, ...backend, module: `${name}_bg.wasm`, wasmMs });
 
-  for (;;) {
+  while (!lostMessage) {
     while (commands.length > 0) {
       try {
         runCommand(commands.shift());
       } catch (e) {
         // A demo's constructor or command trapped.
         if (e instanceof WebAssembly.RuntimeError) {
-          crash(null, e);
+          await crash(null, e);
           return;
         }
         throw e;
@@ -191,11 +242,13 @@ async function start(requestedBackend) {
     try {
       if (trapNext.delete(demo.kind)) context.bindings.trap_for_tests();
       await MdnKinds[demo.kind].slice(demo, context);
+      if (onWebGpu) checkpoint(demo);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
-        crash(demo, e);
+        await crash(demo, e);
         return;
       }
+      if (await lostMeanwhile()) return;
       context.fail(demo, e);
     }
     demo.used += performance.now() - t0;

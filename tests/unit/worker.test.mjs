@@ -71,7 +71,7 @@ test('a WebGPU start that fails falls back to the CPU backend of the same module
 test('every message type is spelled once, in www/protocol.js', () => {
   const names = Object.values(P);
   assert.equal(new Set(names).size, names.length, 'distinct names');
-  assert.equal(names.length, 26);
+  assert.equal(names.length, 29);
   const files = fs
     .readdirSync(www, { recursive: true })
     .filter((f) => f.endsWith('.js') && f !== 'protocol.js')

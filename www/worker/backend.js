@@ -77,8 +77,27 @@
     return { ...choice, device };
   }
 
+  // Calls `onLost(info)` (a GPUDeviceLostInfo) when a GPU device the wasm
+  // asked for is lost: a driver reset, the GPU process restarting, or
+  // destroy(). wgpu asks through GPUAdapter.requestDevice, which is
+  // wrapped here, since the wasm does not hand its GPUDevice out. Returns
+  // the devices asked for so far (for the tests' hook, which destroys them).
+  function watchDevices(onLost, Adapter = global.GPUAdapter) {
+    const devices = [];
+    if (!Adapter) return devices;
+    const request = Adapter.prototype.requestDevice;
+    Adapter.prototype.requestDevice = async function requestDevice(...args) {
+      const device = await request.apply(this, args);
+      devices.push(device);
+      device.lost.then(onLost);
+      return device;
+    };
+    return devices;
+  }
+
   global.MdnBackend = Object.freeze({
     MODULES,
+    watchDevices,
     messageOf,
     describeAdapter,
     isSoftwareAdapter,

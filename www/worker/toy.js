@@ -50,14 +50,14 @@
   // A model file's run replaces the running one once it loads; one the wasm
   // refuses leaves the running model as it was. Its points are shown as
   // its data; its settings become the demo's (a restart draws new data of
-  // its set).
-  function load(demo, { bytes, name }, ctx) {
+  // its set), unless it is one of the demo's own checkpoints.
+  function load(demo, { bytes, name, checkpoint }, ctx) {
     let next;
     try {
       next = ctx.bindings.ToyDemo.load(new Uint8Array(bytes));
     } catch (e) {
       ctx.post({ type: P.TOY_ERROR, id: demo.id, message: `Could not use “${name}”: ${global.MdnBackend.messageOf(e)}` });
-      return;
+      return false;
     }
     if (demo.model) demo.model.free();
     demo.model = next;
@@ -66,7 +66,10 @@
     demo.shownAt = -Infinity;
     ctx.level(demo);
     const data = next.data();
-    demo.options = { ...demo.options, data: data.set, components: data.components, 'hidden-units': data.hidden };
+    // A checkpoint of this demo: its settings (and drawn points) stay.
+    if (!checkpoint) {
+      demo.options = { ...demo.options, data: data.set, components: data.components, 'hidden-units': data.hidden };
+    }
     const x = ctx.owned(data.x);
     const y = ctx.owned(data.y);
     ctx.post(
@@ -79,10 +82,11 @@
         y,
         bounds: data.bounds,
         model: { components: data.components, hidden: data.hidden },
-        resumed: { name, step: next.steps },
+        resumed: { name, step: next.steps, checkpoint: Boolean(checkpoint) },
       },
       [x, y],
     );
+    return true;
   }
 
   // A snapshot (samples, the NLL over all points, the panels) costs several
@@ -103,6 +107,8 @@
       demo.options = msg.options || {};
       demo.points = null;
       demo.probe = null;
+      // Created again after a GPU loss: from its checkpoint if it loads.
+      if (msg.checkpoint && load(demo, { ...msg.checkpoint, checkpoint: true }, ctx)) return;
       start(demo, ctx);
     },
 
