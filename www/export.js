@@ -1,6 +1,7 @@
-// Taking a result home: a canvas saved as a PNG (upscaled if asked), and a
+// Taking a result home: a canvas saved as a PNG (upscaled if asked), a
 // video of a painting forming, one frame per epoch, recorded by the
-// browser's MediaRecorder from a canvas stream and saved as WebM.
+// browser's MediaRecorder from a canvas stream and saved as WebM, and the
+// model being trained as a model file.
 
 // Saves `blob` as a download named `name`.
 export function download(blob, name) {
@@ -44,6 +45,33 @@ export function savePng(canvas, name, { scale = 1, smoothing = 'nearest' } = {})
   });
 }
 
+// A demo's "Save model" button: a click asks the worker for the model file
+// (`request()`, which sends SAVE_MODEL) and names it with `fileName()`'s
+// answer at the click, a function of where the saved run stood ({epoch,
+// step}); the returned function takes the worker's MODEL_FILE answer and
+// downloads it, or passes its refusal to `onError`. `progress` gets the
+// file's name and size.
+export function bindModelSave(button, { request, fileName, onError, progress }) {
+  let naming = null; // the file's naming while the worker writes it
+  button.addEventListener('click', () => {
+    if (naming) return;
+    naming = fileName();
+    button.disabled = true;
+    request();
+  });
+  return function received({ bytes, message, ...at }) {
+    const name = naming ? naming(at) : 'model.mdn';
+    naming = null;
+    button.disabled = false;
+    if (!bytes) {
+      onError(`Could not save the model: ${message}`);
+      return;
+    }
+    download(new Blob([bytes], { type: 'application/octet-stream' }), name);
+    progress({ savedModel: name, savedModelBytes: bytes.byteLength });
+  };
+}
+
 // WebM codecs to ask MediaRecorder for, best first.
 const WEBM_TYPES = ['video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'];
 
@@ -79,21 +107,59 @@ export function startRecording(width, height, scale = 4) {
     if (e.data.size > 0) chunks.push(e.data);
   };
   recorder.start();
+
+  // A canvas stream captures the canvas once per rendering update, so two
+  // frames drawn before one would be a single video frame: frames wait in
+  // `pending` (copies, as the source changes) and one is drawn per
+  // animation frame.
+  const pending = [];
+  let scheduled = false;
+  let drained = null; // resolves stop()'s wait once `pending` is empty
+  function draw({ copy, caption }) {
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(copy, 0, 0, width * scale, height * scale);
+    ctx.fillStyle = '#1d2433';
+    ctx.font = '15px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(caption, 8, height * scale + CAPTION / 2);
+    track.requestFrame();
+  }
+  function pump() {
+    scheduled = false;
+    const next = pending.shift();
+    if (next) draw(next);
+    if (pending.length > 0) schedule();
+    else if (drained) {
+      // One more rendering update captures the last frame drawn.
+      const done = drained;
+      drained = null;
+      requestAnimationFrame(() => requestAnimationFrame(done));
+    }
+  }
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(pump);
+  }
+
   const recording = {
     frames: 0,
     frame(source, caption) {
-      ctx.fillStyle = '#ffffff';
-      ctx.fillRect(0, 0, canvas.width, canvas.height);
-      ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(source, 0, 0, width * scale, height * scale);
-      ctx.fillStyle = '#1d2433';
-      ctx.font = '15px system-ui, sans-serif';
-      ctx.textBaseline = 'middle';
-      ctx.fillText(caption, 8, height * scale + CAPTION / 2);
-      track.requestFrame();
+      const copy = document.createElement('canvas');
+      copy.width = source.width;
+      copy.height = source.height;
+      copy.getContext('2d').drawImage(source, 0, 0);
+      pending.push({ copy, caption });
       recording.frames += 1;
+      schedule();
     },
-    stop() {
+    async stop() {
+      await new Promise((resolve) => {
+        drained = resolve;
+        schedule();
+      });
       return new Promise((resolve) => {
         recorder.onstop = () => {
           track.stop();
