@@ -10,7 +10,7 @@ import { legendHtml, viewPixels } from './paint-views.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
 import { DEFAULT_PICTURE, acceptFiles, fetchPicture, isModelFile } from './picture-input.js';
 import { SETTINGS } from './settings.js';
-import { recordingUnsupported, savePng, startRecording, download } from './export.js';
+import { bindModelSave, recordingUnsupported, savePng, startRecording, download } from './export.js';
 
 const P = globalThis.MdnProtocol;
 
@@ -174,26 +174,18 @@ export function createPaint(root, { host, send, progress }) {
   const modelName = (picture, epoch) =>
     `${picture.replace(/\.[^.]*$/, '').replace(/-epoch\d+$/, '')}-epoch${epoch}.mdn`;
 
-  let savingModel = null; // the picture's name while the worker writes the file
-  saveModelButton.addEventListener('click', () => {
-    if (savingModel || !running) return;
-    savingModel = running.name;
-    saveModelButton.disabled = true;
-    send({ type: P.SAVE_MODEL });
-  });
-
-  function modelFile({ bytes, epoch, message: text }) {
-    const name = modelName(savingModel, epoch);
-    savingModel = null;
-    saveModelButton.disabled = !running;
-    if (!bytes) {
-      lastError = `Could not save the model: ${text}`;
+  const modelFile = bindModelSave(saveModelButton, {
+    request: () => send({ type: P.SAVE_MODEL }),
+    fileName: () => {
+      const picture = running?.name || 'painting';
+      return ({ epoch }) => modelName(picture, epoch);
+    },
+    onError(text) {
+      lastError = text;
       showErrors();
-      return;
-    }
-    download(new Blob([bytes], { type: 'application/octet-stream' }), name);
-    progress({ savedModel: name, savedModelBytes: bytes.byteLength });
-  }
+    },
+    progress,
+  });
 
   async function stopRecording() {
     const { video, name } = recording;

@@ -11,7 +11,7 @@
 import './protocol.js';
 import { readSettings, setting } from './attributes.js';
 import { PURPLES } from './colour-ramp.js';
-import { download, savePng } from './export.js';
+import { bindModelSave, savePng } from './export.js';
 import { plotArea } from './plot.js';
 import { LIMITS, SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
@@ -252,24 +252,15 @@ export function createToy(root, { host, send, progress }) {
   // refuses and the running model goes on).
   const saveModelButton = $('toy-save-model');
   const modelInput = $('toy-model-file');
-  let savingModel = null; // the data set's name while the worker writes the file
-  saveModelButton.addEventListener('click', () => {
-    if (savingModel || !data) return;
-    savingModel = settings.data;
-    saveModelButton.disabled = true;
-    send({ type: P.SAVE_MODEL });
+  const modelFile = bindModelSave(saveModelButton, {
+    request: () => send({ type: P.SAVE_MODEL }),
+    fileName: () => {
+      const set = settings.data;
+      return ({ step }) => `mdn-toy-${set}-step${step}.mdn`;
+    },
+    onError: (text) => show(message, text),
+    progress,
   });
-  function modelFile({ bytes, step, message: text }) {
-    const name = `mdn-toy-${savingModel}-step${step}.mdn`;
-    savingModel = null;
-    saveModelButton.disabled = !data;
-    if (!bytes) {
-      show(message, `Could not save the model: ${text}`);
-      return;
-    }
-    download(new Blob([bytes], { type: 'application/octet-stream' }), name);
-    progress({ savedModel: name, savedModelBytes: bytes.byteLength });
-  }
   modelInput.addEventListener('change', async () => {
     const file = modelInput.files[0];
     modelInput.value = '';
