@@ -254,6 +254,61 @@ impl DynOptimizer for Placed {
     }
 }
 
+/// Checks that an optimiser record (burnpack bytes) fits `model`: every
+/// state tensor belongs to one of its float parameters and has that
+/// parameter's shape, and every state's rank is its parameter's. burn's
+/// `ModuleOptimizer::load_record` trusts its record (a tensor without a
+/// parameter id panics there, a state of another rank or shape at the next
+/// step), and a model file may be damaged or made by hand.
+///
+/// # Errors
+/// [`RecordError::Validation`] saying what does not fit;
+/// [`RecordError::Io`] when the bytes are not a burnpack container.
+fn check_optimizer_record<M: Module>(bytes: &[u8], model: &M) -> Result<(), RecordError> {
+    struct Shapes(HashMap<u64, Vec<usize>>);
+    impl ModuleVisitor for Shapes {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.insert(param.id.val(), param.val().dims().to_vec());
+        }
+    }
+    let mut shapes = Shapes(HashMap::new());
+    model.visit(&mut shapes);
+    let shapes = shapes.0;
+    let bad = |what: String| {
+        RecordError::Validation(format!(
+            "the optimiser's state does not fit the model ({what})"
+        ))
+    };
+    let reader = burn_pack::Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))?;
+    for (key, value) in reader.scalars() {
+        let Some(id) = key.strip_suffix(".__rank") else {
+            continue;
+        };
+        let shape = id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| shapes.get(&id))
+            .ok_or_else(|| bad(format!("{key} names no parameter")))?;
+        if usize::try_from(*value).ok() != Some(shape.len()) {
+            return Err(bad(format!("{key} is {value:?}, not {}", shape.len())));
+        }
+    }
+    for tensor in reader.into_tensors()? {
+        let shape = tensor
+            .param_id
+            .and_then(|id| shapes.get(&id))
+            .ok_or_else(|| bad(format!("{} belongs to no parameter", tensor.name)))?;
+        if tensor.shape.to_vec() != *shape {
+            return Err(bad(format!(
+                "{} has shape {:?}, its parameter {shape:?}",
+                tensor.name,
+                tensor.shape.to_vec()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Why a trainer's state could not be taken: a readback failed (a lost
 /// GPU), or burn could not write a record.
 #[derive(Debug, thiserror::Error)]
@@ -491,6 +546,7 @@ impl<M: Objective> Trainer<M> {
     pub fn restore(&mut self, state: &TrainerState) -> Result<(), RecordError> {
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(state.model.clone()))?;
         let model = self.model.clone().try_load_record(record)?;
+        check_optimizer_record(&state.optimizer, &model)?;
         let optimizer =
             OptimizerRecord::from_bytes(Bytes::from_bytes_vec(state.optimizer.clone()))?;
         let n = self.data.len();

@@ -282,3 +282,79 @@ fn a_poisoned_learning_rate_is_lowered_until_training_is_stable() {
     );
     assert!((run.learning_rate() / (1e6 * LR_BACKOFF.powi(recoveries)) - 1.0).abs() < 1e-9);
 }
+
+/// A model file's optimiser state goes to burn's `load_record`, which
+/// trusts it: one that does not fit the model must be refused before.
+#[test]
+fn a_trainer_refuses_an_optimiser_state_that_does_not_fit_its_model() {
+    use burn_pack::{Bytes, DType, Reader, Scalar, Writer};
+    use mdn_core::data::Dataset;
+    use mdn_core::model::Regressor;
+    use mdn_core::training::{TrainConfig, Trainer};
+
+    let device = Device::flex().autodiff();
+    let trainer = |hidden: usize| {
+        let data = Dataset::new(
+            vec![0.0, 0.5, 1.0, 1.5],
+            1,
+            vec![0.0, 1.0, 0.0, 1.0],
+            1,
+            &device,
+        );
+        let mut trainer = Trainer::new(
+            Regressor::init(1, &[hidden], 1, 1, &device),
+            data,
+            TrainConfig::full_batch(1),
+        );
+        for _ in 0..3 {
+            trainer.step();
+        }
+        trainer
+    };
+    let mut run = trainer(4);
+    let state = pollster::block_on(run.state()).expect("state");
+    assert!(run.restore(&state).is_ok(), "its own state fits");
+
+    let refused = |optimizer: Vec<u8>, run: &mut Trainer<Regressor>| {
+        let crafted = mdn_core::training::TrainerState {
+            optimizer,
+            ..state.clone()
+        };
+        let error = run.restore(&crafted).expect_err("refused");
+        assert!(error.to_string().contains("does not fit"), "{error}");
+    };
+    // Another model's state: its parameters are not this one's.
+    let other = pollster::block_on(trainer(5).state()).expect("state");
+    refused(other.optimizer, &mut run);
+    // A state tensor without a parameter (burn's load would panic).
+    let orphan = burn_pack::Tensor::new(
+        "1.momentum.moment_1".into(),
+        DType::F32,
+        vec![1],
+        None,
+        Bytes::from_bytes_vec(vec![0; 4]),
+    );
+    refused(
+        Writer::new(vec![orphan])
+            .into_bytes()
+            .expect("pack")
+            .to_vec(),
+        &mut run,
+    );
+    // A state of the wrong rank (the next step would panic).
+    let reader = Reader::from_bytes(Bytes::from_bytes_vec(state.optimizer.clone())).expect("pack");
+    let mut scalars = reader.scalars().clone();
+    let rank = scalars
+        .keys()
+        .find(|k| k.ends_with(".__rank"))
+        .cloned()
+        .expect("a rank");
+    scalars.insert(rank, Scalar::from(3u64));
+    let mut writer = Writer::new(reader.into_tensors().expect("tensors"));
+    for (key, value) in scalars {
+        writer = writer.with_scalar(&key, value);
+    }
+    refused(writer.into_bytes().expect("pack").to_vec(), &mut run);
+    // After every refusal the trainer goes on.
+    run.step();
+}
