@@ -79,6 +79,13 @@ describe('model files', () => {
     assert.ok((await numberAttr(page, DEMO, 'data-epoch')) >= savedEpoch + 2);
     const epoch = await numberAttr(page, DEMO, 'data-epoch');
     await waitForAttr(page, DEMO, 'data-epoch', (v, e) => Number(v) > e, { arg: epoch });
+
+    // Other settings paint the file's picture again from the start.
+    await page.selectOption('#paint-components', '3');
+    await waitForAttr(page, DEMO, 'data-components', (v) => v === '3');
+    assert.equal(await page.getAttribute(DEMO, 'data-image'), 'cli.mdn');
+    await waitForAttr(page, DEMO, 'data-epoch', (v) => Number(v) >= 1);
+    assert.match(await shadowText(page, DEMO, 'paint-target-caption'), /32 × 32 px/);
     assert.deepEqual(errors, []);
     await context.close();
   }, { timeout: 10 * MINUTE });

@@ -14,15 +14,19 @@
 
   // A new painting replaces the running one only once it exists: a picture,
   // options or a model file the wasm refuses leave the running painting as
-  // it was. `image` is a picture ({bytes, name}) or, with `model` set, a
-  // model file, which brings its own picture and options.
+  // it was. `image` is a picture ({bytes, name}), with `model` set a model
+  // file, which brings its own picture and options, or ({name, loaded})
+  // the picture a model file brought, painted with other options.
   function start(demo, image, options, what, ctx, model = false) {
     let next;
     try {
-      const bytes = new Uint8Array(image.bytes);
-      next = model
-        ? ctx.bindings.PaintDemo.load(bytes)
-        : new ctx.bindings.PaintDemo(bytes, { ...options, seed: ctx.randomSeed() });
+      const seeded = { ...options, seed: ctx.randomSeed() };
+      if (model) next = ctx.bindings.PaintDemo.load(new Uint8Array(image.bytes));
+      else if (image.loaded) {
+        if (!demo.model) throw new Error('the loaded model has stopped: load its file again');
+        next = demo.model.with_options(seeded);
+      }
+      else next = new ctx.bindings.PaintDemo(new Uint8Array(image.bytes), seeded);
     } catch (e) {
       const message = global.MdnBackend.messageOf(e);
       ctx.post({ type: P.PAINT_ERROR, id: demo.id, what, message, options: demo.options });
@@ -30,9 +34,8 @@
     }
     if (demo.model) demo.model.free();
     demo.model = next;
-    // Other options later paint the model's picture (at its training
-    // size, the model's `size`) from the start.
-    demo.image = model ? { bytes: next.picture_png().buffer, name: image.name } : image;
+    // Other options later paint the model's picture from the start.
+    demo.image = model ? { name: image.name, loaded: true } : image;
     demo.options = model ? next.options() : options;
     demo.steps = 1;
     ctx.level(demo);

@@ -186,29 +186,24 @@ impl Picture {
         rgb_to_rgba8(&self.rgb)
     }
 
-    /// The picture as a PNG file (8 bits per channel, opaque), which
-    /// [`Picture::decode`] reads back as this picture when `train_side` is
-    /// its longer side: a loaded model's picture painted again with other
-    /// settings.
+    /// This picture with its longer side at most `train_side` px, area
+    /// downscaled with its aspect ratio kept, never upscaled: what
+    /// [`Picture::decode`] makes of the original at `train_side`, from a
+    /// picture already decoded (a loaded model's, painted again with other
+    /// settings).
     ///
     /// # Errors
-    /// [`ImageError`] when the encoder fails (it does not for a valid
-    /// picture).
-    pub fn to_png(&self) -> Result<Vec<u8>, ImageError> {
-        let rgb: Vec<u8> = self
-            .to_rgba8()
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect();
-        let mut png = Cursor::new(vec![]);
-        image::RgbImage::from_raw(self.width, self.height, rgb)
-            .ok_or_else(|| {
-                ImageError::Parameter(image::error::ParameterError::from_kind(
-                    image::error::ParameterErrorKind::DimensionMismatch,
-                ))
-            })?
-            .write_to(&mut png, ImageFormat::Png)?;
-        Ok(png.into_inner())
+    /// [`PictureError::BadTrainSize`] for a `train_side` outside 8..=1024.
+    pub fn fitted(&self, train_side: u32) -> Result<Picture, PictureError> {
+        if !(MIN_SIDE..=MAX_TRAIN_SIDE).contains(&train_side) {
+            return Err(PictureError::BadTrainSize(train_side));
+        }
+        let (width, height) = fit(self.width, self.height, train_side);
+        Ok(if (width, height) == (self.width, self.height) {
+            self.clone()
+        } else {
+            self.downscale(width, height)
+        })
     }
 }
 

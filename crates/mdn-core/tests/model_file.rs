@@ -129,20 +129,23 @@ fn a_save_holds_the_run_as_it_was_at_the_call_while_training_goes_on() {
 }
 
 #[test]
-fn a_loaded_painting_s_picture_as_png_decodes_to_the_same_picture() {
+fn a_loaded_painting_s_picture_fits_other_sizes_as_a_decoded_one_would() {
     let device = Device::flex();
     let run = small_painting(Encoding::Fourier, Covariance::Isotropic, &device);
     let picture = run.picture();
-    let png = picture.to_png().expect("encodes");
-    let side = picture.width.max(picture.height);
-    let decoded = mdn_core::picture::Picture::decode(&png, side).expect("decodes");
     assert_eq!(
-        (decoded.width, decoded.height),
-        (picture.width, picture.height)
+        &picture.fitted(64).expect("fits"),
+        picture,
+        "never upscaled"
     );
-    // 8 bits per channel: within half a level of the original.
-    let difference = max_difference(&decoded.rgb, &picture.rgb);
-    assert!(difference <= 0.5 / 255.0 + 1e-6, "differs by {difference}");
+    assert_eq!(&picture.fitted(32).expect("fits"), picture, "its own size");
+    let small = picture.fitted(16).expect("fits");
+    assert_eq!((small.width, small.height), (16, 12));
+    assert_eq!(small, picture.downscale(16, 12));
+    assert!(
+        picture.fitted(4).is_err(),
+        "below the smallest training size"
+    );
 }
 
 #[test]

@@ -417,6 +417,33 @@ impl Raw {
     }
 }
 
+/// The painting's settings and training size from the page's options.
+fn paint_config(options: JsValue) -> Result<(PaintConfig, u32), JsError> {
+    let options: PaintOptions = self::options(options, "painting")?;
+    let covariance = choice(options.covariance, settings::covariance)?;
+    let encoding = choice(options.encoding, settings::encoding)?;
+    let components = whole(&settings::COMPONENTS, options.components)? as usize;
+    let size = whole(&settings::SIZE, options.size)?;
+    let seed = u64::from(options.seed.unwrap_or(0));
+    let base = match options.workload.as_deref() {
+        None => PaintConfig::for_encoding(encoding),
+        Some("w2") => PaintWorkload::w2().config(seed),
+        Some("w5") => PaintWorkload::w5().config(seed),
+        Some(other) => {
+            return Err(JsError::new(&format!(
+                "unknown workload '{other}': use w2 or w5"
+            )));
+        }
+    };
+    let config = PaintConfig {
+        covariance,
+        components,
+        seed,
+        ..base
+    };
+    Ok((config, size))
+}
+
 /// An MDN painting one picture: (x, y) ↦ mixture over (R, G, B).
 #[wasm_bindgen]
 pub struct PaintDemo {
@@ -439,34 +466,9 @@ impl PaintDemo {
     /// too large; or bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: &[u8], options: JsValue) -> Result<PaintDemo, JsError> {
-        let options: PaintOptions = self::options(options, "painting")?;
-        let covariance = choice(options.covariance, settings::covariance)?;
-        let encoding = choice(options.encoding, settings::encoding)?;
-        let components = whole(&settings::COMPONENTS, options.components)? as usize;
-        let size = whole(&settings::SIZE, options.size)?;
+        let (config, size) = paint_config(options)?;
         let picture = Picture::decode(bytes, size).map_err(|e| JsError::new(&e.to_string()))?;
-        let seed = u64::from(options.seed.unwrap_or(0));
-        let base = match options.workload.as_deref() {
-            None => PaintConfig::for_encoding(encoding),
-            Some("w2") => PaintWorkload::w2().config(seed),
-            Some("w5") => PaintWorkload::w5().config(seed),
-            Some(other) => {
-                return Err(JsError::new(&format!(
-                    "unknown workload '{other}': use w2 or w5"
-                )));
-            }
-        };
-        let config = PaintConfig {
-            covariance,
-            components,
-            seed,
-            ..base
-        };
-        let run =
-            PaintRun::new(picture, config, &device()?).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(Self {
-            run: Rc::new(RefCell::new(run)),
-        })
+        PaintDemo::run(picture, config)
     }
 
     /// A run from a model file ([`PaintDemo::save`] or `mdn paint
@@ -504,20 +506,29 @@ impl PaintDemo {
         object
     }
 
-    /// The training picture as a PNG file, to paint it again with other
-    /// options (`new PaintDemo(png, {size: its longer side, ...})`) after
-    /// a model file brought it.
+    /// A new run on this run's picture with other `options` (as
+    /// [`PaintDemo::new`] takes them): a loaded model's picture painted
+    /// again, fitted to `size` (never upscaled).
     ///
     /// # Errors
-    /// When the encoder fails.
-    pub fn picture_png(&self) -> Result<Uint8Array, JsError> {
-        let png = self
+    /// Bad options, with a message naming the allowed range.
+    pub fn with_options(&self, options: JsValue) -> Result<PaintDemo, JsError> {
+        let (config, size) = paint_config(options)?;
+        let picture = self
             .run
             .borrow()
             .picture()
-            .to_png()
+            .fitted(size)
             .map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(Uint8Array::from(&png[..]))
+        PaintDemo::run(picture, config)
+    }
+
+    fn run(picture: Picture, config: PaintConfig) -> Result<PaintDemo, JsError> {
+        let run =
+            PaintRun::new(picture, config, &device()?).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Self {
+            run: Rc::new(RefCell::new(run)),
+        })
     }
 
     /// Training width in pixels.
