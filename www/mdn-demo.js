@@ -162,22 +162,13 @@ export class MdnDemo extends HTMLElement {
         this.#fail(`its model crashed twice in a row, so it was stopped (${msg.message})`);
         return;
       }
-      // A new worker: this demo's model is created again there, and told
-      // to run if it should.
-      this.#running = null;
-      this.#set({ state: 'starting' });
-      this.#view.restart(`The model crashed (${msg.message}); the demo started again.`);
-      this.#updateRunning();
+      this.#inNewWorker(`The model crashed (${msg.message}); the demo started again.`);
     } else if (msg.type === P.DEVICE_LOST) {
       if (this.#state.state === 'failed') return;
-      // A new worker on the CPU: this demo goes on there from its last
-      // checkpoint.
-      this.#running = null;
-      this.#set({ state: 'starting' });
-      this.#view.restart(`The GPU device was lost (${msg.message}): the demo goes on on the CPU.`, {
+      // On the CPU, from the demo's last checkpoint.
+      this.#inNewWorker(`The GPU device was lost (${msg.message}): the demo goes on on the CPU.`, {
         fromCheckpoint: true,
       });
-      this.#updateRunning();
     } else {
       // A new model (Restart, another picture) after a failure runs again.
       const fresh = msg.type === P.TOY_DATA || msg.type === P.PAINT_START;
@@ -192,6 +183,16 @@ export class MdnDemo extends HTMLElement {
       }
       this.#view.receive(msg);
     }
+  }
+
+  // A new worker (after a crash or a GPU loss): this demo's model is
+  // created again there (see the view's restart), and told to run if it
+  // should.
+  #inNewWorker(notice, restart = {}) {
+    this.#running = null;
+    this.#set({ state: 'starting' });
+    this.#view.restart(notice, restart);
+    this.#updateRunning();
   }
 
   #fail(message) {

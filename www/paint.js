@@ -446,11 +446,9 @@ export function createPaint(root, { host, send, progress }) {
       status.textContent = 'starting again…';
       create();
       if (fromCheckpoint && checkpoint && running) {
-        const { bytes } = checkpoint;
+        // A model file like any other, shown under the picture's name.
+        sendImage(checkpoint.bytes.buffer, running.name, true);
         checkpoint = null;
-        sentPicture = { bytes: bytes.slice(0), name: running.name, model: true };
-        pendingImage = running.name;
-        send({ type: P.LOAD_MODEL, bytes, name: running.name, checkpoint: true }, [bytes.buffer]);
         return;
       }
       const picture = runningPicture ?? sentPicture;

@@ -63,11 +63,10 @@
     // {id}: the demo's model as a file (answered by MODEL_FILE), as it is
     // at the next slice boundary: settings, data, weights, Adam's state.
     SAVE_MODEL: 'save-model',
-    // {id, bytes: ArrayBuffer, name, checkpoint?: boolean}: go on training
-    // from a model file (the wasm reads and checks it); `checkpoint`: one of
-    // this demo's CHECKPOINTs, whose settings are already the demo's.
-    // Answered as a new model is (PAINT_START or TOY_DATA, with `resumed`),
-    // a refusal as PAINT_ERROR or TOY_ERROR; the running model then goes on.
+    // {id, bytes: ArrayBuffer, name}: go on training from a model file (the
+    // wasm reads and checks it). Answered as a new model is (PAINT_START or
+    // TOY_DATA, with `resumed`), a refusal as PAINT_ERROR or TOY_ERROR; the
+    // running model then goes on.
     LOAD_MODEL: 'load-model',
     // {}: tests only (honoured when INIT said testHooks): destroy the GPU
     // device, as a driver reset would lose it.
@@ -114,10 +113,11 @@
     DEMO_FAILED: 'demo-failed',
     // {id, seed, options, x: Float32Array, y: Float32Array, bounds: {x0,
     // x1, y0, y1} | null, model?: {components, hidden}, resumed?: {name,
-    // step, checkpoint: boolean}}: a new toy model's training points (reader's units), the
-    // plot's rectangle and the model's size (no model: no points, no
-    // `model`); `resumed` for one loaded from a model file, whose points
-    // are then the demo's drawn points (`options.data` is 'draw').
+    // step, checkpoint: boolean}}: a new toy model's training points
+    // (reader's units), the plot's rectangle and the model's size (no
+    // model: no points, no `model`); `resumed` for one loaded from a model
+    // file (seed null), whose settings are then the demo's `options`, or
+    // from the demo's own checkpoint (its options unchanged).
     TOY_DATA: 'toy-data',
     // {id, step, nll, bounds, grid_x: Float32Array(G), grid_y:
     // Float32Array(H), samples: Float32Array(G·10), mse_y: Float32Array(G),

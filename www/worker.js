@@ -111,12 +111,10 @@ function checkpoint(demo) {
   const now = performance.now();
   if (!model || now - (demo.checkpointAt ?? -Infinity) < CHECKPOINT_EVERY_MS) return;
   demo.checkpointAt = now;
-  const at = { epoch: model.epoch ?? null, step: model.steps ?? null };
-  model.save().then(
-    (bytes) => {
+  modelFile(model).then(
+    (file) => {
       if (demo.model !== model || lostMessage) return;
-      const owned = context.owned(bytes);
-      post({ type: P.CHECKPOINT, id: demo.id, ...at, bytes: owned }, [owned]);
+      post({ type: P.CHECKPOINT, id: demo.id, ...file }, [file.bytes]);
     },
     () => {}, // a lost device: the previous checkpoint stands
   );
@@ -182,22 +180,25 @@ function runCommand(msg) {
   }
 }
 
-// The model file of `demo` as it is now: the wasm takes its tensors at
-// this call and reads them back asynchronously, while training goes on.
+// `model`'s file as it is now, with where its run stood ({epoch, step}:
+// a painting's epoch, a toy's step; the other null): the wasm takes its
+// tensors at this call and reads them back asynchronously, while training
+// goes on.
+function modelFile(model) {
+  const at = { epoch: model.epoch ?? null, step: model.steps ?? null };
+  return model.save().then((bytes) => ({ ...at, bytes: context.owned(bytes) }));
+}
+
+// Answers SAVE_MODEL with `demo`'s model file, or why there is none.
 function saveModel(demo) {
+  const refuse = (message) => post({ type: P.MODEL_FILE, id: demo.id, message });
   if (!demo.model) {
-    post({ type: P.MODEL_FILE, id: demo.id, message: 'there is no model to save yet' });
+    refuse('there is no model to save yet');
     return;
   }
-  // Where the file's run stands, for its name (a painting's epoch, a toy's step).
-  const at = { epoch: demo.model.epoch ?? null, step: demo.model.steps ?? null };
-  const answer = (fields, arrays) => post({ type: P.MODEL_FILE, id: demo.id, ...at, ...fields }, arrays);
-  demo.model.save().then(
-    (bytes) => {
-      const owned = context.owned(bytes);
-      answer({ bytes: owned }, [owned]);
-    },
-    (e) => answer({ message: MdnBackend.messageOf(e) }),
+  modelFile(demo.model).then(
+    (file) => post({ type: P.MODEL_FILE, id: demo.id, ...file }, [file.bytes]),
+    (e) => refuse(MdnBackend.messageOf(e)),
   );
 }
 

@@ -30,21 +30,44 @@
       }
       Object.assign(options, { x: Array.from(points.x), y: Array.from(points.y), bounds: points.bounds });
     }
+    let next;
     try {
-      demo.model = new ctx.bindings.ToyDemo(seed, options);
+      next = new ctx.bindings.ToyDemo(seed, options);
     } catch (e) {
       ctx.post({ type: P.TOY_ERROR, id: demo.id, message: global.MdnBackend.messageOf(e) });
       answer({ x: empty, y: empty, bounds: drawn ? demo.points.bounds : null });
       return;
     }
-    if (demo.probe !== null) demo.model.set_probe(demo.probe);
+    install(demo, next, ctx, () => ({ seed }));
+  }
+
+  // Makes `next` (a wasm ToyDemo) the demo's model, in place of any other,
+  // and posts its data (TOY_DATA) with the fields `fields(next.data())`
+  // adds; called before the message reads `demo.options`, it may set them.
+  function install(demo, next, ctx, fields) {
+    if (demo.model) demo.model.free();
+    demo.model = next;
+    if (demo.probe !== null) next.set_probe(demo.probe);
     demo.steps = 1;
     demo.shownAt = -Infinity;
     ctx.level(demo);
-    const data = demo.model.data();
+    const data = next.data();
+    const extra = fields(data);
     const x = ctx.owned(data.x);
     const y = ctx.owned(data.y);
-    answer({ x, y, bounds: data.bounds, model: { components: data.components, hidden: data.hidden } }, [x, y]);
+    ctx.post(
+      {
+        type: P.TOY_DATA,
+        id: demo.id,
+        options: demo.options,
+        x,
+        y,
+        bounds: data.bounds,
+        model: { components: data.components, hidden: data.hidden },
+        ...extra,
+      },
+      [x, y],
+    );
   }
 
   // A model file's run replaces the running one once it loads; one the wasm
@@ -59,33 +82,13 @@
       ctx.post({ type: P.TOY_ERROR, id: demo.id, message: `Could not use “${name}”: ${global.MdnBackend.messageOf(e)}` });
       return false;
     }
-    if (demo.model) demo.model.free();
-    demo.model = next;
-    if (demo.probe !== null) next.set_probe(demo.probe);
-    demo.steps = 1;
-    demo.shownAt = -Infinity;
-    ctx.level(demo);
-    const data = next.data();
-    // A checkpoint of this demo: its settings (and drawn points) stay.
-    if (!checkpoint) {
-      demo.options = { ...demo.options, data: data.set, components: data.components, 'hidden-units': data.hidden };
-    }
-    const x = ctx.owned(data.x);
-    const y = ctx.owned(data.y);
-    ctx.post(
-      {
-        type: P.TOY_DATA,
-        id: demo.id,
-        seed: null,
-        options: demo.options,
-        x,
-        y,
-        bounds: data.bounds,
-        model: { components: data.components, hidden: data.hidden },
-        resumed: { name, step: next.steps, checkpoint: Boolean(checkpoint) },
-      },
-      [x, y],
-    );
+    install(demo, next, ctx, (data) => {
+      // A checkpoint of this demo: its settings (and drawn points) stay.
+      if (!checkpoint) {
+        demo.options = { ...demo.options, data: data.set, components: data.components, 'hidden-units': data.hidden };
+      }
+      return { seed: null, resumed: { name, step: next.steps, checkpoint: Boolean(checkpoint) } };
+    });
     return true;
   }
 
