@@ -16,6 +16,7 @@ import {
   scrollToTop,
   serveAndLaunch,
   shadowText,
+  horizontalOverflow,
   waitForAttr,
   WASM_MODULES,
   wasmRequests,
@@ -157,7 +158,6 @@ describe('the sample blog post', () => {
       viewport: { width: 375, height: 812 },
       ready: null,
     });
-    const overflow = () => document.documentElement.scrollWidth - window.innerWidth;
     await scrollToTop(page, TOY);
     await waitForAttr(page, TOY, 'data-step', (v) => Number(v) >= 100, { timeout: 3 * MINUTE });
     fs.mkdirSync(artifactsDir, { recursive: true });
@@ -168,7 +168,7 @@ describe('the sample blog post', () => {
 
     for (const width of [375, 320]) {
       await page.setViewportSize({ width, height: 812 });
-      assert.ok((await page.evaluate(overflow)) <= 0, `no horizontal overflow at ${width} px`);
+      assert.ok((await horizontalOverflow(page)) <= 0, `no horizontal overflow at ${width} px`);
       for (const demo of [TOY, PAINT]) {
         const box = await page.locator(demo).boundingBox();
         assert.ok(box.x >= 0 && box.x + box.width <= width, `${demo} inside ${width} px: ${JSON.stringify(box)}`);

@@ -206,6 +206,12 @@ export function scrollToTop(page, selector) {
   return page.$eval(selector, (el) => el.scrollIntoView({ block: 'start' }));
 }
 
+// How many CSS pixels the page is wider than its viewport (0 or less: it
+// fits, nothing scrolls sideways).
+export function horizontalOverflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
 // A demo's text by element id inside its shadow root (null when absent).
 export function shadowText(page, host, id) {
   return page.$eval(host, (el, i) => el.shadowRoot.getElementById(i)?.textContent ?? null, id);

@@ -14,6 +14,7 @@ import {
   openPage,
   repoRoot,
   serveDist,
+  horizontalOverflow,
   waitForAttr,
 } from './helpers.mjs';
 
@@ -166,8 +167,7 @@ describe('page', () => {
     await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) >= 1500, { timeout: 5 * MINUTE });
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 3, { timeout: 5 * MINUTE });
 
-    const overflow = () => document.documentElement.scrollWidth - window.innerWidth;
-    assert.ok((await page.evaluate(overflow)) <= 0, 'no horizontal overflow at 1280 px');
+    assert.ok((await horizontalOverflow(page)) <= 0, 'no horizontal overflow at 1280 px');
     fs.mkdirSync(path.join(repoRoot, 'docs'), { recursive: true });
     // The viewport is taller than the page (both demos in view): cut the
     // screenshot at the page's end.
@@ -180,7 +180,7 @@ describe('page', () => {
     await page.setViewportSize({ width: 375, height: 812 });
     // Let the canvases re-layout and redraw at the new size.
     await page.waitForTimeout(1000);
-    assert.ok((await page.evaluate(overflow)) <= 0, 'no horizontal overflow at 375 px');
+    assert.ok((await horizontalOverflow(page)) <= 0, 'no horizontal overflow at 375 px');
     fs.mkdirSync(artifactsDir, { recursive: true });
     await page.screenshot({ path: path.join(artifactsDir, 'mobile.png'), fullPage: true });
     assert.deepEqual(errors, []);

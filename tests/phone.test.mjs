@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { devices } from 'playwright-core';
-import { MINUTE, collectErrors, imagesDir, numberAttr, serveAndLaunch, waitForAttr } from './helpers.mjs';
+import { MINUTE, collectErrors, horizontalOverflow, imagesDir, numberAttr, serveAndLaunch, waitForAttr } from './helpers.mjs';
 
 const CHELSEA = path.join(imagesDir, 'chelsea.png');
 
@@ -62,7 +62,7 @@ describe('phones', () => {
     await page.setInputFiles('#paint-file', CHELSEA);
     await waitForAttr(page, '#paint', 'data-image', (v) => v === 'chelsea.png');
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 3 * MINUTE });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     assert.ok(overflow <= 0, `the page overflows by ${overflow} px`);
     assert.deepEqual(errors, []);
     await context.close();
@@ -77,7 +77,7 @@ describe('phones', () => {
         await waitForAttr(page, demo, 'data-backend', (v) => v !== null, { timeout: 2 * MINUTE });
       }
       await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 3 * MINUTE });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await horizontalOverflow(page);
       assert.ok(overflow <= 0, `the page overflows by ${overflow} px`);
       assert.deepEqual(errors, []);
       await context.close();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { MINUTE, artifactsDir, numberAttr, openPage, serveAndLaunch, waitForAttr } from './helpers.mjs';
+import { MINUTE, artifactsDir, horizontalOverflow, numberAttr, openPage, serveAndLaunch, waitForAttr } from './helpers.mjs';
 
 const DEMO = 'mdn-demo';
 const LAYERS = ['density', 'data', 'samples', 'fit', 'mode'];
@@ -227,7 +227,7 @@ describe('toy panels', () => {
   test('fits a 375 px phone', async () => {
     const { page, context, errors } = await open('&data=bishop', { width: 375, height: 812 });
     await waitForAttr(page, DEMO, 'data-step', (v) => Number(v) >= 300, { timeout: 5 * MINUTE });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     assert.ok(overflow <= 0, `overflows by ${overflow} px`);
     const box = await page.locator('#toy-canvas').boundingBox();
     await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
