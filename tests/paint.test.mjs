@@ -149,21 +149,18 @@ describe('painting', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  // Issue 15 asks for 24 dB by epoch 20: three seeds in four get there
-  // (natively, 22 seeds: 21.8-27.4 dB at epoch 20, 25.3-30.1 dB by epoch
-  // 60; page loads here as low as 21.6 dB at epoch 20), and the page draws
-  // a fresh seed each time, so the test holds floors every seed clears.
-  test('the default picture is painted before any upload, above 20 dB by epoch 20 and 24 dB by epoch 60 (grid, CPU)', async () => {
+  // Issue 15 asks for 24 dB by epoch 20. The page draws a fresh seed for
+  // every painting; natively, 40 seeds gave 27.8-32.6 dB at epoch 20 with
+  // the page's settings (batches of 256).
+  test('the default picture is painted before any upload, above 24 dB by epoch 20 (grid, CPU)', async () => {
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
     assert.equal(await page.getAttribute('#paint', 'data-image'), 'astronaut.jpg');
     assert.equal(await page.getAttribute('#paint', 'data-encoding'), 'grid');
     assert.equal(await page.getAttribute('#paint', 'data-backend'), 'cpu', 'SwiftShader is passed over for the CPU');
-    await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 60, { timeout: 10 * MINUTE });
+    await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 20, { timeout: 10 * MINUTE });
     const epochs = await page.evaluate(() => window.__epochs.filter((e) => e.image === 'astronaut.jpg'));
     const at20 = epochs.find((e) => e.epoch === 20)?.psnr;
-    const best60 = Math.max(...epochs.filter((e) => e.epoch <= 60).map((e) => e.psnr));
-    assert.ok(best60 > 24, `best PSNR by epoch 60: ${best60} dB`);
-    assert.ok(at20 > 20, `PSNR at epoch 20: ${at20} dB (${JSON.stringify(epochs.map((e) => e.psnr.toFixed(1)))})`);
+    assert.ok(at20 > 24, `PSNR at epoch 20: ${at20} dB (${JSON.stringify(epochs.map((e) => e.psnr.toFixed(1)))})`);
     const mean = await numberAttr(page, '#paint', 'data-psnr-mean');
     assert.ok(Number.isFinite(mean) && mean > 10, `data-psnr-mean ${mean}`);
   }, { timeout: 12 * MINUTE });

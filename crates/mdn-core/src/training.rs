@@ -637,12 +637,51 @@ impl<M: Objective> Trainer<M> {
         self.learning_rate *= LR_BACKOFF;
         self.generation += 1;
         Some(Recovery {
+            cause: DIVERGED,
             step: checkpoint.step,
             restored_step: self.last_good.step,
             learning_rate: self.learning_rate,
         })
     }
+
+    /// Turns down a frame the guard found healthy but a demo will not show
+    /// (`cause` says why, for [`Recovery`]'s sentence): the trainer goes
+    /// back to the last good model, keeping Adam's state (the model did
+    /// not blow up, so its moments are sound), and multiplies the learning
+    /// rate by `factor`, never below the decay's floor
+    /// ([`TrainConfig::lr_min`]): training goes on from the last good model
+    /// at a calmer rate, never stalls. The value to show is then the last good model's,
+    /// which the caller holds.
+    ///
+    /// # Errors
+    /// Gives the frame back, doing nothing, for an unguarded run or a frame
+    /// taken before an earlier recovery (whose verdicts
+    /// [`Trainer::settle`] ignores too).
+    pub fn turn_down<T>(
+        &mut self,
+        frame: Frame<T, M>,
+        factor: f64,
+        cause: &'static str,
+    ) -> Result<Recovery, Frame<T, M>> {
+        let checkpoint = &frame.verdict.checkpoint;
+        if !checkpoint.guard || checkpoint.generation != self.generation {
+            return Err(frame);
+        }
+        let step = checkpoint.step;
+        self.model = self.last_good.model.clone();
+        self.learning_rate = (self.learning_rate * factor).max(self.config.lr_min);
+        self.generation += 1;
+        Ok(Recovery {
+            cause,
+            step,
+            restored_step: self.last_good.step,
+            learning_rate: self.learning_rate,
+        })
+    }
 }
+
+/// [`Recovery::cause`] of a diverged model.
+pub const DIVERGED: &str = "training diverged";
 
 /// A model taken from a [`Trainer`], with the last model the guard accepted
 /// before it (its fallback).
@@ -704,6 +743,11 @@ impl<T, M> Frame<T, M> {
         }
     }
 
+    /// What the frame shows.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
     /// Whether the guard found the checkpoint's model healthy.
     pub fn healthy(&self) -> bool {
         self.verdict.healthy
@@ -742,10 +786,13 @@ pub trait Demo {
     fn settle(&mut self, frame: Frame<Self::View>) -> Guarded<Self::View>;
 }
 
-/// What the trainer did after training diverged.
+/// What the trainer did after training diverged (or a demo turned a frame
+/// down, see [`Trainer::turn_down`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Recovery {
-    /// Step at which divergence was found.
+    /// Why, as the start of a sentence: [`DIVERGED`], or a demo's reason.
+    pub cause: &'static str,
+    /// Step at which it was found.
     pub step: usize,
     /// Step of the restored (last good) parameters.
     pub restored_step: usize,
@@ -757,8 +804,8 @@ impl fmt::Display for Recovery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "training diverged at step {}: went back to the parameters of step {} and lowered the learning rate to {:.1e}",
-            self.step, self.restored_step, self.learning_rate
+            "{} at step {}: went back to the parameters of step {} and lowered the learning rate to {:.1e}",
+            self.cause, self.step, self.restored_step, self.learning_rate
         )
     }
 }

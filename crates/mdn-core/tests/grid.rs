@@ -173,20 +173,9 @@ fn a_hashed_level_without_collisions_equals_the_dense_level() {
     }
 }
 
-/// `name` from `shared/data/images` beside the repository, at `size` px.
-fn photo(name: &str, size: u32) -> Picture {
-    let images = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/data/images"))
-        .find(|dir| dir.is_dir())
-        .expect("shared/data/images beside the repository");
-    let bytes = std::fs::read(images.join(name)).expect(name);
-    Picture::decode(&bytes, size).expect("decodes")
-}
-
 /// chelsea.png at 64 px.
 fn chelsea() -> Picture {
-    photo("chelsea.png", 64)
+    common::photo("chelsea.png", 64)
 }
 
 #[test]
@@ -246,7 +235,7 @@ fn every_encoding_trains_with_every_covariance_kind_and_k_from_1_to_32() {
 
 #[test]
 fn a_512_px_picture_trains_with_its_finest_level_hashed() {
-    let picture = photo("astronaut.png", 512);
+    let picture = common::photo("astronaut.png", 512);
     let config = PaintConfig::for_encoding(Encoding::Grid);
     let layout = config.model(512).grid.expect("a grid");
     assert_eq!(layout.side(layout.levels - 1), 512);

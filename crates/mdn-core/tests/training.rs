@@ -6,7 +6,10 @@ mod common;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use mdn_core::inference::read_f32;
-use mdn_core::paint::{PaintConfig, PaintRun, Repaint, View};
+use mdn_core::paint::{
+    PaintConfig, PaintRun, Repaint, SETBACK, SETBACK_ARMED_DB, SETBACK_DB, SETBACK_FLOOR_DB,
+    SETBACK_LR, View,
+};
 use mdn_core::spec::Covariance;
 use mdn_core::toy::{ToyConfig, ToyRun, ToySnapshot};
 use mdn_core::training::{Demo, Guarded, LR_BACKOFF};
@@ -140,7 +143,15 @@ fn paint(device: &Device, covariance: Covariance, epochs: usize) -> (Guarded<Rep
         run.train(100);
         if run.epochs() > epochs - epochs / 3 {
             let r = repaint(&mut run);
-            assert!(r.recovery.is_none(), "{name}: {:?}", r.recovery);
+            // A setback (a repaint falling back under 25 dB, shown as the
+            // one before it) is the guard at work on this small, noisy
+            // picture; going back for divergence is not.
+            let cause = r.recovery.map(|recovery| recovery.cause);
+            assert!(
+                cause.is_none_or(|c| c == SETBACK),
+                "{name}: {:?}",
+                r.recovery
+            );
             assert_eq!(r.rgb.len(), pixels * 3);
             assert!(r.nll.is_finite() && r.psnr.is_finite(), "{name}: {r:?}");
             best_psnr = best_psnr.max(r.psnr);
@@ -357,4 +368,56 @@ fn a_trainer_refuses_an_optimiser_state_that_does_not_fit_its_model() {
     refused(writer.into_bytes().expect("pack").to_vec(), &mut run);
     // After every refusal the trainer goes on.
     run.step();
+}
+
+/// Once a painting has shown 25 dB, a repaint under 22 dB (as when the mode
+/// colour of a whole region flips to another component for an epoch) is
+/// not shown: training goes back to the model of the last repaint shown,
+/// shows that repaint again at the frame's epoch, halves the learning
+/// rate, and goes on. A smaller drop is shown as it is.
+#[test]
+fn a_painting_that_falls_under_22_db_goes_back_to_the_last_repaint_shown() {
+    let config = PaintConfig {
+        seed: 1,
+        ..PaintConfig::default()
+    };
+    let chelsea = common::photo("chelsea.png", 64);
+    let mut run = PaintRun::new(chelsea, config, &Device::flex()).expect("valid settings");
+    let mut shown = repaint(&mut run);
+    while shown.psnr < SETBACK_ARMED_DB {
+        assert!(
+            run.epochs() < 30,
+            "chelsea at 64 px passes 25 dB in 30 epochs"
+        );
+        run.train(run.steps_per_epoch());
+        shown = repaint(&mut run);
+    }
+    let worse = |run: &mut PaintRun, psnr: f32| {
+        run.train(run.steps_per_epoch());
+        let frame = pollster::block_on(run.repaint(View::Mode)).unwrap();
+        run.settle(frame.map(|r| Repaint { psnr, ..r }))
+    };
+
+    let learning_rate = run.learning_rate();
+    let turned = worse(&mut run, SETBACK_FLOOR_DB - 0.5);
+    let recovery = turned.recovery.expect("turned down");
+    assert_eq!(recovery.cause, SETBACK);
+    assert_eq!(
+        recovery.step - recovery.restored_step,
+        run.steps_per_epoch()
+    );
+    assert_eq!((turned.epoch, turned.psnr), (shown.epoch + 1, shown.psnr));
+    assert_eq!(turned.rgb, shown.rgb);
+    let decayed = learning_rate * PaintConfig::default().lr_decay;
+    assert!((run.learning_rate() - decayed * SETBACK_LR).abs() < 1e-12);
+    // The model is the one the shown repaint came from.
+    let again = repaint(&mut run);
+    assert!(again.recovery.is_none());
+    let moved = again.rgb.iter().zip(&shown.rgb).map(|(a, b)| (a - b).abs());
+    assert!(moved.fold(0.0, f32::max) < 1e-5);
+
+    let smaller = (again.psnr - SETBACK_DB + 0.5).max(SETBACK_FLOOR_DB + 0.5);
+    let kept = worse(&mut run, smaller);
+    assert!(kept.recovery.is_none(), "{smaller} dB: {:?}", kept.recovery);
+    assert_eq!(kept.epoch, again.epoch + 1);
 }

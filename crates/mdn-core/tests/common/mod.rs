@@ -46,3 +46,15 @@ pub fn colour_field() -> Picture {
         had_transparency: false,
     }
 }
+
+/// `name` from `shared/data/images` beside the repository, at `size` px.
+#[allow(dead_code)] // Not every test file uses every helper.
+pub fn photo(name: &str, size: u32) -> Picture {
+    let images = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join("shared/data/images"))
+        .find(|dir| dir.is_dir())
+        .expect("shared/data/images beside the repository");
+    let bytes = std::fs::read(images.join(name)).expect(name);
+    Picture::decode(&bytes, size).expect("decodes")
+}
