@@ -550,9 +550,9 @@ impl Demo for PaintRun {
     /// setback (see [`SETBACK_ARMED_DB`]): the trainer goes back to the
     /// last good model, whose repaint is the last one shown, so that one is
     /// shown again, with the frame's epoch, and the learning rate is
-    /// multiplied by [`SETBACK_LR`] (not below [`PaintConfig::lr_min`]). So once a painting has shown 25 dB, it
-    /// is never shown under 22 dB, nor 3 dB under its last repaint unless
-    /// it stays above 25 dB.
+    /// multiplied by [`SETBACK_LR`] (not below [`PaintConfig::lr_min`]). So
+    /// once a painting has shown 25 dB, it is never shown under 22 dB, nor
+    /// 3 dB under its last repaint unless it stays above 25 dB.
     fn settle(&mut self, frame: Frame<Repaint>) -> Guarded<Repaint> {
         let value = frame.value();
         let shown = self.shown.take().filter(|shown| {

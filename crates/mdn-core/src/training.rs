@@ -617,9 +617,7 @@ impl<M: Objective> Trainer<M> {
             loss,
             healthy,
         } = verdict;
-        // Unguarded runs keep no last good model; stale verdicts judge a
-        // model no longer trained.
-        if !checkpoint.guard || checkpoint.generation != self.generation {
+        if !self.judges(&checkpoint) {
             return None;
         }
         if healthy {
@@ -632,16 +630,29 @@ impl<M: Objective> Trainer<M> {
             }
             return None;
         }
-        self.model = self.last_good.model.clone();
         self.optim = adam(&self.config, &self.device, &self.copying);
         self.learning_rate *= LR_BACKOFF;
+        Some(self.go_back(DIVERGED, checkpoint.step))
+    }
+
+    /// Whether a verdict on `checkpoint` applies: unguarded runs keep no
+    /// last good model, and a checkpoint taken before a recovery judges a
+    /// model no longer trained.
+    fn judges(&self, checkpoint: &Checkpoint<M>) -> bool {
+        checkpoint.guard && checkpoint.generation == self.generation
+    }
+
+    /// Goes back to the last good model from the checkpoint of `step`, with
+    /// the learning rate and Adam state the caller has set, and says so.
+    fn go_back(&mut self, cause: &'static str, step: usize) -> Recovery {
+        self.model = self.last_good.model.clone();
         self.generation += 1;
-        Some(Recovery {
-            cause: DIVERGED,
-            step: checkpoint.step,
+        Recovery {
+            cause,
+            step,
             restored_step: self.last_good.step,
             learning_rate: self.learning_rate,
-        })
+        }
     }
 
     /// Turns down a frame the guard found healthy but a demo will not show
@@ -649,9 +660,9 @@ impl<M: Objective> Trainer<M> {
     /// back to the last good model, keeping Adam's state (the model did
     /// not blow up, so its moments are sound), and multiplies the learning
     /// rate by `factor`, never below the decay's floor
-    /// ([`TrainConfig::lr_min`]): training goes on from the last good model
-    /// at a calmer rate, never stalls. The value to show is then the last good model's,
-    /// which the caller holds.
+    /// ([`TrainConfig::lr_min`]), so training goes on at a calmer rate and
+    /// never stalls. The value to show is then the last good model's, which
+    /// the caller holds.
     ///
     /// # Errors
     /// Gives the frame back, doing nothing, for an unguarded run or a frame
@@ -663,20 +674,11 @@ impl<M: Objective> Trainer<M> {
         factor: f64,
         cause: &'static str,
     ) -> Result<Recovery, Frame<T, M>> {
-        let checkpoint = &frame.verdict.checkpoint;
-        if !checkpoint.guard || checkpoint.generation != self.generation {
+        if !self.judges(&frame.verdict.checkpoint) {
             return Err(frame);
         }
-        let step = checkpoint.step;
-        self.model = self.last_good.model.clone();
         self.learning_rate = (self.learning_rate * factor).max(self.config.lr_min);
-        self.generation += 1;
-        Ok(Recovery {
-            cause,
-            step,
-            restored_step: self.last_good.step,
-            learning_rate: self.learning_rate,
-        })
+        Ok(self.go_back(cause, frame.verdict.checkpoint.step))
     }
 }
 
