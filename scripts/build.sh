@@ -5,7 +5,7 @@
 # it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh rust tools
+bash scripts/setup.sh rust node tools
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 trunk build --release
 echo "dist/ is ready: $(du -sh dist | cut -f1); publish the whole folder (see README, 'Embed it')."

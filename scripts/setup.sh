@@ -7,7 +7,7 @@
 #   scripts/setup.sh [rust] [node] [system] [tools]     (no argument: all)
 #
 #   rust    the wasm32 target, rustfmt and clippy (seconds)
-#   node    the browser tests' npm packages (npm ci)
+#   node    npm packages (npm ci): the page's video muxer, the browser tests' tools
 #   system  Debian's chromium and Mesa's Vulkan driver (lavapipe), as root
 #   tools   Trunk and wasm-bindgen-cli (cargo install: 4 minutes the first time)
 set -euo pipefail

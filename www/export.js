@@ -1,7 +1,6 @@
 // Taking a result home: a canvas saved as a PNG (upscaled if asked), a
-// video of a painting forming, one frame per epoch, recorded by the
-// browser's MediaRecorder from a canvas stream and saved as WebM, and the
-// model being trained as a model file.
+// video of a painting forming, one frame per epoch, encoded by WebCodecs
+// and saved as WebM, and the model being trained as a model file.
 
 // Saves `blob` as a download named `name`.
 export function download(blob, name) {
@@ -72,14 +71,22 @@ export function bindModelSave(button, { request, fileName, onError, progress }) 
   };
 }
 
-// WebM codecs to ask MediaRecorder for, best first.
-const WEBM_TYPES = ['video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'];
+// The WebM muxer and WebCodecs wrapper (Mediabunny, MPL-2.0), copied from
+// node_modules by Trunk (index.html) and loaded on the first recording only:
+// a reader who never records never downloads it.
+const MEDIABUNNY = new URL('../vendor/mediabunny.min.mjs', import.meta.url);
 
-// Why this browser cannot record a canvas as WebM, or null when it can.
+// Video codecs WebM carries, best first (Mediabunny's names).
+const CODECS = ['vp9', 'vp8'];
+
+// Frames per second of the saved video: one epoch per frame, so a time-lapse
+// of training whatever the epochs' own pace.
+export const FRAME_RATE = 10;
+
+// Why this browser cannot record a video, or null when it can. The codec is
+// checked when a recording starts (an asynchronous question).
 export function recordingUnsupported() {
-  if (typeof MediaRecorder === 'undefined') return 'this browser has no MediaRecorder';
-  if (typeof HTMLCanvasElement.prototype.captureStream !== 'function') return 'this browser cannot stream a canvas';
-  if (!WEBM_TYPES.some((t) => MediaRecorder.isTypeSupported(t))) return 'this browser cannot record WebM';
+  if (typeof VideoEncoder === 'undefined') return 'this browser has no WebCodecs video encoder';
   return null;
 }
 
@@ -89,32 +96,17 @@ const CAPTION = 28;
 // A recording of frames `width` × `height` (the picture's pixels, each
 // shown as a `scale` × `scale` block) with a caption bar under each:
 // {frame(source canvas, caption), frames (count), stop() → Promise<Blob>}.
-// Each frame() is one video frame, however long apart they come.
+// Every frame() is one video frame of 1/FRAME_RATE s, however close together
+// they come: WebCodecs encodes each frame it is given (a canvas stream into
+// MediaRecorder drops frames when the machine is busy). stop() rejects with
+// the reason when the video could not be made (no VP9 or VP8 encoder, an
+// encoder error).
 export function startRecording(width, height, scale = 4) {
   const canvas = document.createElement('canvas');
-  canvas.width = width * scale;
   // Encoders want even sizes.
+  canvas.width = width * scale + ((width * scale) % 2);
   canvas.height = height * scale + CAPTION + ((height * scale + CAPTION) % 2);
-  canvas.width += canvas.width % 2;
   const ctx = canvas.getContext('2d');
-  // captureStream(0): a frame only when requestFrame() asks for one.
-  const stream = canvas.captureStream(0);
-  const [track] = stream.getVideoTracks();
-  const type = WEBM_TYPES.find((t) => MediaRecorder.isTypeSupported(t));
-  const recorder = new MediaRecorder(stream, { mimeType: type, videoBitsPerSecond: 4_000_000 });
-  const chunks = [];
-  recorder.ondataavailable = (e) => {
-    if (e.data.size > 0) chunks.push(e.data);
-  };
-  recorder.start();
-
-  // A canvas stream captures the canvas once per rendering update, so two
-  // frames drawn before one would be a single video frame: frames wait in
-  // `pending` (copies, as the source changes) and one is drawn per
-  // animation frame.
-  const pending = [];
-  let scheduled = false;
-  let drained = null; // resolves stop()'s wait once `pending` is empty
   function draw({ copy, caption }) {
     ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -124,49 +116,52 @@ export function startRecording(width, height, scale = 4) {
     ctx.font = '15px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     ctx.fillText(caption, 8, height * scale + CAPTION / 2);
-    track.requestFrame();
   }
-  function pump() {
-    scheduled = false;
-    const next = pending.shift();
-    if (next) draw(next);
-    if (pending.length > 0) schedule();
-    else if (drained) {
-      // One more rendering update captures the last frame drawn.
-      const done = drained;
-      drained = null;
-      requestAnimationFrame(() => requestAnimationFrame(done));
+
+  const opened = (async () => {
+    const mb = await import(MEDIABUNNY);
+    const size = { width: canvas.width, height: canvas.height, frameRate: FRAME_RATE };
+    let codec = null;
+    for (const c of CODECS) {
+      if (await mb.canEncodeVideo(c, size)) {
+        codec = c;
+        break;
+      }
     }
-  }
-  function schedule() {
-    if (scheduled) return;
-    scheduled = true;
-    requestAnimationFrame(pump);
-  }
+    if (!codec) throw new Error('this browser cannot encode VP9 or VP8 video');
+    const output = new mb.Output({ format: new mb.WebMOutputFormat(), target: new mb.BufferTarget() });
+    const source = new mb.CanvasSource(canvas, { codec, quality: new mb.Quality('high') });
+    output.addVideoTrack(source, { frameRate: FRAME_RATE });
+    await output.start();
+    return { output, source };
+  })();
+  // Frames are encoded one after the other, each drawn just before it is
+  // added (the canvas holds one frame at a time), waiting for the encoder's
+  // backpressure. A failure is kept for stop() to report.
+  let queue = opened;
+  queue.catch(() => {});
 
   const recording = {
     frames: 0,
     frame(source, caption) {
+      // A copy: the source changes before this frame's turn comes.
       const copy = document.createElement('canvas');
       copy.width = source.width;
       copy.height = source.height;
       copy.getContext('2d').drawImage(source, 0, 0);
-      pending.push({ copy, caption });
+      const index = recording.frames;
       recording.frames += 1;
-      schedule();
+      queue = queue.then(async (video) => {
+        draw({ copy, caption });
+        await video.source.add(index / FRAME_RATE, 1 / FRAME_RATE);
+        return video;
+      });
+      queue.catch(() => {});
     },
     async stop() {
-      await new Promise((resolve) => {
-        drained = resolve;
-        schedule();
-      });
-      return new Promise((resolve) => {
-        recorder.onstop = () => {
-          track.stop();
-          resolve(new Blob(chunks, { type: 'video/webm' }));
-        };
-        recorder.stop();
-      });
+      const { output } = await queue;
+      await output.finalize();
+      return new Blob([output.target.buffer], { type: 'video/webm' });
     },
   };
   return recording;

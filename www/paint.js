@@ -150,7 +150,7 @@ export function createPaint(root, { host, send, progress }) {
   let recording = null; // {video (startRecording's), name} while recording
   const cannotRecord = recordingUnsupported();
   if (cannotRecord) {
-    recordButton.title = `Recording needs MediaRecorder and canvas streams: ${cannotRecord}.`;
+    recordButton.title = `Recording needs WebCodecs: ${cannotRecord}.`;
     recordStatus.textContent = `No video: ${cannotRecord}.`;
   }
 
@@ -192,9 +192,13 @@ export function createPaint(root, { host, send, progress }) {
     recording = null;
     recordButton.textContent = 'Record video';
     recordStatus.textContent = `saving ${video.frames} frames…`;
-    const blob = await video.stop();
-    download(blob, `${name}.webm`);
-    recordStatus.textContent = `saved ${name}.webm: ${video.frames} frames`;
+    try {
+      const blob = await video.stop();
+      download(blob, `${name}.webm`);
+      recordStatus.textContent = `saved ${name}.webm: ${video.frames} frames`;
+    } catch (e) {
+      recordStatus.textContent = `No video: ${e.message}.`;
+    }
     progress({ recording: null, recordedFrames: video.frames });
   }
 
