@@ -23,15 +23,19 @@ const RAMP_LUT = Uint8ClampedArray.from(
 );
 
 // The heat map of a snapshot's log density as an image G wide and H high
-// (top row the largest y), and the range of log p its ramp spans.
-export function densityImage(snapshot) {
+// (top row the largest y), and the range of log p its ramp spans. `reuse`
+// (the previous result, if any) lends its canvas and pixels: a new canvas
+// per snapshot is garbage whose collection, on a slow phone, is itself a
+// long task.
+export function densityImage(snapshot, reuse = null) {
   const G = snapshot.grid_x.length;
   const H = snapshot.grid_y.length;
   const values = snapshot.log_density;
   let hi = -Infinity;
   for (const v of values) if (v > hi) hi = v;
   const lo = hi - DENSITY_NATS;
-  const image = new ImageData(G, H);
+  const fits = reuse && reuse.image.width === G && reuse.image.height === H;
+  const image = fits ? reuse.image : new ImageData(G, H);
   const last = RAMP_LUT.length / 4 - 1;
   for (let g = 0; g < G; g++) {
     for (let h = 0; h < H; h++) {
@@ -44,11 +48,11 @@ export function densityImage(snapshot) {
       image.data[at + 3] = 255;
     }
   }
-  const canvas = document.createElement('canvas');
+  const canvas = fits ? reuse.canvas : document.createElement('canvas');
   canvas.width = G;
   canvas.height = H;
   canvas.getContext('2d').putImageData(image, 0, 0);
-  return { canvas, lo, hi };
+  return { canvas, image, lo, hi };
 }
 
 function clipTo(ctx, area) {

@@ -296,7 +296,7 @@ export function createToy(root, { host, send, progress }) {
       // than when it arrives: on a slow phone snapshots come faster than
       // frames, and those never drawn cost nothing.
       if (snapshot && snapshot.log_density.length > 0 && density?.snapshot !== snapshot) {
-        density = { ...densityImage(snapshot), snapshot };
+        density = { ...densityImage(snapshot, density), snapshot };
         $('toy-density-lo').textContent = density.lo.toFixed(1);
         $('toy-density-hi').textContent = density.hi.toFixed(1);
       } else if (!snapshot || snapshot.log_density.length === 0) {
