@@ -1,29 +1,51 @@
 // One queue of canvas drawing for every demo on the page: drawing happens in
 // animation frames, each running queued draws until it has spent
-// BUDGET_MS or drawn MAX_DRAWS canvases, so that several demos (or one
+// BUDGET_MS or drawn as many canvases as resolution.js allows (2, or 1 on
+// a device too slow for 2), so that several demos (or one
 // toy's five panels) redrawing at once spread over frames instead of
 // making one long task. A key (the canvas) keeps only its latest
-// draw; keys are served in the order they were queued.
+// draw; keys are served in the order they were queued. Each frame that
+// draws is timed to the end of its commit, and the plots' resolution
+// (resolution.js) follows what frames cost.
+
+import { plotResolution } from './resolution.js';
 
 const BUDGET_MS = 12;
-// Canvases redrawn per frame at most: the compositor copies every redrawn
-// canvas in the frame's commit (on a machine without a GPU, in software),
-// and a commit of many large ones blocks the main thread for tens of ms.
-// Traced on 2 cores with one more core's worth of load beside the page,
-// frames over 25 ms fell from about 85 to 23 in 12 s going from 3 to 2.
-const MAX_DRAWS = 2;
 const queue = new Map(); // key -> draw function
+const drawn = new Map(); // key -> its latest draw, to redraw at a new resolution
 let frame = 0;
+
+// A message posted from an animation frame is handled in the first task
+// after that frame's rendering and commit: its arrival ends the frame's
+// cost, what the frame blocked the main thread for.
+const frameEnd = new MessageChannel();
+let frameStart = null;
+frameEnd.port1.onmessage = () => {
+  if (frameStart === null) return;
+  const cost = performance.now() - frameStart;
+  frameStart = null;
+  if (plotResolution.record(cost, window.devicePixelRatio)) {
+    for (const [key, draw] of drawn) {
+      if (key.isConnected) requestDraw(key, draw);
+      else drawn.delete(key); // a demo taken off the page
+    }
+  }
+};
 
 function run() {
   frame = 0;
   const t0 = performance.now();
-  let drawn = 0;
+  let count = 0;
   for (const [key, draw] of queue) {
     queue.delete(key);
     draw();
-    drawn += 1;
-    if (drawn >= MAX_DRAWS || performance.now() - t0 > BUDGET_MS) break;
+    drawn.set(key, draw);
+    count += 1;
+    if (count >= plotResolution.draws || performance.now() - t0 > BUDGET_MS) break;
+  }
+  if (count > 0 && frameStart === null) {
+    frameStart = t0;
+    frameEnd.port2.postMessage(null);
   }
   if (queue.size > 0) frame = requestAnimationFrame(run);
 }

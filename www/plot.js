@@ -4,6 +4,8 @@
 // drawing cannot disagree). The panels themselves live with their demo's
 // view (toy-plots.js).
 
+import { plotResolution } from './resolution.js';
+
 export function boundsOf(x, y) {
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
   for (let i = 0; i < x.length; i++) {
@@ -35,16 +37,12 @@ export function palette(canvas) {
   };
 }
 
-// Plots are drawn at most at 2 device pixels per CSS pixel. A phone at 2.6
-// or 3 would otherwise fill 1.7 to 2.3 times as many pixels for every
-// snapshot (traced on an emulated Pixel 7: the main thread busy most of
-// the time at a 4 × slower CPU), for lines no sharper to the eye.
-const MAX_PIXEL_RATIO = 2;
-
-// Sizes the backing store to the displayed size times devicePixelRatio so
-// dots stay crisp, and lets the drawing code work in CSS pixels.
+// Sizes the backing store to the displayed size times the plots' pixel
+// ratio (resolution.js: devicePixelRatio, at most 2, lower on a device too
+// slow for it) so dots stay crisp, and lets the drawing code work in CSS
+// pixels.
 export function fitCanvas(canvas) {
-  const dpr = Math.min(window.devicePixelRatio || 1, MAX_PIXEL_RATIO);
+  const dpr = plotResolution.ratioFor(window.devicePixelRatio);
   const width = canvas.clientWidth;
   const height = canvas.clientHeight;
   const w = Math.max(1, Math.round(width * dpr));
