@@ -25,10 +25,7 @@ frameEnd.port1.onmessage = () => {
   const cost = performance.now() - frameStart;
   frameStart = null;
   if (plotResolution.record(cost, window.devicePixelRatio)) {
-    for (const [key, draw] of drawn) {
-      if (key.isConnected) requestDraw(key, draw);
-      else drawn.delete(key); // a demo taken off the page
-    }
+    for (const [key, draw] of drawn) if (key.isConnected) requestDraw(key, draw);
   }
 };
 
@@ -39,6 +36,10 @@ function run() {
   for (const [key, draw] of queue) {
     queue.delete(key);
     draw();
+    if (!drawn.has(key)) {
+      // A new canvas: forget those of demos taken off the page since.
+      for (const k of drawn.keys()) if (!k.isConnected) drawn.delete(k);
+    }
     drawn.set(key, draw);
     count += 1;
     if (count >= plotResolution.draws || performance.now() - t0 > BUDGET_MS) break;
