@@ -1,12 +1,13 @@
 // Taking results home (CPU backend, the iframe view): the painting's view
 // saved as a PNG at its training size and upscaled, a WebM video with one
-// frame per recorded epoch, and the toy's plot as a PNG.
+// frame per recorded epoch (an MP4 where the browser encodes no VP9 or VP8,
+// a message where it encodes no H.264 either), and the toy's plot as a PNG.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { Decoder } from 'ts-ebml';
-import { MINUTE, numberAttr, openPage, serveAndLaunch, waitForAttr } from './helpers.mjs';
+import { MINUTE, collectErrors, numberAttr, openPage, serveAndLaunch, waitForAttr } from './helpers.mjs';
 
 const DEMO = 'mdn-demo';
 
@@ -70,6 +71,47 @@ describe('export', () => {
     assert.match(await page.textContent('#paint-record-status'), new RegExp(`saved .*\\.webm: ${frames} frames`));
     assert.deepEqual(errors, []);
     await context.close();
+  }, { timeout: 10 * MINUTE });
+
+  // A browser whose WebCodecs says no to the codecs named: its
+  // VideoEncoder.isConfigSupported refuses them before the page loads.
+  async function withoutCodecs(codecs) {
+    const context = await env.browser.newContext();
+    await context.addInitScript((blocked) => {
+      const asked = VideoEncoder.isConfigSupported.bind(VideoEncoder);
+      VideoEncoder.isConfigSupported = async (config) =>
+        blocked.some((c) => config.codec.startsWith(c)) ? { supported: false, config } : asked(config);
+    }, codecs);
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${env.server.url}embed.html?kind=paint&backend=cpu&size=48`);
+    await waitForAttr(page, DEMO, 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
+    return { context, page, errors };
+  }
+
+  test('without VP9 and VP8 encoders the video is an MP4 (H.264), one frame per epoch; without H.264 either, the demo says so at once', async () => {
+    const mp4 = await withoutCodecs(['vp09', 'vp8']);
+    await mp4.page.click('#paint-record');
+    await waitForAttr(mp4.page, DEMO, 'data-recorded-frames', (v) => Number(v) >= 3, { timeout: 5 * MINUTE });
+    const [video] = await Promise.all([mp4.page.waitForEvent('download'), mp4.page.click('#paint-record')]);
+    const frames = await numberAttr(mp4.page, DEMO, 'data-recorded-frames');
+    assert.match(video.suggestedFilename(), /\.mp4$/);
+    const bytes = fs.readFileSync(await video.path());
+    assert.equal(bytes.toString('latin1', 4, 8), 'ftyp', 'an ISO BMFF (MP4) file');
+    // The sample size box: version and flags, a default size, then the count.
+    const stsz = bytes.indexOf('stsz', 0, 'latin1');
+    assert.ok(stsz > 0, 'the MP4 lists its samples');
+    assert.equal(bytes.readUInt32BE(stsz + 12), frames, 'one video frame per recorded epoch');
+    assert.deepEqual(mp4.errors, []);
+    await mp4.context.close();
+
+    const none = await withoutCodecs(['vp09', 'vp8', 'avc']);
+    await none.page.click('#paint-record');
+    await waitForAttr(none.page, DEMO, 'data-recording', (v) => v === null, { timeout: MINUTE });
+    assert.match(await none.page.textContent('#paint-record-status'), /^No video: this browser cannot encode VP9, VP8 or H\.264 video\.$/);
+    assert.equal(await none.page.textContent('#paint-record'), 'Record video');
+    assert.deepEqual(none.errors, []);
+    await none.context.close();
   }, { timeout: 10 * MINUTE });
 
   test('the toy saves its plot as a PNG', async () => {

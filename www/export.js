@@ -1,6 +1,6 @@
 // Taking a result home: a canvas saved as a PNG (upscaled if asked), a
 // video of a painting forming, one frame per epoch, encoded by WebCodecs
-// and saved as WebM, and the model being trained as a model file.
+// and saved as WebM (or MP4), and the model being trained as a model file.
 
 // Saves `blob` as a download named `name`.
 export function download(blob, name) {
@@ -76,8 +76,14 @@ export function bindModelSave(button, { request, fileName, onError, progress }) 
 // a reader who never records never downloads it.
 const MEDIABUNNY = new URL('../vendor/mediabunny.min.mjs', import.meta.url);
 
-// Video codecs WebM carries, best first (Mediabunny's names).
-const CODECS = ['vp9', 'vp8'];
+// Containers and codecs to record in, best first (Mediabunny's names):
+// WebM with VP9 or VP8, or else MP4 with H.264 (Safari's WebCodecs may
+// encode only that).
+const FORMATS = [
+  { container: 'webm', codec: 'vp9' },
+  { container: 'webm', codec: 'vp8' },
+  { container: 'mp4', codec: 'avc' },
+];
 
 // Frames per second of the saved video: one epoch per frame, so a time-lapse
 // of training whatever the epochs' own pace.
@@ -95,12 +101,14 @@ const CAPTION = 28;
 
 // A recording of frames `width` × `height` (the picture's pixels, each
 // shown as a `scale` × `scale` block) with a caption bar under each:
-// {frame(source canvas, caption), frames (count), stop() → Promise<Blob>}.
-// Every frame() is one video frame of 1/FRAME_RATE s, however close together
-// they come: WebCodecs encodes each frame it is given (a canvas stream into
-// MediaRecorder drops frames when the machine is busy). stop() rejects with
-// the reason when the video could not be made (no VP9 or VP8 encoder, an
-// encoder error).
+// {frame(source canvas, caption), frames (count), ready, stop()}. `ready`
+// resolves to the file's extension ('webm' or 'mp4') once the encoder is
+// set up, or rejects with why it cannot be (no VP9, VP8 or H.264 encoder);
+// stop() resolves to the video's Blob, or rejects with the same reason or
+// an encoder's error. Every frame() is one video frame of 1/FRAME_RATE s,
+// however close together they come: WebCodecs encodes each frame it is
+// given (a canvas stream into MediaRecorder drops frames when the machine
+// is busy).
 export function startRecording(width, height, scale = 4) {
   const canvas = document.createElement('canvas');
   // Encoders want even sizes.
@@ -121,19 +129,20 @@ export function startRecording(width, height, scale = 4) {
   const opened = (async () => {
     const mb = await import(MEDIABUNNY);
     const size = { width: canvas.width, height: canvas.height, frameRate: FRAME_RATE };
-    let codec = null;
-    for (const c of CODECS) {
-      if (await mb.canEncodeVideo(c, size)) {
-        codec = c;
+    let chosen = null;
+    for (const f of FORMATS) {
+      if (await mb.canEncodeVideo(f.codec, size)) {
+        chosen = f;
         break;
       }
     }
-    if (!codec) throw new Error('this browser cannot encode VP9 or VP8 video');
-    const output = new mb.Output({ format: new mb.WebMOutputFormat(), target: new mb.BufferTarget() });
-    const source = new mb.CanvasSource(canvas, { codec, quality: new mb.Quality('high') });
+    if (!chosen) throw new Error('this browser cannot encode VP9, VP8 or H.264 video');
+    const format = chosen.container === 'webm' ? new mb.WebMOutputFormat() : new mb.Mp4OutputFormat();
+    const output = new mb.Output({ format, target: new mb.BufferTarget() });
+    const source = new mb.CanvasSource(canvas, { codec: chosen.codec, quality: new mb.Quality('high') });
     output.addVideoTrack(source, { frameRate: FRAME_RATE });
     await output.start();
-    return { output, source };
+    return { output, source, container: chosen.container, type: format.mimeType };
   })();
   // Frames are encoded one after the other, each drawn just before it is
   // added (the canvas holds one frame at a time), waiting for the encoder's
@@ -143,6 +152,7 @@ export function startRecording(width, height, scale = 4) {
 
   const recording = {
     frames: 0,
+    ready: opened.then((video) => video.container),
     frame(source, caption) {
       // A copy: the source changes before this frame's turn comes.
       const copy = document.createElement('canvas');
@@ -159,9 +169,9 @@ export function startRecording(width, height, scale = 4) {
       queue.catch(() => {});
     },
     async stop() {
-      const { output } = await queue;
+      const { output, type } = await queue;
       await output.finalize();
-      return new Blob([output.target.buffer], { type: 'video/webm' });
+      return new Blob([output.target.buffer], { type });
     },
   };
   return recording;

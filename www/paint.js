@@ -193,9 +193,9 @@ export function createPaint(root, { host, send, progress }) {
     recordButton.textContent = 'Record video';
     recordStatus.textContent = `saving ${video.frames} frames…`;
     try {
-      const blob = await video.stop();
-      download(blob, `${name}.webm`);
-      recordStatus.textContent = `saved ${name}.webm: ${video.frames} frames`;
+      const [blob, extension] = await Promise.all([video.stop(), video.ready]);
+      download(blob, `${name}.${extension}`);
+      recordStatus.textContent = `saved ${name}.${extension}: ${video.frames} frames`;
     } catch (e) {
       recordStatus.textContent = `No video: ${e.message}.`;
     }
@@ -208,10 +208,20 @@ export function createPaint(root, { host, send, progress }) {
       return;
     }
     if (!running) return;
-    recording = { video: startRecording(running.width, running.height), name: `${baseName()}` };
+    const video = startRecording(running.width, running.height);
+    recording = { video, name: `${baseName()}` };
     recordButton.textContent = 'Stop and save video';
     recordStatus.textContent = 'recording: one frame per epoch';
     progress({ recording: 'on', recordedFrames: 0 });
+    // No encoder for any format: said now, not after a recording's worth
+    // of epochs.
+    video.ready.catch((e) => {
+      if (recording?.video !== video) return;
+      recording = null;
+      recordButton.textContent = 'Record video';
+      recordStatus.textContent = `No video: ${e.message}.`;
+      progress({ recording: null, recordedFrames: 0 });
+    });
   });
 
   let started = false;
