@@ -76,7 +76,7 @@ describe('backend', () => {
     });
 
     test('?backend=webgpu trains the grid painting and its PSNR rises', async () => {
-      // 64 px keeps SwiftShader's epochs short (4 steps of 1024 pixels).
+      // 64 px keeps SwiftShader's epochs short (16 steps of 256 pixels).
       const { page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu&size=64`, {
         ready: '#paint',
       });
