@@ -87,7 +87,7 @@ const FORMATS = [
 
 // Frames per second of the saved video: one epoch per frame, so a time-lapse
 // of training whatever the epochs' own pace.
-export const FRAME_RATE = 10;
+const FRAME_RATE = 10;
 
 // Why this browser cannot record a video, or null when it can. The codec is
 // checked when a recording starts (an asynchronous question).

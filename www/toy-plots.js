@@ -48,9 +48,14 @@ export function densityImage(snapshot, reuse = null) {
       image.data[at + 3] = 255;
     }
   }
-  const canvas = fits ? reuse.canvas : document.createElement('canvas');
-  canvas.width = G;
-  canvas.height = H;
+  let canvas = reuse?.canvas;
+  if (!fits) {
+    // Assigning a size, even the same one, reallocates the canvas: only a
+    // new one is sized. putImageData writes every pixel of a reused one.
+    canvas = document.createElement('canvas');
+    canvas.width = G;
+    canvas.height = H;
+  }
   canvas.getContext('2d').putImageData(image, 0, 0);
   return { canvas, image, lo, hi };
 }
