@@ -11,11 +11,13 @@
 //!   as training data (decode, downscale, coordinates, PSNR);
 //! - [`settings`]: every setting a reader can change, one table per demo;
 //! - [`inference`]: asynchronous readback;
-//! - [`host_copy`]: a model's and Adam's state copied to the CPU backend
-//!   asynchronously, so that burn's records can be taken on WebGPU;
+//! - [`records`]: burn's records of a model and of Adam's state, written
+//!   from values read back asynchronously, so that they can be taken on
+//!   WebGPU;
 //! - [`mixture`]: a batch of Gaussian mixtures and their maths on tensors:
 //!   `log_prob`, `nll`, `logsumexp`, `scale_tril`, `sample`, `mode`, `mean`;
-//! - `fused` (private): the CPU kernels, one pass forward and backward;
+//! - `fused` (private, with the `flex` feature): the CPU kernels, one pass
+//!   forward and backward;
 //! - [`ops`]: the backend choice: each operation the model is built from,
 //!   fused on burn's CPU backend, composed elsewhere; the only module that
 //!   names `fused`;
@@ -33,10 +35,10 @@
 //!   those runs.
 
 pub mod data;
+#[cfg(feature = "flex")]
 mod fused;
 pub mod grid;
 pub mod head;
-pub mod host_copy;
 pub mod inference;
 pub mod mixture;
 pub mod model;
@@ -44,6 +46,7 @@ pub mod model_file;
 pub mod ops;
 pub mod paint;
 pub mod picture;
+pub mod records;
 pub mod settings;
 pub mod spec;
 pub mod toy;
@@ -60,7 +63,7 @@ mod layering {
         "picture",
         "settings",
         "inference",
-        "host_copy",
+        "records",
         "mixture",
         "fused",
         "ops",

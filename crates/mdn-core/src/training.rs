@@ -32,9 +32,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::data::Dataset;
-use crate::host_copy::{Reading, adam_on_host, module_on_host, queue_adam, queue_module};
 use crate::inference::{ReadbackError, read_f32};
 use crate::model::{Mdn, Regressor};
+use crate::records::{Reading, adam_flatten, module_record, queue_adam, queue_module};
 
 /// Factor applied to the learning rate each time training diverges.
 pub const LR_BACKOFF: f64 = 0.1;
@@ -180,8 +180,8 @@ fn adam(config: &TrainConfig, device: &Device, copying: &Copying) -> ModuleOptim
 /// Adam whose state, when loaded from a record, is rebuilt on the model's
 /// device. burn's `ModuleOptimizer::load_record` rebuilds it on the
 /// default device (wgpu when the build has it), which would open a GPU for
-/// a run on the CPU. And its record can be taken from host copies of its
-/// state ([`Copying`]), read back asynchronously. Everything else is
+/// a run on the CPU. And its record can be taken from the values of its
+/// state read back asynchronously ([`Copying`]). Everything else is
 /// Adam's own.
 struct Placed {
     adam: Adam,
@@ -193,13 +193,14 @@ struct Placed {
 /// [`Trainer::state`] around each `to_record` (both synchronous, so no step
 /// comes between): normally (reading each tensor synchronously, which
 /// WebGPU in a browser cannot), by only collecting each parameter's state,
-/// or from host copies of those states.
+/// or from those states already flattened from their values read back
+/// (by parameter prefix).
 #[derive(Default)]
 enum CopyMode {
     #[default]
     Read,
     Collect(Vec<(String, DynState)>),
-    FromHost(HashMap<String, DynState>),
+    FromRead(HashMap<String, StateSink>),
 }
 
 /// The mode, shared by a [`Trainer`] and its optimiser's [`Placed`].
@@ -236,10 +237,13 @@ impl DynOptimizer for Placed {
         match &mut *mode {
             CopyMode::Read => self.adam.state_flatten(prefix, state, out),
             CopyMode::Collect(states) => states.push((prefix.to_owned(), state.clone())),
-            CopyMode::FromHost(host) => {
-                self.adam
-                    .state_flatten(prefix, host.get(prefix).unwrap_or(state), out);
-            }
+            CopyMode::FromRead(flat) => match flat.get(prefix) {
+                Some(read) => {
+                    out.tensors.extend(read.tensors.iter().cloned());
+                    out.scalars.extend(read.scalars.iter().cloned());
+                }
+                None => self.adam.state_flatten(prefix, state, out),
+            },
         }
     }
 
@@ -486,7 +490,7 @@ impl<M: Objective> Trainer<M> {
     }
 
     /// Everything needed to go on training later (see [`TrainerState`]),
-    /// read back asynchronously (see [`crate::host_copy`]): the model's and
+    /// read back asynchronously (see [`crate::records`]): the model's and
     /// Adam's tensors as they are now, whatever steps follow before the
     /// future is awaited. The future owns what it needs.
     pub fn state(&self) -> impl Future<Output = Result<TrainerState, StateError>> + 'static
@@ -513,17 +517,18 @@ impl<M: Objective> Trainer<M> {
         async move {
             let queued = queued?;
             let data = reading.read().await?;
-            let host = Device::flex();
-            let model = module_on_host(model, &params, &data, &host);
-            let states = queued
-                .iter()
-                .map(|(prefix, q)| (prefix.clone(), adam_on_host(q, &data, &host)))
-                .collect();
-            set_mode(&copying, CopyMode::FromHost(states));
+            let model = module_record(&model, &params, &data)?;
+            let mut flat = HashMap::new();
+            for (prefix, q) in &queued {
+                let mut sink = StateSink::default();
+                adam_flatten(q, &data, prefix, &mut sink)?;
+                flat.insert(prefix.clone(), sink);
+            }
+            set_mode(&copying, CopyMode::FromRead(flat));
             let optimizer = optim.to_record();
             set_mode(&copying, CopyMode::Read);
             Ok(TrainerState {
-                model: model.into_record().into_bytes()?.to_vec(),
+                model,
                 optimizer: optimizer.into_bytes()?.to_vec(),
                 steps,
                 epochs,
