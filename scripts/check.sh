@@ -14,11 +14,13 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 stage "setup: Rust target and components" bash scripts/setup.sh rust
 stage "cargo fmt" cargo fmt --all -- --check
 stage "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
-# mdn-web is what the page runs, and mdn-core under it has wasm-only paths.
-stage "clippy (wasm32)" cargo clippy -p mdn-core -p mdn-web --target wasm32-unknown-unknown --all-targets -- -D warnings
-# The CPU module alone: mdn-web without its webgpu feature (features are
-# unified per invocation, so this needs its own).
-stage "clippy (wasm32, CPU module)" cargo clippy -p mdn-web-cpu --target wasm32-unknown-unknown -- -D warnings
+# mdn-web is what the page runs, and mdn-core under it has wasm-only
+# paths. Each module has its own backend (features are unified per
+# invocation, so each needs its own): the WebGPU module is mdn-web as it
+# is, with mdn-core without its CPU backend...
+stage "clippy (wasm32, WebGPU module)" cargo clippy -p mdn-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+# ...and the CPU module mdn-web's `cpu` feature, with mdn-core's default.
+stage "clippy (wasm32, CPU module)" cargo clippy -p mdn-core -p mdn-web-cpu --target wasm32-unknown-unknown --all-targets -- -D warnings
 # The whole workspace, as scripts/test.sh builds it, so that both share one
 # build of the dependencies (features are unified per invocation).
 stage "unit tests (CPU)" cargo test --workspace --lib --bins

@@ -99,6 +99,29 @@ describe('backend', () => {
       await context.close();
     }, { timeout: 15 * MINUTE });
 
+    test('a refused GPU device: the CPU module is loaded next, and both demos train there', async () => {
+      // The WebGPU module has no CPU backend: a new worker loads the CPU one.
+      const from = server.requests.length;
+      const { page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu&size=32`, {
+        initScript: () => {
+          window.__mdnTestHooks = true;
+          window.__mdnRefuseGpuDevice = true;
+        },
+      });
+      assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
+      assert.deepEqual(modulesSince(from), [WEBGPU_WASM, CPU_WASM], 'the WebGPU module, then the CPU one');
+      assert.match(await page.textContent('#backend'), /CPU: WebGPU init failed: .*refused/);
+      assert.doesNotMatch(await page.textContent('#backend-text'), /\n/, 'one line, without the stack');
+      await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0);
+      await page.$eval('#paint', (el) => el.scrollIntoView({ block: 'start' }));
+      await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 3 * MINUTE });
+      assert.equal(await page.getAttribute('#paint', 'data-backend'), 'cpu');
+      assert.equal(await page.getAttribute('#paint', 'data-image'), 'astronaut.jpg');
+      assert.equal(await page.isVisible('#paint-recovery'), false, 'nothing was lost, so no notice');
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+
     test('?backend=cpu overrides the automatic choice', async () => {
       const from = server.requests.length;
       const { page, errors, context } = await openPage(browser, `${server.url}?backend=cpu`);

@@ -10,7 +10,9 @@
 // it, except a demo whose run crashed twice in a row (with no result in
 // between), which stops with a message instead of looping. If the GPU
 // device is lost (DEVICE_LOST), the new worker runs on the CPU backend,
-// and every demo goes on there from its last checkpoint.
+// and every demo goes on there from its last checkpoint; if WebGPU fails
+// to start (WEBGPU_FAILED), the new worker loads the CPU module and every
+// demo starts there.
 import './protocol.js';
 
 const P = globalThis.MdnProtocol;
@@ -57,6 +59,8 @@ function spawn() {
       crashed(msg);
     } else if (msg.type === P.DEVICE_LOST) {
       deviceLost(msg);
+    } else if (msg.type === P.WEBGPU_FAILED) {
+      webgpuFailed(msg);
     } else {
       if (RESULTS.has(msg.type)) {
         crashes.delete(msg.id);
@@ -70,7 +74,8 @@ function spawn() {
     event.preventDefault();
     die(event.message || 'the worker could not be loaded');
   };
-  worker.postMessage({ type: P.INIT, backend: choice, reason, testHooks: testHooks() });
+  const refuseGpuDevice = testHooks() && globalThis.__mdnRefuseGpuDevice === true;
+  worker.postMessage({ type: P.INIT, backend: choice, reason, testHooks: testHooks(), refuseGpuDevice });
   for (const kind of pendingTraps) worker.postMessage({ type: P.TEST_TRAP, kind });
 }
 
@@ -105,6 +110,17 @@ function deviceLost({ message }) {
   reason = `the GPU device was lost (${message})`;
   spawn();
   for (const handler of handlers.values()) handler({ type: P.DEVICE_LOST, message });
+}
+
+// WebGPU did not start, and the WebGPU module has no CPU backend: a new
+// worker loads the CPU module (with WebGPU's error as the reason), and
+// every demo starts again there, as nothing had trained yet.
+function webgpuFailed({ message }) {
+  worker.terminate();
+  choice = 'cpu';
+  reason = message;
+  spawn();
+  for (const handler of handlers.values()) handler({ type: P.WEBGPU_FAILED, message });
 }
 
 // Calls `listener(backend)` once the worker has chosen its backend (at once

@@ -163,6 +163,10 @@ export class MdnDemo extends HTMLElement {
         return;
       }
       this.#inNewWorker(`The model crashed (${msg.message}); the demo started again.`);
+    } else if (msg.type === P.WEBGPU_FAILED) {
+      if (this.#state.state === 'failed') return;
+      // Nothing had trained: the backend line says why it is the CPU.
+      this.#inNewWorker(null);
     } else if (msg.type === P.DEVICE_LOST) {
       if (this.#state.state === 'failed') return;
       // On the CPU, from the demo's last checkpoint.

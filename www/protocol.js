@@ -21,9 +21,12 @@
   // Page → worker.
   const TO_WORKER = {
     // {backend: 'webgpu' | 'cpu' | null, reason?: string, testHooks?:
-    // boolean}: load the wasm and pick the backend (null: automatic;
-    // `reason`, when given, is why, as the page says it). Sent once to each
-    // worker, when the first demo starts or after a crash or a GPU loss.
+    // boolean, refuseGpuDevice?: boolean}: load the wasm and pick the
+    // backend (null: automatic; `reason`, when given, is why, as the page
+    // says it). Sent once to each worker, when the first demo starts or
+    // after a crash, a GPU loss or a failed WebGPU start.
+    // refuseGpuDevice (tests only, with testHooks): every GPU device
+    // request is refused, as a browser may refuse one.
     INIT: 'init',
     // {id, kind: 'toy' | 'paint', tau?: {pi, sigma}, options?: the kind's
     // model settings ({data, components, hidden} for a toy; {size,
@@ -108,6 +111,12 @@
     // (the same message, from the engine), which goes on there from its
     // last CHECKPOINT, or starts again without one.
     DEVICE_LOST: 'device-lost',
+    // {message}: WebGPU failed to start ("WebGPU init failed: ..."). The
+    // WebGPU module carries no CPU backend, so this worker stops, the
+    // engine starts one that loads the CPU module, and tells every demo
+    // (the same message, from the engine), which starts again there:
+    // nothing had trained yet.
+    WEBGPU_FAILED: 'webgpu-failed',
     // {id, message}: the demo's model failed and stopped; a new model
     // (TOY_RESTART, a picture) starts it again.
     DEMO_FAILED: 'demo-failed',

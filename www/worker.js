@@ -46,6 +46,7 @@ self.onmessage = (event) => {
     if (!started) {
       started = true;
       testHooks = msg.testHooks === true;
+      if (testHooks && msg.refuseGpuDevice) MdnBackend.refuseDevices();
       start(msg.backend, msg.reason).catch((e) => post({ type: P.FATAL, message: MdnBackend.messageOf(e) }));
     }
     return;
@@ -218,6 +219,11 @@ async function start(requestedBackend, reason) {
   // Read by the soak benchmark (tests/soak.mjs) through the worker's scope.
   context.memory = exports.memory;
   const backend = await MdnBackend.initBackend(wasm_bindgen, choice);
+  if (backend.failed) {
+    // The engine replaces this worker with one on the CPU module.
+    post({ type: P.WEBGPU_FAILED, message: backend.failed });
+    return;
+  }
   onWebGpu = backend.kind === 'webgpu';
   post({ type: P.BACKEND, ...backend, module: `${name}_bg.wasm`, wasmMs });
 

@@ -50,28 +50,28 @@ test('the CPU is chosen without an adapter, for a software one, or when asked', 
   assert.deepEqual(hardware, { kind: 'webgpu', description: 'H200', reason: null });
 });
 
-test('a WebGPU start that fails falls back to the CPU backend of the same module, and says why', async () => {
+test('a WebGPU start that fails asks for the CPU module, and says why; a CPU one that fails throws', async () => {
   const asked = [];
   const bindings = {
     init_backend: async (kind) => {
       asked.push(kind);
-      if (kind === 'webgpu') throw new Error('device request refused');
-      return 'flex';
+      throw new Error(kind === 'webgpu' ? 'device request refused\n    at requestDevice (backend.js:1:1)' : 'no memory');
     },
   };
   const choice = { kind: 'webgpu', description: 'H200', reason: null };
   const backend = await B.initBackend(bindings, choice);
-  assert.deepEqual(asked, ['webgpu', 'cpu']);
-  assert.equal(backend.kind, 'cpu');
-  assert.equal(backend.reason, 'WebGPU init failed: device request refused');
-  assert.equal(backend.device, 'flex');
+  assert.deepEqual(asked, ['webgpu'], 'the WebGPU module has no CPU backend to try');
+  assert.deepEqual(backend, { failed: 'WebGPU init failed: device request refused' });
   assert.equal(choice.kind, 'webgpu', "the caller's choice is left as it was");
+  await assert.rejects(B.initBackend(bindings, { kind: 'cpu', reason: 'no WebGPU adapter' }), /no memory/);
+  const ok = { init_backend: async () => 'flex' };
+  assert.deepEqual(await B.initBackend(ok, { kind: 'cpu', reason: 'r' }), { kind: 'cpu', reason: 'r', device: 'flex' });
 });
 
 test('every message type is spelled once, in www/protocol.js', () => {
   const names = Object.values(P);
   assert.equal(new Set(names).size, names.length, 'distinct names');
-  assert.equal(names.length, 29);
+  assert.equal(names.length, 30);
   const files = fs
     .readdirSync(www, { recursive: true })
     .filter((f) => f.endsWith('.js') && f !== 'protocol.js')

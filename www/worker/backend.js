@@ -29,9 +29,8 @@
   }
 
   // The wasm module each backend needs, by its file name's stem at the root
-  // of dist/ (Trunk builds both, see index.html): the CPU module is a
-  // quarter of the WebGPU one, which also carries the CPU backend for when
-  // WebGPU fails to start.
+  // of dist/ (Trunk builds both, see index.html): each carries its own
+  // backend only, and the CPU module is a fraction of the WebGPU one.
   const MODULES = Object.freeze({ webgpu: 'mdn-web', cpu: 'mdn-web-cpu' });
 
   // Which backend to ask the wasm for, and why. `requested`: 'webgpu',
@@ -59,22 +58,28 @@
   }
 
   // Initialises `choice` (from chooseBackend) in the wasm (`bindings`:
-  // wasm_bindgen), falling back to the CPU when WebGPU fails (the WebGPU
-  // module carries the CPU backend too); resolves to the BACKEND message's
-  // fields.
+  // wasm_bindgen); resolves to the BACKEND message's fields. When WebGPU
+  // fails to start it resolves to {failed: why} instead: the WebGPU module
+  // has no CPU backend to fall back to, so the worker must be replaced by
+  // one that loads the CPU module (WEBGPU_FAILED).
   async function initBackend(bindings, choice) {
-    choice = { ...choice };
-    if (choice.kind === 'webgpu') {
-      try {
-        const device = await bindings.init_backend('webgpu');
-        return { ...choice, device };
-      } catch (e) {
-        choice.kind = 'cpu';
-        choice.reason = `WebGPU init failed: ${messageOf(e)}`;
-      }
+    try {
+      const device = await bindings.init_backend(choice.kind);
+      return { ...choice, device };
+    } catch (e) {
+      if (choice.kind !== 'webgpu') throw e;
+      // The first line: wgpu's error may carry the browser's stack after it.
+      return { failed: `WebGPU init failed: ${messageOf(e).split('\n')[0]}` };
     }
-    const device = await bindings.init_backend('cpu');
-    return { ...choice, device };
+  }
+
+  // Tests only: every GPU device request is refused from now on, as a
+  // browser may refuse one (INIT's refuseGpuDevice).
+  function refuseDevices(Adapter = global.GPUAdapter) {
+    if (!Adapter) return;
+    Adapter.prototype.requestDevice = async function requestDevice() {
+      throw new Error('the GPU device request was refused (a test)');
+    };
   }
 
   // Calls `onLost(info)` (a GPUDeviceLostInfo) when a GPU device the wasm
@@ -103,5 +108,6 @@
     isSoftwareAdapter,
     chooseBackend,
     initBackend,
+    refuseDevices,
   });
 })(globalThis);

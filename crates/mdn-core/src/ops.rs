@@ -5,18 +5,22 @@
 //! - [`head_log_prob`]: the mixture head's log-density from its raw outputs;
 //! - [`grid_encode`]: a learned multiresolution grid's features of points.
 //!
-//! On burn's flex CPU backend each runs as one fused pass forward and one
-//! backward ([`crate::fused`]), where burn's composed tensor operations
+//! On burn's flex CPU backend (the `flex` feature) each runs as one fused
+//! pass forward and one backward (`crate::fused`), where burn's composed tensor operations
 //! take dozens of passes over memory. On every other backend (wgpu) the
 //! composed operations run as they are, which a GPU runs as fast kernels.
 //! Both bodies give the same values and gradients to f32 rounding (tested
 //! below). The model and the mixture maths call these functions and never
 //! ask which backend they run on.
 
+#[cfg(feature = "flex")]
 use burn::backend::Dispatch;
 use burn::nn::Linear;
-use burn::tensor::{DType, Device, Int, Tensor};
+#[cfg(feature = "flex")]
+use burn::tensor::{DType, Device};
+use burn::tensor::{Int, Tensor};
 
+#[cfg(feature = "flex")]
 use crate::fused::{FusedOps, MAX_DIM};
 use crate::mixture::Mixture;
 use crate::spec::{Activation, GRID_HASH_PRIME, GridLayout, HeadLayout};
@@ -24,11 +28,11 @@ use crate::spec::{Activation, GRID_HASH_PRIME, GridLayout, HeadLayout};
 /// act(x W + b), `[batch, fan_out]`, of a burn `Linear` layer for inputs
 /// x `[batch, fan_in]`. The fused tanh is within 1.4e-7 of the exact value.
 pub fn dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
+    #[cfg(feature = "flex")]
     if on_flex(&x) && layer.bias.is_some() {
-        fused_dense(layer, x, activation)
-    } else {
-        composed_dense(layer, x, activation)
+        return fused_dense(layer, x, activation);
     }
+    composed_dense(layer, x, activation)
 }
 
 /// log p(y_i | x_i), `[batch]` in nats, of the mixtures that a head laid out
@@ -37,11 +41,11 @@ pub fn dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> 
 /// [`Mixture::from_raw`] then [`Mixture::log_prob`] compute. No gradient
 /// reaches the targets.
 pub fn head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) -> Tensor<1> {
+    #[cfg(feature = "flex")]
     if on_flex(&raw) && layout.dim <= MAX_DIM {
-        fused_head_log_prob(raw, targets, layout)
-    } else {
-        composed_head_log_prob(raw, targets, layout)
+        return fused_head_log_prob(raw, targets, layout);
     }
+    composed_head_log_prob(raw, targets, layout)
 }
 
 /// The features `[batch, L · F]` of points `coords` (`[batch, 2]`, x and y
@@ -49,19 +53,21 @@ pub fn head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) ->
 /// level by level, the bilinear interpolation of the four surrounding
 /// nodes (Müller et al. 2022, §3). The gradient reaches the table only.
 pub fn grid_encode(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> Tensor<2> {
+    #[cfg(feature = "flex")]
     if on_flex(&table) {
-        fused_grid(coords, table, layout)
-    } else {
-        composed_grid(coords, table, layout)
+        return fused_grid(coords, table, layout);
     }
+    composed_grid(coords, table, layout)
 }
 
 /// Whether `tensor` is f32 on the flex device (with or without autodiff),
 /// where the fused kernels run.
+#[cfg(feature = "flex")]
 fn on_flex<const D: usize>(tensor: &Tensor<D>) -> bool {
     tensor.dtype() == DType::F32 && tensor.device().without_autodiff() == Device::flex()
 }
 
+#[cfg(feature = "flex")]
 fn fused_dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
     let Some(bias) = &layer.bias else {
         return composed_dense(layer, x, activation);
@@ -82,6 +88,7 @@ fn composed_dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tenso
     }
 }
 
+#[cfg(feature = "flex")]
 fn fused_head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) -> Tensor<1> {
     Tensor::from_dispatch(<Dispatch as FusedOps>::fused_head_log_prob(
         raw.into_dispatch(),
@@ -94,6 +101,7 @@ fn composed_head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayou
     Mixture::from_raw(raw, layout).log_prob(targets)
 }
 
+#[cfg(feature = "flex")]
 fn fused_grid(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> Tensor<2> {
     Tensor::from_dispatch(<Dispatch as FusedOps>::fused_grid(
         coords.into_dispatch(),
@@ -146,7 +154,7 @@ fn composed_grid(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> Te
 }
 
 /// The fused bodies against the composed ones, on flex (where both run).
-#[cfg(test)]
+#[cfg(all(test, feature = "flex"))]
 mod tests {
     use burn::nn::LinearConfig;
     use burn::tensor::TensorData;

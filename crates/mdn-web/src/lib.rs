@@ -36,15 +36,16 @@ pub fn start() {
 }
 
 /// Initialises the backend every demo will use: `"webgpu"` (burn's wgpu
-/// backend on the browser's WebGPU) or `"cpu"` (burn's flex backend,
-/// compiled to wasm). Call once, before creating a demo.
+/// backend on the browser's WebGPU; the module built with the `webgpu`
+/// feature) or `"cpu"` (burn's flex backend, compiled to wasm; the module
+/// built with `cpu`). Call once, before creating a demo.
 ///
 /// Resolves to a short description of the device.
 ///
 /// # Errors
-/// Rejects when `kind` is neither, or when WebGPU cannot be initialised
-/// (no adapter, device request refused); the caller can then fall back to
-/// `"cpu"`.
+/// Rejects when `kind` is neither, or not the module's backend, or when
+/// WebGPU cannot be initialised (no adapter, device request refused); the
+/// caller can then load the CPU module instead.
 #[wasm_bindgen]
 pub async fn init_backend(kind: String) -> Result<String, JsError> {
     let (device, name) = match kind.as_str() {
@@ -53,7 +54,7 @@ pub async fn init_backend(kind: String) -> Result<String, JsError> {
             let device = Device::wgpu_options()
                 .init_async()
                 .await
-                .map_err(|e| JsError::new(&format!("WebGPU initialisation failed: {e}")))?;
+                .map_err(|e| JsError::new(&e.to_string()))?;
             (device, "burn wgpu backend on WebGPU")
         }
         #[cfg(not(feature = "webgpu"))]
@@ -62,7 +63,14 @@ pub async fn init_backend(kind: String) -> Result<String, JsError> {
                 "this module was built without WebGPU: load the WebGPU module",
             ));
         }
+        #[cfg(feature = "cpu")]
         "cpu" => (Device::flex(), "burn flex backend (CPU, wasm)"),
+        #[cfg(not(feature = "cpu"))]
+        "cpu" => {
+            return Err(JsError::new(
+                "this module was built without the CPU backend: load the CPU module",
+            ));
+        }
         other => {
             return Err(JsError::new(&format!(
                 "unknown backend '{other}': use webgpu or cpu"
