@@ -8,15 +8,17 @@
 //!
 //! Each vectorised loop has two SIMD builds: natively an AVX2 copy picked
 //! at run time (the binary itself targets plain x86-64), and on wasm32 the
-//! 128-bit wasm SIMD build, since the whole crate is compiled there with
-//! `+simd128` (`.cargo/config.toml`; a wasm module cannot test for it at
-//! run time, and every current engine has it).
+//! 128-bit wasm SIMD build (`+simd128`, `.cargo/config.toml`; a wasm
+//! module cannot test for it at run time, and every current engine has
+//! it). The wasm is built at opt-level "s", where rustc does not run the
+//! loop vectoriser, so there the hot passes are written with explicit
+//! lanes ([`super::lanes`]) and the rest run scalar.
 
 use crate::spec::{Covariance, HeadLayout, LN_2PI, LOGSUMEXP_FLOOR, RAW_SIGMA_MAX, lower_index};
 
 /// Where [`tanh`] saturates: tanh(±9) is ±1 to within 3e-8, below half an
 /// f32 ulp of 1.
-const TANH_SATURATION: f32 = 9.0;
+pub(super) const TANH_SATURATION: f32 = 9.0;
 
 /// e^x in f32, for x in [−87.3, 88.3] (inputs outside are clamped; NaN
 /// stays NaN), within 1e-7 relative of the exact value.
@@ -101,24 +103,29 @@ pub fn tanh(x: f32) -> f32 {
 }
 
 /// Replaces every value by its tanh (compiled for AVX2 where the CPU has
-/// it).
+/// it; in wasm, four lanes at a time by [`super::lanes`]).
 pub fn tanh_in_place(values: &mut [f32]) {
-    #[inline(always)]
-    fn each(values: &mut [f32]) {
-        for v in values {
-            *v = tanh(*v);
+    #[cfg(target_arch = "wasm32")]
+    super::lanes::tanh_in_place(values);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        #[inline(always)]
+        fn each(values: &mut [f32]) {
+            for v in values {
+                *v = tanh(*v);
+            }
         }
-    }
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        #[target_feature(enable = "avx2")]
-        fn avx2(values: &mut [f32]) {
-            each(values);
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() {
+            #[target_feature(enable = "avx2")]
+            fn avx2(values: &mut [f32]) {
+                each(values);
+            }
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { avx2(values) };
         }
-        // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { avx2(values) };
+        each(values);
     }
-    each(values);
 }
 
 /// Whether this x86-64 CPU has AVX2, so that the kernels can run on 8 f32
@@ -139,6 +146,9 @@ pub fn tanh_backward_in_place(y: &[f32], grad: &mut [f32]) {
         grad.len(),
         "tanh backward: output and gradient differ in length"
     );
+    #[cfg(target_arch = "wasm32")]
+    super::lanes::tanh_backward_in_place(y, grad);
+    #[cfg(not(target_arch = "wasm32"))]
     for (g, &y) in grad.iter_mut().zip(y) {
         *g *= 1.0 - y * y;
     }

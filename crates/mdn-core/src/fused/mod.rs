@@ -19,6 +19,8 @@
 //!
 //! - [`kernels`]: the loops on `f32` slices (vectorisable `exp`, `ln` and
 //!   `tanh`, the head's log-density and its gradients);
+//! - `lanes`: tanh and its backward pass in explicit 128-bit lanes, for
+//!   the wasm build, where rustc's opt-level "s" vectorises nothing;
 //! - [`linear`]: a dense layer's forward and backward on slices (gemm for
 //!   the products);
 //! - [`grid`]: the learned multiresolution grid's interpolation and its
@@ -29,6 +31,8 @@
 
 pub mod grid;
 pub mod kernels;
+#[cfg(any(target_arch = "wasm32", test))]
+pub mod lanes;
 pub mod linear;
 mod split;
 

@@ -1,0 +1,278 @@
+//! The wasm build's element-wise kernels, four `f32` lanes at a time.
+//!
+//! The wasm is built at opt-level "s" (Cargo.toml's `wasm-release`), and
+//! at "s" and "z" rustc does not run LLVM's loop vectoriser: the plain
+//! loops of [`super::kernels`], which natively become AVX2 code, stayed
+//! scalar in the browser (no `f32x4` instruction in them), and tanh alone
+//! took a third of a W2 repaint. Building the crate at opt-level 3 instead
+//! vectorises them but grows the CPU module by a quarter (789 kB → 1.0 MB
+//! gzipped), past the page's 1 MB budget. So the hot element-wise passes
+//! are written here with explicit 128-bit lanes: [`F32x4`] is wasm's
+//! `v128` in the browser and an array of four `f32` elsewhere, so that the
+//! native tests run the very code the wasm runs, lane for lane.
+//!
+//! Each function gives the same bits as its scalar twin in `kernels` (the
+//! same operations in the same order, IEEE f32 without fused multiply-add
+//! on both), NaN included (tested below).
+
+use std::ops::{Add, Div, Mul, Sub};
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use std::arch::wasm32::{
+    f32x4_add, f32x4_div, f32x4_mul, f32x4_pmax, f32x4_pmin, f32x4_splat, f32x4_sub, i32x4_add,
+    i32x4_shl, i32x4_splat, i32x4_sub, v128, v128_load, v128_store,
+};
+
+/// Four `f32` lanes.
+#[derive(Clone, Copy, Debug)]
+pub struct F32x4(
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))] v128,
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))] [f32; 4],
+);
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl F32x4 {
+    #[inline(always)]
+    fn splat(value: f32) -> Self {
+        Self(f32x4_splat(value))
+    }
+
+    /// The first four values of `values`.
+    #[inline(always)]
+    fn load(values: &[f32]) -> Self {
+        assert!(values.len() >= 4);
+        // SAFETY: four f32 are in bounds (checked); v128_load takes any
+        // alignment.
+        Self(unsafe { v128_load(values.as_ptr().cast()) })
+    }
+
+    /// Writes the lanes to the first four elements of `out`.
+    #[inline(always)]
+    fn store(self, out: &mut [f32]) {
+        assert!(out.len() >= 4);
+        // SAFETY: as in `load`.
+        unsafe { v128_store(out.as_mut_ptr().cast(), self.0) }
+    }
+
+    /// `if x > limit { limit } else { x }` in each lane (NaN stays NaN):
+    /// pmin(a, b) is `b < a ? b : a`.
+    #[inline(always)]
+    fn at_most(self, limit: f32) -> Self {
+        Self(f32x4_pmin(self.0, f32x4_splat(limit)))
+    }
+
+    /// `if x < limit { limit } else { x }` in each lane (NaN stays NaN):
+    /// pmax(a, b) is `a < b ? b : a`.
+    #[inline(always)]
+    fn at_least(self, limit: f32) -> Self {
+        Self(f32x4_pmax(self.0, f32x4_splat(limit)))
+    }
+
+    /// `f32::from_bits((x.to_bits() − 0x4B40_0000 + 127) << 23)` in each
+    /// lane, wrapping: 2^n from the n that [`exp`]'s rounding left in the
+    /// low mantissa bits.
+    #[inline(always)]
+    fn power_of_two_from_rounded(self) -> Self {
+        let n = i32x4_sub(self.0, i32x4_splat(0x4B40_0000));
+        Self(i32x4_shl(i32x4_add(n, i32x4_splat(127)), 23))
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+impl F32x4 {
+    fn splat(value: f32) -> Self {
+        Self([value; 4])
+    }
+
+    fn load(values: &[f32]) -> Self {
+        Self([values[0], values[1], values[2], values[3]])
+    }
+
+    fn store(self, out: &mut [f32]) {
+        out[..4].copy_from_slice(&self.0);
+    }
+
+    fn at_most(self, limit: f32) -> Self {
+        Self(self.0.map(|x| if x > limit { limit } else { x }))
+    }
+
+    fn at_least(self, limit: f32) -> Self {
+        Self(self.0.map(|x| if x < limit { limit } else { x }))
+    }
+
+    fn power_of_two_from_rounded(self) -> Self {
+        Self(self.0.map(|x| {
+            let n = x.to_bits().wrapping_sub(0x4B40_0000);
+            f32::from_bits(n.wrapping_add(127) << 23)
+        }))
+    }
+
+    fn zip(self, other: Self, f: impl Fn(f32, f32) -> f32) -> Self {
+        Self(std::array::from_fn(|i| f(self.0[i], other.0[i])))
+    }
+}
+
+/// Lane-wise arithmetic, one wasm instruction each.
+macro_rules! lane_op {
+    ($trait:ident, $method:ident, $wasm:ident, $op:tt) => {
+        impl $trait for F32x4 {
+            type Output = Self;
+            #[inline(always)]
+            fn $method(self, rhs: Self) -> Self {
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                return Self($wasm(self.0, rhs.0));
+                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+                return self.zip(rhs, |a, b| a $op b);
+            }
+        }
+        impl $trait<f32> for F32x4 {
+            type Output = Self;
+            #[inline(always)]
+            fn $method(self, rhs: f32) -> Self {
+                self $op F32x4::splat(rhs)
+            }
+        }
+    };
+}
+lane_op!(Add, add, f32x4_add, +);
+lane_op!(Sub, sub, f32x4_sub, -);
+lane_op!(Mul, mul, f32x4_mul, *);
+lane_op!(Div, div, f32x4_div, /);
+
+/// [`super::kernels::exp`] in four lanes, operation for operation.
+#[inline(always)]
+pub fn exp(x: F32x4) -> F32x4 {
+    const ROUND: f32 = 12_582_912.0;
+    let x = x.at_most(88.3).at_least(-87.3);
+    let shifted = x * std::f32::consts::LOG2_E + ROUND;
+    let n = shifted - ROUND;
+    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
+    let p = F32x4::splat(1.987_569_1e-4);
+    let p = p * r + 1.398_2e-3;
+    let p = p * r + 8.333_452e-3;
+    let p = p * r + 4.166_579_6e-2;
+    let p = p * r + 0.166_666_65;
+    let p = p * r + 0.5;
+    let p = p * r * r + r + 1.0;
+    p * shifted.power_of_two_from_rounded()
+}
+
+/// [`super::kernels::tanh`] in four lanes, operation for operation.
+#[inline(always)]
+pub fn tanh(x: F32x4) -> F32x4 {
+    let x = x
+        .at_most(super::kernels::TANH_SATURATION)
+        .at_least(-super::kernels::TANH_SATURATION);
+    let e = exp(x * 2.0);
+    (e - 1.0) / (e + 1.0)
+}
+
+/// [`super::kernels::tanh_in_place`], four values at a time.
+pub fn tanh_in_place(values: &mut [f32]) {
+    let mut chunks = values.chunks_exact_mut(4);
+    for chunk in &mut chunks {
+        tanh(F32x4::load(chunk)).store(chunk);
+    }
+    for v in chunks.into_remainder() {
+        *v = super::kernels::tanh(*v);
+    }
+}
+
+/// [`super::kernels::tanh_backward_in_place`] (`grad[i] *= 1 − y[i]²`),
+/// four values at a time. The slices have the same length (checked by the
+/// caller).
+pub fn tanh_backward_in_place(y: &[f32], grad: &mut [f32]) {
+    let mut grads = grad.chunks_exact_mut(4);
+    let mut ys = y.chunks_exact(4);
+    for (g, y) in (&mut grads).zip(&mut ys) {
+        let y = F32x4::load(y);
+        (F32x4::load(g) * (F32x4::splat(1.0) - y * y)).store(g);
+    }
+    for (g, &y) in grads.into_remainder().iter_mut().zip(ys.remainder()) {
+        *g *= 1.0 - y * y;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fused::kernels;
+
+    /// Inputs across every branch: saturation, exp's clamps, zero, tiny,
+    /// negative, infinities and NaN; 4097 of them, so a remainder is left.
+    fn inputs() -> Vec<f32> {
+        let mut values: Vec<f32> = (0..4000).map(|i| (i as f32 - 2000.0) * 0.0123).collect();
+        values.extend([
+            0.0,
+            -0.0,
+            1e-30,
+            -1e-30,
+            8.999,
+            9.0,
+            9.001,
+            -9.0,
+            44.0,
+            88.3,
+            100.0,
+            -87.3,
+            -100.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            f32::MAX,
+            f32::MIN,
+            f32::MIN_POSITIVE,
+        ]);
+        values.extend((0..78).map(|i| (i as f32).sin() * 30.0));
+        values
+    }
+
+    fn same_bits(got: &[f32], want: &[f32], what: &str) {
+        assert_eq!(got.len(), want.len());
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!(
+                g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                "{what}[{i}]: {g} against the scalar {w}"
+            );
+        }
+    }
+
+    #[test]
+    fn exp_and_tanh_lanes_are_the_scalar_functions_bit_for_bit() {
+        let x = inputs();
+        for (name, lane, scalar) in [
+            (
+                "exp",
+                exp as fn(F32x4) -> F32x4,
+                kernels::exp as fn(f32) -> f32,
+            ),
+            ("tanh", tanh, kernels::tanh),
+        ] {
+            let mut got = vec![0.0; x.len() / 4 * 4];
+            for (x, out) in x.chunks_exact(4).zip(got.chunks_exact_mut(4)) {
+                lane(F32x4::load(x)).store(out);
+            }
+            let want: Vec<f32> = x[..got.len()].iter().map(|&v| scalar(v)).collect();
+            same_bits(&got, &want, name);
+        }
+    }
+
+    #[test]
+    fn in_place_passes_match_the_scalar_loops_remainder_included() {
+        let x = inputs();
+        assert_ne!(x.len() % 4, 0, "a remainder to check");
+        let mut got = x.clone();
+        tanh_in_place(&mut got);
+        let want: Vec<f32> = x.iter().map(|&v| kernels::tanh(v)).collect();
+        same_bits(&got, &want, "tanh_in_place");
+
+        let y: Vec<f32> = want.clone();
+        let mut got: Vec<f32> = x.iter().map(|v| v * 0.5).collect();
+        let mut scalar = got.clone();
+        tanh_backward_in_place(&y, &mut got);
+        for (g, &y) in scalar.iter_mut().zip(&y) {
+            *g *= 1.0 - y * y;
+        }
+        same_bits(&got, &scalar, "tanh_backward_in_place");
+    }
+}
