@@ -11,7 +11,8 @@
 //! 128-bit wasm SIMD build (`+simd128`, `.cargo/config.toml`; a wasm
 //! module cannot test for it at run time, and every current engine has
 //! it). The wasm is built at opt-level "s", where rustc does not run the
-//! loop vectoriser, so there the hot passes are written with explicit
+//! loop vectoriser, so there the hot passes (tanh and its backward pass,
+//! the head's softmax, scales and log-sum-exp) are written with explicit
 //! lanes ([`super::lanes`]) and the rest run scalar.
 
 use crate::spec::{Covariance, HeadLayout, LN_2PI, LOGSUMEXP_FLOOR, RAW_SIGMA_MAX, lower_index};
@@ -307,6 +308,11 @@ fn head_log_prob_in<const D: usize>(
 
         // log π = log_softmax(logits).
         let max = max_of(logits);
+        // In the wasm the transcendental passes take explicit lanes (see
+        // `lanes`); natively the compiler vectorises these loops.
+        #[cfg(target_arch = "wasm32")]
+        super::lanes::exp_shifted(&mut pi, logits, max, f32::NEG_INFINITY);
+        #[cfg(not(target_arch = "wasm32"))]
         for (p, &logit) in pi.iter_mut().zip(logits) {
             *p = exp(logit - max);
         }
@@ -330,6 +336,16 @@ fn head_log_prob_in<const D: usize>(
         } else {
             scale
         };
+        #[cfg(target_arch = "wasm32")]
+        super::lanes::scales(
+            scale_raw,
+            layout.sigma_min,
+            RAW_SIGMA_MAX,
+            &mut log_sigma,
+            &mut inv_sigma,
+            &mut dlog_sigma,
+        );
+        #[cfg(not(target_arch = "wasm32"))]
         for (((&raw, log_sigma), inv), dlog) in scale_raw
             .iter()
             .zip(&mut log_sigma)
@@ -400,6 +416,9 @@ fn head_log_prob_in<const D: usize>(
         // log p = logsumexp_k c_k, terms below the floor counted as e^−80;
         // γ holds e^{c − max} meanwhile.
         let max = max_of(&joint);
+        #[cfg(target_arch = "wasm32")]
+        super::lanes::exp_shifted(&mut gamma, &joint, max, LOGSUMEXP_FLOOR);
+        #[cfg(not(target_arch = "wasm32"))]
         for (e, &c) in gamma.iter_mut().zip(&joint) {
             let shifted = c - max;
             *e = exp(if shifted < LOGSUMEXP_FLOOR {

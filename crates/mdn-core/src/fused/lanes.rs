@@ -19,8 +19,9 @@ use std::ops::{Add, Div, Mul, Sub};
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use std::arch::wasm32::{
-    f32x4_add, f32x4_div, f32x4_mul, f32x4_pmax, f32x4_pmin, f32x4_splat, f32x4_sub, i32x4_add,
-    i32x4_shl, i32x4_splat, i32x4_sub, v128, v128_load, v128_store,
+    f32x4_add, f32x4_convert_i32x4, f32x4_div, f32x4_eq, f32x4_ge, f32x4_gt, f32x4_mul, f32x4_pmax,
+    f32x4_pmin, f32x4_splat, f32x4_sub, i32x4_add, i32x4_shl, i32x4_splat, i32x4_sub, u32x4_shr,
+    v128, v128_and, v128_bitselect, v128_load, v128_or, v128_store,
 };
 
 /// Four `f32` lanes.
@@ -28,6 +29,13 @@ use std::arch::wasm32::{
 pub struct F32x4(
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))] v128,
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))] [f32; 4],
+);
+
+/// A comparison's result in each of four lanes.
+#[derive(Clone, Copy, Debug)]
+pub struct Mask(
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))] v128,
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))] [bool; 4],
 );
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -76,6 +84,42 @@ impl F32x4 {
         let n = i32x4_sub(self.0, i32x4_splat(0x4B40_0000));
         Self(i32x4_shl(i32x4_add(n, i32x4_splat(127)), 23))
     }
+
+    /// The exponent field less 127, as a float: `((bits >> 23) & 0xff) −
+    /// 127`.
+    #[inline(always)]
+    fn unbiased_exponent(self) -> Self {
+        let field = v128_and(u32x4_shr(self.0, 23), i32x4_splat(0xff));
+        Self(f32x4_convert_i32x4(i32x4_sub(field, i32x4_splat(127))))
+    }
+
+    /// The mantissa as a value in [1, 2): the exponent field set to 127.
+    #[inline(always)]
+    fn mantissa_in_one_two(self) -> Self {
+        let mantissa = v128_and(self.0, i32x4_splat(0x007f_ffff));
+        Self(v128_or(mantissa, i32x4_splat(0x3f80_0000)))
+    }
+
+    #[inline(always)]
+    fn gt(self, limit: f32) -> Mask {
+        Mask(f32x4_gt(self.0, f32x4_splat(limit)))
+    }
+
+    #[inline(always)]
+    fn ge(self, limit: f32) -> Mask {
+        Mask(f32x4_ge(self.0, f32x4_splat(limit)))
+    }
+
+    #[inline(always)]
+    fn eq(self, value: f32) -> Mask {
+        Mask(f32x4_eq(self.0, f32x4_splat(value)))
+    }
+
+    /// `if mask { if_true } else { if_false }` in each lane.
+    #[inline(always)]
+    fn select(mask: Mask, if_true: Self, if_false: Self) -> Self {
+        Self(v128_bitselect(if_true.0, if_false.0, mask.0))
+    }
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -104,6 +148,42 @@ impl F32x4 {
         Self(self.0.map(|x| {
             let n = x.to_bits().wrapping_sub(0x4B40_0000);
             f32::from_bits(n.wrapping_add(127) << 23)
+        }))
+    }
+
+    fn unbiased_exponent(self) -> Self {
+        Self(
+            self.0
+                .map(|x| (((x.to_bits() >> 23) & 0xff) as i32 - 127) as f32),
+        )
+    }
+
+    fn mantissa_in_one_two(self) -> Self {
+        Self(
+            self.0
+                .map(|x| f32::from_bits((x.to_bits() & 0x007f_ffff) | 0x3f80_0000)),
+        )
+    }
+
+    fn gt(self, limit: f32) -> Mask {
+        Mask(self.0.map(|x| x > limit))
+    }
+
+    fn ge(self, limit: f32) -> Mask {
+        Mask(self.0.map(|x| x >= limit))
+    }
+
+    fn eq(self, value: f32) -> Mask {
+        Mask(self.0.map(|x| x == value))
+    }
+
+    fn select(mask: Mask, if_true: Self, if_false: Self) -> Self {
+        Self(std::array::from_fn(|i| {
+            if mask.0[i] {
+                if_true.0[i]
+            } else {
+                if_false.0[i]
+            }
         }))
     }
 
@@ -157,6 +237,31 @@ pub fn exp(x: F32x4) -> F32x4 {
     p * shifted.power_of_two_from_rounded()
 }
 
+/// [`super::kernels::ln`] in four lanes, operation for operation.
+#[inline(always)]
+pub fn ln(x: F32x4) -> F32x4 {
+    let exponent = x.unbiased_exponent();
+    let mantissa = x.mantissa_in_one_two();
+    let big = mantissa.gt(std::f32::consts::SQRT_2);
+    let m = F32x4::select(big, mantissa * 0.5, mantissa) - 1.0;
+    let e = F32x4::select(big, exponent + 1.0, exponent);
+    let z = m * m;
+    let p = F32x4::splat(7.037_683_6e-2);
+    let p = p * m - 1.151_461e-1;
+    let p = p * m + 1.167_699_9e-1;
+    let p = p * m - 1.242_014_1e-1;
+    let p = p * m + 1.424_932_3e-1;
+    let p = p * m - 1.666_805_8e-1;
+    let p = p * m + 2.000_071_5e-1;
+    let p = p * m - 2.499_999_4e-1;
+    let p = p * m + 3.333_333e-1;
+    let y = p * m * z - e * 2.121_944_4e-4 - z * 0.5;
+    let result = m + y + e * 0.693_359_4;
+    let result = F32x4::select(x.eq(f32::INFINITY), x, result);
+    let result = F32x4::select(x.eq(0.0), F32x4::splat(f32::NEG_INFINITY), result);
+    F32x4::select(x.ge(0.0), result, F32x4::splat(f32::NAN))
+}
+
 /// [`super::kernels::tanh`] in four lanes, operation for operation.
 #[inline(always)]
 pub fn tanh(x: F32x4) -> F32x4 {
@@ -175,6 +280,52 @@ pub fn tanh_in_place(values: &mut [f32]) {
     }
     for v in chunks.into_remainder() {
         *v = super::kernels::tanh(*v);
+    }
+}
+
+/// `out[k] = e^max(values[k] − shift, floor)`, four values at a time: the
+/// mixture head's softmax (`floor` −∞) and log-sum-exp passes.
+pub fn exp_shifted(out: &mut [f32], values: &[f32], shift: f32, floor: f32) {
+    let mut outs = out.chunks_exact_mut(4);
+    let mut ins = values.chunks_exact(4);
+    for (out, values) in (&mut outs).zip(&mut ins) {
+        exp((F32x4::load(values) - shift).at_least(floor)).store(out);
+    }
+    for (out, &v) in outs.into_remainder().iter_mut().zip(ins.remainder()) {
+        let shifted = v - shift;
+        *out = super::kernels::exp(if shifted < floor { floor } else { shifted });
+    }
+}
+
+/// The mixture head's scales from their raw outputs, four at a time: σ =
+/// σ_min + e^min(raw, cap); `inv` = 1/σ, `log_sigma` = ln σ, and `dlog` =
+/// ∂ ln σ / ∂ raw = e^raw / σ (0 above the cap).
+pub fn scales(
+    raw: &[f32],
+    sigma_min: f32,
+    cap: f32,
+    log_sigma: &mut [f32],
+    inv: &mut [f32],
+    dlog: &mut [f32],
+) {
+    let n = raw.len() / 4 * 4;
+    for i in (0..n).step_by(4) {
+        let raw = F32x4::load(&raw[i..]);
+        let capped = raw.gt(cap);
+        let e = exp(raw.at_most(cap));
+        let sigma = e + sigma_min;
+        let inverse = F32x4::splat(1.0) / sigma;
+        inverse.store(&mut inv[i..]);
+        ln(sigma).store(&mut log_sigma[i..]);
+        F32x4::select(capped, F32x4::splat(0.0), e * inverse).store(&mut dlog[i..]);
+    }
+    for i in n..raw.len() {
+        let capped = raw[i] > cap;
+        let e = super::kernels::exp(if capped { cap } else { raw[i] });
+        let sigma = sigma_min + e;
+        inv[i] = 1.0 / sigma;
+        log_sigma[i] = super::kernels::ln(sigma);
+        dlog[i] = if capped { 0.0 } else { e * inv[i] };
     }
 }
 
@@ -238,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn exp_and_tanh_lanes_are_the_scalar_functions_bit_for_bit() {
+    fn exp_tanh_and_ln_lanes_are_the_scalar_functions_bit_for_bit() {
         let x = inputs();
         for (name, lane, scalar) in [
             (
@@ -247,6 +398,7 @@ mod tests {
                 kernels::exp as fn(f32) -> f32,
             ),
             ("tanh", tanh, kernels::tanh),
+            ("ln", ln, kernels::ln),
         ] {
             let mut got = vec![0.0; x.len() / 4 * 4];
             for (x, out) in x.chunks_exact(4).zip(got.chunks_exact_mut(4)) {
@@ -274,5 +426,41 @@ mod tests {
             *g *= 1.0 - y * y;
         }
         same_bits(&got, &scalar, "tanh_backward_in_place");
+    }
+
+    /// The head's passes against its scalar loops (kernels::head_log_prob's
+    /// softmax, log-sum-exp and scales stages).
+    #[test]
+    fn head_passes_match_the_scalar_loops() {
+        let x = inputs();
+        for (shift, floor) in [(3.0, f32::NEG_INFINITY), (-1.5, -80.0), (f32::NAN, -80.0)] {
+            let mut got = vec![0.0; x.len()];
+            exp_shifted(&mut got, &x, shift, floor);
+            let want: Vec<f32> = x
+                .iter()
+                .map(|&v| {
+                    let shifted = v - shift;
+                    kernels::exp(if shifted < floor { floor } else { shifted })
+                })
+                .collect();
+            same_bits(&got, &want, "exp_shifted");
+        }
+
+        let (sigma_min, cap) = (1e-3, 80.0);
+        let n = x.len();
+        let (mut log_sigma, mut inv, mut dlog) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        scales(&x, sigma_min, cap, &mut log_sigma, &mut inv, &mut dlog);
+        for (i, &raw) in x.iter().enumerate() {
+            let capped = raw > cap;
+            let e = kernels::exp(if capped { cap } else { raw });
+            let sigma = sigma_min + e;
+            let want_inv = 1.0 / sigma;
+            let want = [
+                kernels::ln(sigma),
+                want_inv,
+                if capped { 0.0 } else { e * want_inv },
+            ];
+            same_bits(&[log_sigma[i], inv[i], dlog[i]], &want, "scales");
+        }
     }
 }

@@ -19,8 +19,9 @@
 //!
 //! - [`kernels`]: the loops on `f32` slices (vectorisable `exp`, `ln` and
 //!   `tanh`, the head's log-density and its gradients);
-//! - `lanes`: tanh and its backward pass in explicit 128-bit lanes, for
-//!   the wasm build, where rustc's opt-level "s" vectorises nothing;
+//! - `lanes`: tanh and its backward pass, and the head's transcendental
+//!   passes, in explicit 128-bit lanes for the wasm build, where rustc's
+//!   opt-level "s" vectorises nothing;
 //! - [`linear`]: a dense layer's forward and backward on slices (gemm for
 //!   the products);
 //! - [`grid`]: the learned multiresolution grid's interpolation and its
