@@ -13,7 +13,8 @@
 //!
 //! Each function gives the same bits as its scalar twin in `kernels` (the
 //! same operations in the same order, IEEE f32 without fused multiply-add
-//! on both), NaN included (tested below).
+//! on both), NaN included (tested below). A pass's last values, fewer than
+//! four, take the lanes too, padded with zeros.
 
 use std::ops::{Add, Div, Mul, Sub};
 
@@ -192,6 +193,34 @@ impl F32x4 {
     }
 }
 
+/// Slices shorter than four lanes (a pass's last values): the missing
+/// lanes are zeros, computed and dropped, so a pass needs no scalar copy
+/// of its loop for the remainder.
+impl F32x4 {
+    /// The values of `values` (at most four), zeros after them.
+    #[inline(always)]
+    fn load_part(values: &[f32]) -> Self {
+        if values.len() >= 4 {
+            return Self::load(values);
+        }
+        let mut lanes = [0.0; 4];
+        lanes[..values.len()].copy_from_slice(values);
+        Self::load(&lanes)
+    }
+
+    /// Writes the first `out.len()` lanes (at most four) to `out`.
+    #[inline(always)]
+    fn store_part(self, out: &mut [f32]) {
+        if out.len() >= 4 {
+            return self.store(out);
+        }
+        let mut lanes = [0.0; 4];
+        self.store(&mut lanes);
+        let n = out.len();
+        out.copy_from_slice(&lanes[..n]);
+    }
+}
+
 /// Lane-wise arithmetic, one wasm instruction each.
 macro_rules! lane_op {
     ($trait:ident, $method:ident, $wasm:ident, $op:tt) => {
@@ -274,32 +303,24 @@ pub fn tanh(x: F32x4) -> F32x4 {
 
 /// [`super::kernels::tanh_in_place`], four values at a time.
 pub fn tanh_in_place(values: &mut [f32]) {
-    let mut chunks = values.chunks_exact_mut(4);
-    for chunk in &mut chunks {
-        tanh(F32x4::load(chunk)).store(chunk);
-    }
-    for v in chunks.into_remainder() {
-        *v = super::kernels::tanh(*v);
+    for chunk in values.chunks_mut(4) {
+        tanh(F32x4::load_part(chunk)).store_part(chunk);
     }
 }
 
 /// `out[k] = e^max(values[k] − shift, floor)`, four values at a time: the
-/// mixture head's softmax (`floor` −∞) and log-sum-exp passes.
+/// mixture head's softmax (`floor` −∞) and log-sum-exp passes. The slices
+/// have the same length.
 pub fn exp_shifted(out: &mut [f32], values: &[f32], shift: f32, floor: f32) {
-    let mut outs = out.chunks_exact_mut(4);
-    let mut ins = values.chunks_exact(4);
-    for (out, values) in (&mut outs).zip(&mut ins) {
-        exp((F32x4::load(values) - shift).at_least(floor)).store(out);
-    }
-    for (out, &v) in outs.into_remainder().iter_mut().zip(ins.remainder()) {
-        let shifted = v - shift;
-        *out = super::kernels::exp(if shifted < floor { floor } else { shifted });
+    for (out, values) in out.chunks_mut(4).zip(values.chunks(4)) {
+        exp((F32x4::load_part(values) - shift).at_least(floor)).store_part(out);
     }
 }
 
 /// The mixture head's scales from their raw outputs, four at a time: σ =
 /// σ_min + e^min(raw, cap); `inv` = 1/σ, `log_sigma` = ln σ, and `dlog` =
-/// ∂ ln σ / ∂ raw = e^raw / σ (0 above the cap).
+/// ∂ ln σ / ∂ raw = e^raw / σ (0 above the cap). The slices have the same
+/// length.
 pub fn scales(
     raw: &[f32],
     sigma_min: f32,
@@ -308,24 +329,19 @@ pub fn scales(
     inv: &mut [f32],
     dlog: &mut [f32],
 ) {
-    let n = raw.len() / 4 * 4;
-    for i in (0..n).step_by(4) {
-        let raw = F32x4::load(&raw[i..]);
+    let outs = log_sigma
+        .chunks_mut(4)
+        .zip(inv.chunks_mut(4))
+        .zip(dlog.chunks_mut(4));
+    for (raw, ((log_sigma, inv), dlog)) in raw.chunks(4).zip(outs) {
+        let raw = F32x4::load_part(raw);
         let capped = raw.gt(cap);
         let e = exp(raw.at_most(cap));
         let sigma = e + sigma_min;
         let inverse = F32x4::splat(1.0) / sigma;
-        inverse.store(&mut inv[i..]);
-        ln(sigma).store(&mut log_sigma[i..]);
-        F32x4::select(capped, F32x4::splat(0.0), e * inverse).store(&mut dlog[i..]);
-    }
-    for i in n..raw.len() {
-        let capped = raw[i] > cap;
-        let e = super::kernels::exp(if capped { cap } else { raw[i] });
-        let sigma = sigma_min + e;
-        inv[i] = 1.0 / sigma;
-        log_sigma[i] = super::kernels::ln(sigma);
-        dlog[i] = if capped { 0.0 } else { e * inv[i] };
+        inverse.store_part(inv);
+        ln(sigma).store_part(log_sigma);
+        F32x4::select(capped, F32x4::splat(0.0), e * inverse).store_part(dlog);
     }
 }
 
@@ -333,14 +349,9 @@ pub fn scales(
 /// four values at a time. The slices have the same length (checked by the
 /// caller).
 pub fn tanh_backward_in_place(y: &[f32], grad: &mut [f32]) {
-    let mut grads = grad.chunks_exact_mut(4);
-    let mut ys = y.chunks_exact(4);
-    for (g, y) in (&mut grads).zip(&mut ys) {
-        let y = F32x4::load(y);
-        (F32x4::load(g) * (F32x4::splat(1.0) - y * y)).store(g);
-    }
-    for (g, &y) in grads.into_remainder().iter_mut().zip(ys.remainder()) {
-        *g *= 1.0 - y * y;
+    for (g, y) in grad.chunks_mut(4).zip(y.chunks(4)) {
+        let y = F32x4::load_part(y);
+        (F32x4::load_part(g) * (F32x4::splat(1.0) - y * y)).store_part(g);
     }
 }
 
