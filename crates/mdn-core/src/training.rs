@@ -237,10 +237,12 @@ impl DynOptimizer for Placed {
         match &mut *mode {
             CopyMode::Read => self.adam.state_flatten(prefix, state, out),
             CopyMode::Collect(states) => states.push((prefix.to_owned(), state.clone())),
-            CopyMode::FromRead(flat) => match flat.get(prefix) {
+            // Each parameter's state is flattened once per record: taken
+            // out, not copied.
+            CopyMode::FromRead(flat) => match flat.remove(prefix) {
                 Some(read) => {
-                    out.tensors.extend(read.tensors.iter().cloned());
-                    out.scalars.extend(read.scalars.iter().cloned());
+                    out.tensors.extend(read.tensors);
+                    out.scalars.extend(read.scalars);
                 }
                 None => self.adam.state_flatten(prefix, state, out),
             },
