@@ -105,22 +105,24 @@ function crashed({ culprit, message }) {
 // The GPU is gone: a new worker on the CPU backend (this page does not ask
 // for the GPU again), where every demo goes on from its checkpoint.
 function deviceLost({ message }) {
-  worker.terminate();
-  choice = 'cpu';
-  reason = `the GPU device was lost (${message})`;
-  spawn();
-  for (const handler of handlers.values()) handler({ type: P.DEVICE_LOST, message });
+  moveToCpu(`the GPU device was lost (${message})`, { type: P.DEVICE_LOST, message });
 }
 
 // WebGPU did not start, and the WebGPU module has no CPU backend: a new
 // worker loads the CPU module (with WebGPU's error as the reason), and
 // every demo starts again there, as nothing had trained yet.
 function webgpuFailed({ message }) {
+  moveToCpu(message, { type: P.WEBGPU_FAILED, message });
+}
+
+// Replaces the worker with one on the CPU backend, `why` being the reason
+// it gives, and tells every demo `notice`.
+function moveToCpu(why, notice) {
   worker.terminate();
   choice = 'cpu';
-  reason = message;
+  reason = why;
   spawn();
-  for (const handler of handlers.values()) handler({ type: P.WEBGPU_FAILED, message });
+  for (const handler of handlers.values()) handler(notice);
 }
 
 // Calls `listener(backend)` once the worker has chosen its backend (at once
