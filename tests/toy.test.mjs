@@ -161,6 +161,21 @@ describe('toy panels', () => {
   test('points drawn on an empty canvas train a new model whose NLL falls', async () => {
     const { page, context, errors } = await open('&data=draw');
     await waitForAttr(page, DEMO, 'data-points', (v) => v === '0');
+    // Drawn points start new models (each with its own seed) while the
+    // one before trains: each model, in order, with its points and its
+    // first NLL.
+    await page.evaluate(() => {
+      window.__models = [];
+      document.addEventListener('mdn-progress', ({ detail }) => {
+        if (detail.seed === undefined || detail.seed === null) return;
+        let model = window.__models.at(-1);
+        if (!model || model.seed !== detail.seed) {
+          model = { seed: String(detail.seed), points: detail.points, first: null };
+          window.__models.push(model);
+        }
+        if (model.first === null && typeof detail.nll === 'number') model.first = detail.nll;
+      });
+    });
     assert.ok(await page.isVisible('#toy-clear'));
     assert.match(await page.textContent('#toy-draw-hint'), /Drag on the plot/);
     const box = await page.locator('#toy-canvas').boundingBox();
@@ -175,13 +190,22 @@ describe('toy panels', () => {
     await page.mouse.up();
     const points = await numberAttr(page, DEMO, 'data-points');
     assert.ok(points >= 150 && points <= 250, `${points} points drawn`);
-    const seed = await page.getAttribute(DEMO, 'data-seed');
-    // The model of the last stroke trains on every point.
-    await waitForAttr(page, DEMO, 'data-step', (v) => Number(v) >= 1, { timeout: 2 * MINUTE });
-    const first = Number(await waitForAttr(page, DEMO, 'data-nll', (v) => v !== null));
+    // The model of the last stroke trains on every point; its first NLL
+    // (not one read after the model before it, or this one, had trained
+    // for a while) is where the fall is measured from.
+    const { seed, first } = await (
+      await page.waitForFunction(
+        (n) => {
+          const model = window.__models.at(-1);
+          return model && model.points === n && model.first !== null && model;
+        },
+        points,
+        { timeout: 2 * MINUTE },
+      )
+    ).jsonValue();
     assert.equal(await numberAttr(page, DEMO, 'data-points'), points);
-    assert.ok(seed !== null);
     await waitForAttr(page, DEMO, 'data-nll', (v, f) => Number(v) < f - 0.5, { arg: first, timeout: 3 * MINUTE });
+    assert.equal(await page.getAttribute(DEMO, 'data-seed'), seed, 'the same model, of every point');
     // Clear empties the canvas and stops the model.
     await page.click('#toy-clear');
     await waitForAttr(page, DEMO, 'data-points', (v) => v === '0');
