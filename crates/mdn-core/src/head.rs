@@ -7,7 +7,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
 use crate::mixture::Mixture;
-use crate::ops;
+use crate::ops::{self, Readout};
 use crate::spec::{Activation, Covariance, HeadLayout};
 
 /// Configuration of a [`MixtureHead`].
@@ -80,8 +80,7 @@ pub struct MixtureHead {
 impl MixtureHead {
     /// Mixture parameters for `features` `[batch, features]`.
     pub fn forward(&self, features: Tensor<2>) -> Mixture {
-        let raw = ops::dense(&self.linear, features, Activation::Identity);
-        Mixture::from_raw(raw, &self.layout())
+        self.outputs(features).mixture()
     }
 
     /// log p(y_i | x_i), `[batch]` in nats, of the mixtures for `features`
@@ -93,20 +92,14 @@ impl MixtureHead {
         ops::head_log_prob(raw, targets, &self.layout())
     }
 
-    /// [`MixtureHead::forward`] and the NLL of `targets` `[batch, D]`
-    /// averaged over the batch, `[1]` in nats, from one pass through the
-    /// head's layer (what a repaint needs: the picture and its score).
-    pub fn forward_with_nll(
-        &self,
-        features: Tensor<2>,
-        targets: Tensor<2>,
-    ) -> (Mixture, Tensor<1>) {
-        let raw = ops::dense(&self.linear, features, Activation::Identity);
-        let layout = self.layout();
-        let nll = ops::head_log_prob(raw.clone(), targets, &layout)
-            .mean()
-            .neg();
-        (Mixture::from_raw(raw, &layout), nll)
+    /// The raw outputs for `features` `[batch, features]`, from which a
+    /// repaint reads its colours and the mixture a view may need, with one
+    /// pass through the head's layer.
+    pub fn outputs(&self, features: Tensor<2>) -> HeadOutput {
+        HeadOutput {
+            raw: ops::dense(&self.linear, features, Activation::Identity),
+            layout: self.layout(),
+        }
     }
 
     /// The configuration this head was built from.
@@ -138,5 +131,26 @@ impl MixtureHead {
     /// Covariance parametrisation.
     pub fn covariance(&self) -> Covariance {
         self.covariance
+    }
+}
+
+/// A head's raw outputs `[batch, layout.outputs()]` (see
+/// [`MixtureHead::outputs`]), read two ways.
+#[derive(Clone, Debug)]
+pub struct HeadOutput {
+    raw: Tensor<2>,
+    layout: HeadLayout,
+}
+
+impl HeadOutput {
+    /// Each sample's log-density at `targets` `[batch, D]` and its mode and
+    /// mean (see [`ops::head_readout`]: one pass on the CPU).
+    pub fn readout(&self, targets: Tensor<2>) -> Readout {
+        ops::head_readout(self.raw.clone(), targets, &self.layout)
+    }
+
+    /// The mixture parameters (see [`Mixture::from_raw`]).
+    pub fn mixture(&self) -> Mixture {
+        Mixture::from_raw(self.raw.clone(), &self.layout)
     }
 }

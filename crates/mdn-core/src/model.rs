@@ -8,7 +8,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::grid::GridEncoding;
-use crate::head::{MixtureHead, MixtureHeadConfig};
+use crate::head::{HeadOutput, MixtureHead, MixtureHeadConfig};
 use crate::mixture::Mixture;
 use crate::ops;
 use crate::spec::{Activation, Covariance, GridLayout, SIGMA_MIN};
@@ -134,11 +134,10 @@ impl Mdn {
         self.log_prob(inputs, targets).mean().neg()
     }
 
-    /// The mixtures for inputs `[batch, input_dim]` and their NLL at
-    /// targets `[batch, D]`, `[1]` in nats, from one forward pass (see
-    /// [`MixtureHead::forward_with_nll`]).
-    pub fn forward_with_nll(&self, inputs: Tensor<2>, targets: Tensor<2>) -> (Mixture, Tensor<1>) {
-        self.head.forward_with_nll(self.features(inputs), targets)
+    /// The head's raw outputs for inputs `[batch, input_dim]`, read as a
+    /// repaint's colours or as the mixtures (see [`HeadOutput`]).
+    pub fn outputs(&self, inputs: Tensor<2>) -> HeadOutput {
+        self.head.outputs(self.features(inputs))
     }
 
     /// The output head (K, D and covariance kind).

@@ -585,24 +585,24 @@ impl Demo for PaintRun {
 /// colour, `[pixels · 3]` each, then the sample colours `[pixels · 3]`
 /// (drawn with `seed`) or the standard deviations `[pixels]` if `view` asks.
 fn repaint_view(model: &Mdn, data: &Dataset, view: View, seed: u64) -> Vec<Tensor<1>> {
-    // One forward pass for both the colours and the guard's NLL (which goes
-    // through the fused head kernel on the CPU).
-    let (mixture, nll) = model
-        .valid()
-        .forward_with_nll(data.inputs.clone(), data.targets.clone());
+    // One forward pass for the colours, the guard's NLL and what the view
+    // adds (on the CPU the first two come from one fused pass over the
+    // head's outputs).
+    let outputs = model.valid().outputs(data.inputs.clone());
+    let readout = outputs.readout(data.targets.clone());
     let pixels = data.len();
     let mut values = vec![
-        nll,
-        mixture.mode().reshape([pixels * 3]),
-        mixture.mean().reshape([pixels * 3]),
+        readout.log_prob.mean().neg(),
+        readout.mode.reshape([pixels * 3]),
+        readout.mean.reshape([pixels * 3]),
     ];
     match view {
         View::Sample { tau_pi, tau_sigma } => {
             let mut rng = StdRng::seed_from_u64(seed);
-            let sample = mixture.sample(tau_pi, tau_sigma, &mut rng);
+            let sample = outputs.mixture().sample(tau_pi, tau_sigma, &mut rng);
             values.push(sample.reshape([pixels * 3]));
         }
-        View::Uncertainty => values.push(mixture.total_variance().clamp_min(0.0).sqrt()),
+        View::Uncertainty => values.push(outputs.mixture().total_variance().clamp_min(0.0).sqrt()),
         View::Mode | View::Mean => {}
     }
     values

@@ -215,11 +215,71 @@ pub fn head_log_prob(
     targets: &[f32],
     grad: Option<&mut [f32]>,
 ) -> Vec<f32> {
+    head_pass(layout, raw, targets, grad, None)
+}
+
+/// What a repaint reads from the mixture head, per sample: the log-density
+/// of [`head_log_prob`] and two point predictions of the colour.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Readout {
+    /// log p(y_i | x_i), `[batch]` in nats.
+    pub log_prob: Vec<f32>,
+    /// The mean of the component with the largest π_k, `[batch, D]` row-major
+    /// (the first such component on a tie).
+    pub mode: Vec<f32>,
+    /// The mixture's expectation Σ_k π_k μ_k, `[batch, D]` row-major
+    /// (Bishop 1994, eq. 30).
+    pub mean: Vec<f32>,
+}
+
+/// [`head_log_prob`] (no gradient) with each sample's mode and mean from the
+/// same pass: π is already there, so the two predictions cost an argmax and
+/// K · D products per sample, where reading them through a
+/// [`crate::mixture::Mixture`] takes a dozen passes over memory.
+///
+/// # Panics
+/// As [`head_log_prob`].
+pub fn head_readout(layout: &HeadLayout, raw: &[f32], targets: &[f32]) -> Readout {
+    let values = targets.len();
+    let mut mode = vec![0.0; values];
+    let mut mean = vec![0.0; values];
+    let log_prob = head_pass(
+        layout,
+        raw,
+        targets,
+        None,
+        Some(Predictions {
+            mode: &mut mode,
+            mean: &mut mean,
+        }),
+    );
+    Readout {
+        log_prob,
+        mode,
+        mean,
+    }
+}
+
+/// Where [`head_log_prob_in`] writes each sample's mode and mean, `[batch,
+/// D]` each.
+struct Predictions<'a> {
+    mode: &'a mut [f32],
+    mean: &'a mut [f32],
+}
+
+/// [`head_log_prob_simd`] for the layout's D.
+fn head_pass(
+    layout: &HeadLayout,
+    raw: &[f32],
+    targets: &[f32],
+    grad: Option<&mut [f32]>,
+    predictions: Option<Predictions<'_>>,
+) -> Vec<f32> {
     match layout.dim {
-        1 => head_log_prob_simd::<1>(layout, raw, targets, grad),
-        2 => head_log_prob_simd::<2>(layout, raw, targets, grad),
-        3 => head_log_prob_simd::<3>(layout, raw, targets, grad),
-        4 => head_log_prob_simd::<4>(layout, raw, targets, grad),
+        1 => head_log_prob_simd::<1>(layout, raw, targets, grad, predictions),
+        2 => head_log_prob_simd::<2>(layout, raw, targets, grad, predictions),
+        3 => head_log_prob_simd::<3>(layout, raw, targets, grad, predictions),
+        4 => head_log_prob_simd::<4>(layout, raw, targets, grad, predictions),
         dim => panic!("fused mixture head: D = {dim} is outside 1..={MAX_DIM}"),
     }
 }
@@ -230,6 +290,7 @@ fn head_log_prob_simd<const D: usize>(
     raw: &[f32],
     targets: &[f32],
     grad: Option<&mut [f32]>,
+    predictions: Option<Predictions<'_>>,
 ) -> Vec<f32> {
     #[cfg(target_arch = "x86_64")]
     if has_avx2() {
@@ -239,13 +300,14 @@ fn head_log_prob_simd<const D: usize>(
             raw: &[f32],
             targets: &[f32],
             grad: Option<&mut [f32]>,
+            predictions: Option<Predictions<'_>>,
         ) -> Vec<f32> {
-            head_log_prob_in::<D>(layout, raw, targets, grad)
+            head_log_prob_in::<D>(layout, raw, targets, grad, predictions)
         }
         // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { avx2::<D>(layout, raw, targets, grad) };
+        return unsafe { avx2::<D>(layout, raw, targets, grad, predictions) };
     }
-    head_log_prob_in::<D>(layout, raw, targets, grad)
+    head_log_prob_in::<D>(layout, raw, targets, grad, predictions)
 }
 
 /// [`head_log_prob`] for D known at compile time. Each stage (commented in
@@ -265,6 +327,7 @@ fn head_log_prob_in<const D: usize>(
     raw: &[f32],
     targets: &[f32],
     mut grad: Option<&mut [f32]>,
+    mut predictions: Option<Predictions<'_>>,
 ) -> Vec<f32> {
     let k_count = layout.components;
     // Per component: S log-scale outputs, then (full kind) the lower entries.
@@ -284,6 +347,18 @@ fn head_log_prob_in<const D: usize>(
     assert_eq!(raw.len(), batch * outputs, "fused mixture head: raw shape");
     if let Some(grad) = grad.as_deref() {
         assert_eq!(grad.len(), raw.len(), "fused mixture head: gradient shape");
+    }
+    if let Some(predictions) = &predictions {
+        assert_eq!(
+            predictions.mode.len(),
+            targets.len(),
+            "fused mixture head: mode shape"
+        );
+        assert_eq!(
+            predictions.mean.len(),
+            targets.len(),
+            "fused mixture head: mean shape"
+        );
     }
     let constant = 0.5 * D as f32 * LN_2PI;
     let det_weight = (D / scales) as f32;
@@ -326,6 +401,16 @@ fn head_log_prob_in<const D: usize>(
         for ((l, p), &logit) in log_pi.iter_mut().zip(&mut pi).zip(logits) {
             *l = logit - log_norm;
             *p *= inv_sum;
+        }
+        if let Some(Predictions { mode, mean }) = predictions.as_mut() {
+            let best = first_max_index(logits);
+            mode[i * D..(i + 1) * D].copy_from_slice(&mu[best * D..(best + 1) * D]);
+            let mean = &mut mean[i * D..(i + 1) * D];
+            for (mu, &pi) in mu.chunks_exact(D).zip(&pi) {
+                for d in 0..D {
+                    mean[d] += pi * mu[d];
+                }
+            }
         }
 
         // log L_dd = ln(σ_min + e^min(raw, cap)).
@@ -557,6 +642,18 @@ fn sum_of(values: &[f32]) -> f32 {
         }
     }
     lanes.iter().sum::<f32>() + tail
+}
+
+/// The index of the first largest value (0 when every value is NaN, or for
+/// none): the component a mode prediction takes.
+fn first_max_index(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (k, &v) in values.iter().enumerate() {
+        if v > values[best] || values[best].is_nan() && !v.is_nan() {
+            best = k;
+        }
+    }
+    best
 }
 
 /// The largest value (−∞ for none), in [`LANES`] partial maxima; NaN if any

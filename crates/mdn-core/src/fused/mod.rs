@@ -45,7 +45,7 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Autodiff, Backend, Flex, TensorMetadata, backend_extension};
+use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, backend_extension};
 use burn::tensor::TensorData;
 
 use crate::spec::{Activation, GridLayout, HeadLayout};
@@ -71,6 +71,15 @@ pub trait FusedOps: Backend {
     /// `[batch]`, from raw outputs `[batch, layout.outputs()]` and targets
     /// `[batch, D]` (D ≤ [`MAX_DIM`]).
     fn fused_head_log_prob(
+        raw: FloatTensor<Self>,
+        targets: FloatTensor<Self>,
+        layout: HeadLayout,
+    ) -> FloatTensor<Self>;
+
+    /// [`crate::ops::head_readout`] packed as `[batch, 1 + 2D]`: each
+    /// sample's log-density, mode, then mean (see [`kernels::head_readout`]).
+    /// No gradient: a repaint reads it from the plain model.
+    fn fused_head_readout(
         raw: FloatTensor<Self>,
         targets: FloatTensor<Self>,
         layout: HeadLayout,
@@ -114,6 +123,24 @@ impl FusedOps for Flex {
         let batch = raw.shape()[0];
         let log_prob = split::head_log_prob(&layout, &f32_slice(&raw), &f32_slice(&targets), None);
         from_f32(log_prob, [batch].into())
+    }
+
+    fn fused_head_readout(raw: FlexTensor, targets: FlexTensor, layout: HeadLayout) -> FlexTensor {
+        let batch = raw.shape()[0];
+        let dim = layout.dim;
+        let readout = split::head_readout(&layout, &f32_slice(&raw), &f32_slice(&targets));
+        let mut packed = Vec::with_capacity(batch * (1 + 2 * dim));
+        for ((log_prob, mode), mean) in readout
+            .log_prob
+            .iter()
+            .zip(readout.mode.chunks_exact(dim))
+            .zip(readout.mean.chunks_exact(dim))
+        {
+            packed.push(*log_prob);
+            packed.extend_from_slice(mode);
+            packed.extend_from_slice(mean);
+        }
+        from_f32(packed, [batch, 1 + 2 * dim].into())
     }
 }
 
@@ -295,6 +322,19 @@ impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
                 prep.finish(Flex::fused_head_log_prob(raw, targets, layout))
             }
         }
+    }
+
+    fn fused_head_readout(
+        raw: FloatTensor<Self>,
+        targets: FloatTensor<Self>,
+        layout: HeadLayout,
+    ) -> FloatTensor<Self> {
+        // Values only: the result is a constant of the graph.
+        Self::from_inner(Flex::fused_head_readout(
+            Self::inner(raw),
+            Self::inner(targets),
+            layout,
+        ))
     }
 }
 

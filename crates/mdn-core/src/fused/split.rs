@@ -71,6 +71,35 @@ pub fn head_log_prob(
     .concat()
 }
 
+/// [`kernels::head_readout`] over a batch (same arguments, shapes and
+/// panics).
+pub fn head_readout(layout: &HeadLayout, raw: &[f32], targets: &[f32]) -> kernels::Readout {
+    let samples = if threads() > 1 {
+        HEAD_SAMPLES_PER_TASK
+    } else {
+        targets.len() / layout.dim.max(1)
+    };
+    let (raw_rows, target_rows) = (samples * layout.outputs(), samples * layout.dim);
+    if raw_rows == 0 || target_rows == 0 {
+        return kernels::head_readout(layout, raw, targets);
+    }
+    let tasks: Vec<_> = raw
+        .chunks(raw_rows)
+        .zip(targets.chunks(target_rows))
+        .collect();
+    let parts = run(tasks, |(raw, targets)| {
+        kernels::head_readout(layout, raw, targets)
+    });
+    kernels::Readout {
+        log_prob: parts
+            .iter()
+            .flat_map(|p| p.log_prob.iter().copied())
+            .collect(),
+        mode: parts.iter().flat_map(|p| p.mode.iter().copied()).collect(),
+        mean: parts.iter().flat_map(|p| p.mean.iter().copied()).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +129,8 @@ mod tests {
         assert_eq!(split, whole);
         assert_eq!(split_grad, whole_grad);
         assert_eq!(head_log_prob(&layout, &raw, &targets, None), whole);
+        let readout = head_readout(&layout, &raw, &targets);
+        assert_eq!(readout, kernels::head_readout(&layout, &raw, &targets));
+        assert_eq!(readout.log_prob, whole);
     }
 }
