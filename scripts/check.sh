@@ -19,8 +19,9 @@ stage "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 # invocation, so each needs its own): the WebGPU module is mdn-web as it
 # is, with mdn-core without its CPU backend...
 stage "clippy (wasm32, WebGPU module)" cargo clippy -p mdn-web --target wasm32-unknown-unknown --all-targets -- -D warnings
-# ...and the CPU module mdn-web's `cpu` feature, with mdn-core's default.
-stage "clippy (wasm32, CPU module)" cargo clippy -p mdn-core -p mdn-web-cpu --target wasm32-unknown-unknown --all-targets -- -D warnings
+# ...and the CPU module mdn-web's `cpu` feature, with mdn-core's default (and
+# the TIFF decoder, which shares none of their features).
+stage "clippy (wasm32, CPU and TIFF modules)" cargo clippy -p mdn-core -p mdn-web-cpu -p mdn-tiff --target wasm32-unknown-unknown --all-targets -- -D warnings
 # The whole workspace, as scripts/test.sh builds it, so that both share one
 # build of the dependencies (features are unified per invocation).
 stage "unit tests (CPU)" cargo test --workspace --lib --bins

@@ -11,9 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import sirv from 'sirv';
 
-// The two wasm modules the page's build makes, by backend (www/worker.js):
-// the WebGPU one (with the CPU backend as its fallback) and the CPU one.
-export const WASM_MODULES = ['mdn-web', 'mdn-web-cpu'];
+// The wasm modules the page's build makes: one per backend (www/worker.js),
+// the WebGPU one and the CPU one, and the TIFF decoder a worker loads on a
+// TIFF upload only (www/worker/picture.js).
+export const WASM_MODULES = ['mdn-web', 'mdn-web-cpu', 'mdn-tiff'];
+export const TIFF_WASM = '/mdn-tiff_bg.wasm';
 export const WEBGPU_WASM = '/mdn-web_bg.wasm';
 export const CPU_WASM = '/mdn-web-cpu_bg.wasm';
 // The requests among `requests` (paths) for either wasm module.

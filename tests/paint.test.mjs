@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import pngjs from 'pngjs';
 import {
   MINUTE,
+  TIFF_WASM,
   artifactsDir,
   imagesDir,
   launch,
@@ -54,6 +55,43 @@ function bmp(width, height, pixel) {
   return out;
 }
 
+// A baseline TIFF: little-endian, one uncompressed strip of 8-bit RGB.
+function tiff(width, height, pixel) {
+  const entries = 9;
+  const ifd = 8;
+  const bits = ifd + 2 + entries * 12 + 4;
+  const strip = bits + 6;
+  const out = Buffer.alloc(strip + width * height * 3);
+  out.write('II', 0);
+  out.writeUInt16LE(42, 2);
+  out.writeUInt32LE(ifd, 4);
+  out.writeUInt16LE(entries, ifd);
+  // [tag, type (3 short, 4 long), count, value or offset], in tag order.
+  [
+    [256, 4, 1, width],
+    [257, 4, 1, height],
+    [258, 3, 3, bits],
+    [259, 3, 1, 1],
+    [262, 3, 1, 2],
+    [273, 4, 1, strip],
+    [277, 3, 1, 3],
+    [278, 4, 1, height],
+    [279, 4, 1, width * height * 3],
+  ].forEach(([tag, type, count, value], i) => {
+    const at = ifd + 2 + i * 12;
+    out.writeUInt16LE(tag, at);
+    out.writeUInt16LE(type, at + 2);
+    out.writeUInt32LE(count, at + 4);
+    if (type === 3 && count === 1) out.writeUInt16LE(value, at + 8);
+    else out.writeUInt32LE(value, at + 8);
+  });
+  for (let c = 0; c < 3; c++) out.writeUInt16LE(8, bits + 2 * c);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) out.set(pixel(x, y), strip + (y * width + x) * 3);
+  }
+  return out;
+}
+
 // The bad (and two merely unusual) inputs, written fresh for each run.
 function makeInputs(dir) {
   const file = (name, bytes) => {
@@ -81,6 +119,7 @@ function makeInputs(dir) {
     ),
     tiny: file('tiny-1x1.png', rgbaPng(1, 1, () => [200, 30, 30, 255])),
     bmp: file('gradient.bmp', bmp(30, 20, (x, y) => [x * 8, y * 12, 90])),
+    tiff: file('gradient.tiff', tiff(24, 18, (x, y) => [200 - x * 8, y * 10, 40])),
     // Left half an opaque gradient, right half fully transparent.
     transparent: file(
       'transparent.png',
@@ -296,6 +335,21 @@ describe('painting', () => {
     assert.deepEqual(corner, [232, 228, 90, 255], 'the bottom-right pixel, as written');
     assert.ok(await page.isHidden('#paint-message'));
     assert.match(await shadowText(page, '#paint', 'paint-drop'), /BMP or TIFF/);
+    assert.deepEqual(errors, []);
+  }, { timeout: 10 * MINUTE });
+
+  // Chrome cannot decode TIFF: the worker loads the TIFF module for it,
+  // and only then.
+  test('a TIFF is painted, by the TIFF module loaded for it', async () => {
+    assert.ok(!server.requests.includes(TIFF_WASM), 'no TIFF module before a TIFF');
+    await page.setInputFiles('#paint-file', inputs.tiff);
+    await waitForAttr(page, '#paint', 'data-image', (v) => v === 'gradient.tiff');
+    await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
+    assert.ok(server.requests.includes(TIFF_WASM), 'the TIFF module was fetched');
+    assert.deepEqual(await page.$eval('#paint-target', (c) => [c.width, c.height]), [24, 18]);
+    const corner = await page.$eval('#paint-target', (c) => [...c.getContext('2d').getImageData(23, 17, 1, 1).data]);
+    assert.deepEqual(corner, [16, 170, 40, 255], 'the bottom-right pixel, as written');
+    assert.ok(await page.isHidden('#paint-message'));
     assert.deepEqual(errors, []);
   }, { timeout: 10 * MINUTE });
 

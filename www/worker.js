@@ -10,7 +10,8 @@
  * commands (restart, new picture, pause) are handled within a slice or two.
  *
  * Its parts: the messages (../www/protocol.js), the backend choice
- * (worker/backend.js), the scheduler (worker/scheduler.js) and one file per
+ * (worker/backend.js), the picture decoding (worker/picture.js), the
+ * scheduler (worker/scheduler.js) and one file per
  * demo kind (worker/toy.js, worker/paint.js, registered in MdnKinds by
  * name); this file routes messages and runs the loop.
  */
@@ -20,6 +21,7 @@
 importScripts(
   'protocol.js',
   'worker/backend.js',
+  'worker/picture.js',
   'worker/scheduler.js',
   'worker/toy.js',
   'worker/paint.js',
@@ -132,6 +134,12 @@ const context = {
   owned: (array) =>
     array.byteOffset === 0 && array.byteLength === array.buffer.byteLength ? array : array.slice(),
   randomSeed: () => crypto.getRandomValues(new Uint32Array(1))[0],
+  // Queues `msg` as if the page had sent it: for work a command started
+  // asynchronously (a picture decoding) to finish at a slice boundary.
+  enqueue(msg) {
+    commands.push(msg);
+    if (wakeUp) wakeUp();
+  },
   level: (demo) => MdnScheduler.level(demo, demos.values()),
   // A demo whose wasm call threw is stopped (and reported) rather than
   // retried in a loop; the other demos carry on.

@@ -6,11 +6,14 @@
  * An epoch's time ends with a readback of its last loss: on WebGPU, training
  * calls only queue work, and the readback waits for all of it.
  */
-/* global wasm_bindgen, MdnBackend */
+/* global wasm_bindgen, MdnBackend, MdnPicture */
 'use strict';
 
 // The page's backend-to-module map (dist/www/, served beside /bench/).
-importScripts(new URL('../www/worker/backend.js', self.location.href).href);
+importScripts(
+  new URL('../www/worker/backend.js', self.location.href).href,
+  new URL('../www/worker/picture.js', self.location.href).href,
+);
 
 self.onmessage = async ({ data: { backend, workload, bytes, epochs, repaints } }) => {
   try {
@@ -19,7 +22,9 @@ self.onmessage = async ({ data: { backend, workload, bytes, epochs, repaints } }
     importScripts(new URL(`../${name}.js`, self.location.href).href);
     await wasm_bindgen({ module_or_path: new URL(`../${name}_bg.wasm`, self.location.href) });
     const device = await wasm_bindgen.init_backend(backend);
-    const paint = new wasm_bindgen.PaintDemo(new Uint8Array(bytes), { size: 128, workload, seed: 1 });
+    // Decoded as the page decodes (MdnPicture: the browser's PNG decoder).
+    const { width, height, rgba } = await MdnPicture.decode(new Uint8Array(bytes), wasm_bindgen);
+    const paint = new wasm_bindgen.PaintDemo(width, height, rgba, { size: 128, workload, seed: 1 });
     const epochMs = [];
     let psnr10 = null;
     for (let e = 0; e < epochs; e++) {

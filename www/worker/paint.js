@@ -12,11 +12,17 @@
     return `${covariance} covariance with K = ${components}`;
   }
 
+  function refuse(demo, what, e, ctx) {
+    const message = global.MdnBackend.messageOf(e);
+    ctx.post({ type: P.PAINT_ERROR, id: demo.id, what, message, options: demo.options });
+  }
+
   // A new painting replaces the running one only once it exists: a picture,
   // options or a model file the wasm refuses leave the running painting as
-  // it was. `image` is a picture ({bytes, name}), with `model` set a model
-  // file, which brings its own picture and options, or ({name, loaded})
-  // the picture a model file brought, painted with other options.
+  // it was. `image` is a picture ({name, bytes, pixels}: its file and its
+  // decoded pixels {width, height, rgba}), with `model` set a model file
+  // ({name, bytes}), which brings its own picture and options, or ({name,
+  // loaded}) the picture a model file brought, painted with other options.
   function start(demo, image, options, what, ctx, model = false) {
     let next;
     try {
@@ -25,17 +31,20 @@
       else if (image.loaded) {
         if (!demo.model) throw new Error('the loaded model has stopped: load its file again');
         next = demo.model.with_options(seeded);
+      } else {
+        const { width, height, rgba } = image.pixels;
+        next = new ctx.bindings.PaintDemo(width, height, rgba, seeded);
       }
-      else next = new ctx.bindings.PaintDemo(new Uint8Array(image.bytes), seeded);
     } catch (e) {
-      const message = global.MdnBackend.messageOf(e);
-      ctx.post({ type: P.PAINT_ERROR, id: demo.id, what, message, options: demo.options });
+      refuse(demo, what, e, ctx);
       return;
     }
     if (demo.model) demo.model.free();
     demo.model = next;
-    // Other options later paint the model's picture from the start.
-    demo.image = model ? { name: image.name, loaded: true } : image;
+    // Other options later paint the model's picture from the start; a
+    // picture's file is kept, not its pixels (up to 64 MB), and decoded
+    // again then.
+    demo.image = model ? { name: image.name, loaded: true } : { name: image.name, bytes: image.bytes };
     demo.options = model ? next.options() : options;
     demo.steps = 1;
     ctx.level(demo);
@@ -56,6 +65,26 @@
     );
   }
 
+  // Decodes the picture `image` ({name, bytes}) with MdnPicture, which is
+  // asynchronous (the browser's decoder), then starts its painting at a
+  // slice boundary, as a command: a PAINT_IMAGE carrying the decoded
+  // picture as `decoded`, which starts only if no later picture, model file
+  // or decoding has come since (`demo.decoding`).
+  function decodeThenStart(demo, image, options, what, ctx) {
+    const decoding = (demo.decoding = { image, options, what });
+    global.MdnPicture.decode(new Uint8Array(image.bytes), ctx.bindings).then(
+      (pixels) => {
+        decoding.image = { ...image, pixels };
+        ctx.enqueue({ type: P.PAINT_IMAGE, id: demo.id, decoded: decoding });
+      },
+      (e) => {
+        if (demo.decoding !== decoding) return;
+        demo.decoding = null;
+        refuse(demo, what, e, ctx);
+      },
+    );
+  }
+
   (global.MdnKinds ||= {}).paint = {
     // Minibatch steps per slice at most.
     maxSteps: 500,
@@ -69,15 +98,27 @@
 
     command(demo, msg, ctx) {
       if (msg.type === P.PAINT_IMAGE) {
-        start(demo, { bytes: msg.bytes, name: msg.name }, msg.options, `“${msg.name}”`, ctx);
+        if (!msg.decoded) {
+          decodeThenStart(demo, { name: msg.name, bytes: msg.bytes }, msg.options, `“${msg.name}”`, ctx);
+        } else if (demo.decoding === msg.decoded) {
+          // The latest picture asked for, decoded (see decodeThenStart).
+          demo.decoding = null;
+          const { image, options, what } = msg.decoded;
+          start(demo, image, options, what, ctx);
+        }
       } else if (msg.type === P.LOAD_MODEL) {
+        demo.decoding = null;
         start(demo, { bytes: msg.bytes, name: msg.name }, null, `“${msg.name}”`, ctx, true);
       } else if (msg.type === P.PAINT_VIEW) {
         demo.view = msg.view;
       } else if (msg.type === P.PAINT_OPTIONS) {
-        // Without a picture yet, the options wait for it (it brings its own).
-        if (demo.image) start(demo, demo.image, msg.options, describeOptions(msg.options), ctx);
-        else demo.options = msg.options;
+        // A picture being decoded takes the options; without a picture
+        // yet, they wait for one (a model file brings its own).
+        const what = describeOptions(msg.options);
+        if (demo.decoding) demo.decoding.options = msg.options;
+        else if (!demo.image) demo.options = msg.options;
+        else if (demo.image.loaded) start(demo, demo.image, msg.options, what, ctx);
+        else decodeThenStart(demo, demo.image, msg.options, what, ctx);
       } else {
         return false;
       }

@@ -1,11 +1,15 @@
-//! Photos as training data for the painting MDN: decoding with the `image`
-//! crate, checks a user's upload must pass, area-averaging downscale,
-//! pixel-coordinate inputs, and PSNR.
+//! Photos as training data for the painting MDN: the checks an upload
+//! must pass (read from its header before any pixel is decoded), decoding
+//! with the `image` crate (`decoders` feature; the browser decodes with
+//! its own), area-averaging downscale, pixel-coordinate inputs, and PSNR.
 
+#[cfg(feature = "decoders")]
 use std::io::Cursor;
 
 use burn::tensor::Device;
-use image::{ImageError, ImageFormat, ImageReader};
+#[cfg(feature = "decoders")]
+use image::{ImageError, ImageReader};
+use imagesize::ImageType;
 
 use crate::data::Dataset;
 
@@ -79,49 +83,168 @@ pub struct Picture {
     pub had_transparency: bool,
 }
 
+/// The formats the painting takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// PNG.
+    Png,
+    /// JPEG.
+    Jpeg,
+    /// WebP.
+    WebP,
+    /// GIF (its first frame is painted).
+    Gif,
+    /// BMP.
+    Bmp,
+    /// TIFF.
+    Tiff,
+}
+
+impl Format {
+    /// The lower-case name: "png", "jpeg", "webp", "gif", "bmp" or "tiff".
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Jpeg => "jpeg",
+            Format::WebP => "webp",
+            Format::Gif => "gif",
+            Format::Bmp => "bmp",
+            Format::Tiff => "tiff",
+        }
+    }
+
+    /// The media type, e.g. "image/png".
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Png => "image/png",
+            Format::Jpeg => "image/jpeg",
+            Format::WebP => "image/webp",
+            Format::Gif => "image/gif",
+            Format::Bmp => "image/bmp",
+            Format::Tiff => "image/tiff",
+        }
+    }
+}
+
+/// What an upload's header says (see [`inspect`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The file's format.
+    pub format: Format,
+    /// Width in pixels, as stored (before any EXIF rotation).
+    pub width: u32,
+    /// Height in pixels, as stored.
+    pub height: u32,
+}
+
+/// Checks an uploaded file before any of its pixels is decoded, from its
+/// first bytes and its header (read with the `imagesize` crate): its
+/// format, and its size against [`MAX_PIXELS`] and [`MIN_SIDE`], so that a
+/// huge image is refused before hundreds of megabytes are allocated for it.
+///
+/// # Errors
+/// [`PictureError::Empty`], [`PictureError::UnknownFormat`],
+/// [`PictureError::Unsupported`] (an image format the painting does not
+/// take), [`PictureError::Truncated`] (a JPEG cut short, which decoders
+/// would fill with grey), [`PictureError::Decode`] (an unreadable header),
+/// [`PictureError::TooLarge`] and [`PictureError::TooSmall`].
+pub fn inspect(bytes: &[u8]) -> Result<Header, PictureError> {
+    if bytes.is_empty() {
+        return Err(PictureError::Empty);
+    }
+    let format = match imagesize::image_type(bytes) {
+        Err(_) => return Err(PictureError::UnknownFormat),
+        Ok(ImageType::Png) => Format::Png,
+        Ok(ImageType::Jpeg) => Format::Jpeg,
+        Ok(ImageType::Webp) => Format::WebP,
+        Ok(ImageType::Gif) => Format::Gif,
+        Ok(ImageType::Bmp) => Format::Bmp,
+        Ok(ImageType::Tiff) => Format::Tiff,
+        Ok(other) => return Err(PictureError::Unsupported(format_name(other))),
+    };
+    if format == Format::Jpeg && !jpeg_is_whole(bytes) {
+        return Err(PictureError::Truncated);
+    }
+    let size = imagesize::blob_size(bytes).map_err(|e| PictureError::Decode(e.to_string()))?;
+    let (width, height) = (
+        u32::try_from(size.width).unwrap_or(u32::MAX),
+        u32::try_from(size.height).unwrap_or(u32::MAX),
+    );
+    check_size(width, height)?;
+    Ok(Header {
+        format,
+        width,
+        height,
+    })
+}
+
+/// A recognised format's name for a message: `imagesize`'s, without the
+/// compression some carry (`Heif(Avif)` is "Heif").
+fn format_name(format: ImageType) -> String {
+    let name = format!("{format:?}");
+    name.split('(').next().unwrap_or("These").to_string()
+}
+
 impl Picture {
-    /// Decodes an uploaded file (PNG, JPEG, WebP, GIF, BMP or TIFF; a GIF's first
-    /// frame) and downscales it by area averaging so that its longer side is
-    /// at most `train_side` px, keeping the aspect ratio. Never upscales.
-    /// Transparent pixels are composited over white.
+    /// Decodes an uploaded file (PNG, JPEG, WebP, GIF, BMP or TIFF; a GIF's
+    /// first frame) with the `image` crate, after [`inspect`]'s checks, then
+    /// [`Picture::from_rgba8`].
     ///
     /// # Errors
-    /// Every [`PictureError`] but none panics: empty, unknown or unsupported
-    /// formats, too small or too large images, undecodable data, and a
-    /// `train_side` outside 8..=1024.
+    /// Every [`PictureError`] but none panics: a `train_side` outside
+    /// 8..=1024, [`inspect`]'s refusals, and undecodable data.
+    #[cfg(feature = "decoders")]
     pub fn decode(bytes: &[u8], train_side: u32) -> Result<Self, PictureError> {
-        if !(MIN_SIDE..=MAX_TRAIN_SIDE).contains(&train_side) {
-            return Err(PictureError::BadTrainSize(train_side));
-        }
-        if bytes.is_empty() {
-            return Err(PictureError::Empty);
-        }
-        let reader = || -> Result<ImageReader<Cursor<&[u8]>>, PictureError> {
-            let reader = ImageReader::new(Cursor::new(bytes))
-                .with_guessed_format()
-                .map_err(|e| PictureError::Decode(e.to_string()))?;
-            if reader.format().is_none() {
-                return Err(PictureError::UnknownFormat);
-            }
-            Ok(reader)
+        check_train_side(train_side)?;
+        let header = inspect(bytes)?;
+        let format = match header.format {
+            Format::Png => image::ImageFormat::Png,
+            Format::Jpeg => image::ImageFormat::Jpeg,
+            Format::WebP => image::ImageFormat::WebP,
+            Format::Gif => image::ImageFormat::Gif,
+            Format::Bmp => image::ImageFormat::Bmp,
+            Format::Tiff => image::ImageFormat::Tiff,
         };
-        // JPEG's decoders paint a truncated file's missing rows grey rather
-        // than fail; its end-of-image marker says whether it is whole.
-        if reader()?.format() == Some(ImageFormat::Jpeg) && !jpeg_is_whole(bytes) {
-            return Err(PictureError::Truncated);
-        }
-        // The header alone tells the size: reject before allocating pixels.
-        let (width, height) = reader()?.into_dimensions().map_err(decode_error)?;
+        let image = ImageReader::with_format(Cursor::new(bytes), format)
+            .decode()
+            .map_err(decode_error)?
+            .into_rgba8();
+        let (width, height) = image.dimensions();
+        Self::from_rgba8(width, height, image.as_raw(), train_side)
+    }
+
+    /// A picture from decoded pixels, RGBA8 row-major `[height, width, 4]`
+    /// (what a browser's decoder or [`Picture::decode`] gives), downscaled
+    /// by area averaging so that its longer side is at most `train_side`
+    /// px, aspect ratio kept, never upscaled. Transparent pixels are
+    /// composited over white.
+    ///
+    /// # Errors
+    /// [`PictureError::BadTrainSize`] for a `train_side` outside 8..=1024,
+    /// [`PictureError::TooLarge`] or [`PictureError::TooSmall`], and
+    /// [`PictureError::Decode`] when `rgba` is not `width · height · 4`
+    /// bytes.
+    pub fn from_rgba8(
+        width: u32,
+        height: u32,
+        rgba: &[u8],
+        train_side: u32,
+    ) -> Result<Self, PictureError> {
+        check_train_side(train_side)?;
         check_size(width, height)?;
-        let image = reader()?.decode().map_err(decode_error)?.into_rgba8();
+        if rgba.len() as u64 != u64::from(width) * u64::from(height) * 4 {
+            return Err(PictureError::Decode(format!(
+                "{} bytes of pixels for {width} × {height} px",
+                rgba.len()
+            )));
+        }
         let (new_width, new_height) = fit(width, height, train_side);
-        let pixels = image.as_raw();
         let mut had_transparency = false;
         let rgb = area_downscale(width, height, new_width, new_height, |x, y| {
             let i = 4 * (y as usize * width as usize + x as usize);
-            let alpha = f32::from(pixels[i + 3]) / 255.0;
-            had_transparency |= pixels[i + 3] < 255;
-            std::array::from_fn(|c| f32::from(pixels[i + c]) / 255.0 * alpha + (1.0 - alpha))
+            let alpha = f32::from(rgba[i + 3]) / 255.0;
+            had_transparency |= rgba[i + 3] < 255;
+            std::array::from_fn(|c| f32::from(rgba[i + c]) / 255.0 * alpha + (1.0 - alpha))
         });
         Ok(Self {
             width: new_width,
@@ -188,16 +311,14 @@ impl Picture {
 
     /// This picture with its longer side at most `train_side` px, area
     /// downscaled with its aspect ratio kept, never upscaled: what
-    /// [`Picture::decode`] makes of the original at `train_side`, from a
+    /// [`Picture::from_rgba8`] makes of the original at `train_side`, from a
     /// picture already decoded (a loaded model's, painted again with other
     /// settings).
     ///
     /// # Errors
     /// [`PictureError::BadTrainSize`] for a `train_side` outside 8..=1024.
     pub fn fitted(&self, train_side: u32) -> Result<Picture, PictureError> {
-        if !(MIN_SIDE..=MAX_TRAIN_SIDE).contains(&train_side) {
-            return Err(PictureError::BadTrainSize(train_side));
-        }
+        check_train_side(train_side)?;
         let (width, height) = fit(self.width, self.height, train_side);
         Ok(if (width, height) == (self.width, self.height) {
             self.clone()
@@ -271,6 +392,7 @@ fn jpeg_is_whole(bytes: &[u8]) -> bool {
     tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
+#[cfg(feature = "decoders")]
 fn decode_error(error: ImageError) -> PictureError {
     match error {
         ImageError::Unsupported(e) => PictureError::Unsupported(match e.format_hint() {
@@ -278,6 +400,14 @@ fn decode_error(error: ImageError) -> PictureError {
             _ => "These".to_string(),
         }),
         other => PictureError::Decode(other.to_string()),
+    }
+}
+
+fn check_train_side(train_side: u32) -> Result<(), PictureError> {
+    if (MIN_SIDE..=MAX_TRAIN_SIDE).contains(&train_side) {
+        Ok(())
+    } else {
+        Err(PictureError::BadTrainSize(train_side))
     }
 }
 

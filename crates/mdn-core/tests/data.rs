@@ -5,7 +5,7 @@ use std::io::Cursor;
 
 use image::{ImageFormat, Rgba, RgbaImage};
 use mdn_core::data::{TOY_POINTS, TOY_Y_MAX, ToyData, linspace};
-use mdn_core::picture::{Picture, PictureError, psnr, rgb_to_rgba8};
+use mdn_core::picture::{Format, Header, Picture, PictureError, inspect, psnr, rgb_to_rgba8};
 
 fn png(image: &RgbaImage) -> Vec<u8> {
     let mut bytes = Vec::new();
@@ -144,6 +144,49 @@ fn bmp_and_tiff_decode_and_a_jpeg_cut_short_is_refused() {
             jpeg.len()
         );
     }
+}
+
+/// The header check names each format with its size, and a picture from
+/// decoded pixels (the browser's path) is the one `decode` makes of the
+/// file (the native path); pixels that do not fill the size are refused.
+#[test]
+fn headers_are_read_and_decoded_pixels_make_the_same_picture() {
+    let image = RgbaImage::from_fn(200, 90, |x, y| Rgba([x as u8, y as u8 * 2, 77, 255]));
+    for (format, want) in [
+        (ImageFormat::Png, Format::Png),
+        (ImageFormat::Jpeg, Format::Jpeg),
+        (ImageFormat::Gif, Format::Gif),
+        (ImageFormat::Bmp, Format::Bmp),
+        (ImageFormat::Tiff, Format::Tiff),
+        (ImageFormat::WebP, Format::WebP),
+    ] {
+        let mut bytes = Vec::new();
+        image::DynamicImage::ImageRgba8(image.clone())
+            .to_rgb8()
+            .write_to(&mut Cursor::new(&mut bytes), format)
+            .unwrap();
+        assert_eq!(
+            inspect(&bytes),
+            Ok(Header {
+                format: want,
+                width: 200,
+                height: 90
+            }),
+            "{format:?}"
+        );
+    }
+    let decoded = Picture::decode(&png(&image), 64).unwrap();
+    let from_pixels = Picture::from_rgba8(200, 90, image.as_raw(), 64).unwrap();
+    assert_eq!(from_pixels, decoded);
+    assert_eq!((from_pixels.width, from_pixels.height), (64, 29));
+    assert!(matches!(
+        Picture::from_rgba8(200, 90, &image.as_raw()[4..], 64),
+        Err(PictureError::Decode(_))
+    ));
+    assert_eq!(
+        Picture::from_rgba8(200, 90, image.as_raw(), 2000),
+        Err(PictureError::BadTrainSize(2000))
+    );
 }
 
 #[test]

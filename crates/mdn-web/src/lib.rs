@@ -15,7 +15,7 @@ use js_sys::{Float32Array, Object, Promise, Reflect, Uint8Array, Uint8ClampedArr
 use mdn_core::data::{ToyData, ToySet};
 use mdn_core::inference::ReadbackError;
 use mdn_core::paint::{PaintConfig, PaintRun, View};
-use mdn_core::picture::{Picture, rgb_to_rgba8};
+use mdn_core::picture::{self, Picture, PictureError, rgb_to_rgba8};
 use mdn_core::settings::{self, Setting};
 use mdn_core::toy::{Bounds, ToyConfig, ToyRun};
 use mdn_core::training::{Demo, Frame};
@@ -79,6 +79,33 @@ pub async fn init_backend(kind: String) -> Result<String, JsError> {
     };
     DEVICE.with(|d| *d.borrow_mut() = Some(device));
     Ok(name.to_string())
+}
+
+/// An uploaded file's format and size from its header, before any pixel
+/// is decoded: `{format, mime, width, height}` (`format` one of "png",
+/// "jpeg", "webp", "gif", "bmp", "tiff"; see `mdn_core::picture::inspect`).
+///
+/// # Errors
+/// Throws an Error whose message is meant for the person who chose the
+/// file: empty, not an image, a format the painting does not take, a JPEG
+/// cut short, too small or too large.
+#[wasm_bindgen]
+pub fn inspect_picture(bytes: &[u8]) -> Result<Object, JsError> {
+    let header = picture::inspect(bytes).map_err(|e| JsError::new(&e.to_string()))?;
+    let object = Object::new();
+    set(&object, "format", header.format.name());
+    set(&object, "mime", header.format.mime());
+    set(&object, "width", header.width);
+    set(&object, "height", header.height);
+    Ok(object)
+}
+
+/// The message for a file that passed [`inspect_picture`] but that the
+/// decoder (the browser's, or the TIFF module) could not read; `detail`
+/// says why.
+#[wasm_bindgen]
+pub fn undecodable_picture(detail: &str) -> String {
+    PictureError::Decode(detail.to_string()).to_string()
 }
 
 /// Traps the wasm (a Rust panic, which aborts), as a crash would: for the
@@ -462,20 +489,27 @@ pub struct PaintDemo {
 
 #[wasm_bindgen]
 impl PaintDemo {
-    /// Decodes `bytes` (PNG, JPEG, WebP, GIF, BMP or TIFF), downscales it to `size` px
-    /// on its longer side (default 128), and sets up training with the
-    /// `encoding` ("grid", "fourier" or "raw"; default grid), `covariance`
-    /// ("isotropic", "diagonal" or "full"; default diagonal), K =
-    /// `components` (1–32, default 8) and `seed`.
+    /// Takes a decoded picture, `width` × `height` RGBA8 pixels `rgba`
+    /// (row-major, from the browser's decoder or the TIFF module, after
+    /// [`inspect_picture`]), downscales it to `size` px on its longer side
+    /// (default 128), and sets up training with the `encoding` ("grid",
+    /// "fourier" or "raw"; default grid), `covariance` ("isotropic",
+    /// "diagonal" or "full"; default diagonal), K = `components` (1–32,
+    /// default 8) and `seed`.
     ///
     /// # Errors
     /// Throws an Error whose message is meant for the person who chose the
-    /// file: empty, not an image, unsupported format, damaged, too small or
-    /// too large; or bad options.
+    /// file: too small or too large; or bad options.
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8], options: JsValue) -> Result<PaintDemo, JsError> {
+    pub fn new(
+        width: u32,
+        height: u32,
+        rgba: &[u8],
+        options: JsValue,
+    ) -> Result<PaintDemo, JsError> {
         let (config, size) = paint_config(options)?;
-        let picture = Picture::decode(bytes, size).map_err(|e| JsError::new(&e.to_string()))?;
+        let picture = Picture::from_rgba8(width, height, rgba, size)
+            .map_err(|e| JsError::new(&e.to_string()))?;
         PaintDemo::run(picture, config)
     }
 
