@@ -8,7 +8,7 @@ use std::io::Cursor;
 
 use burn::tensor::Device;
 #[cfg(feature = "decoders")]
-use image::{ImageError, ImageReader};
+use image::{DynamicImage, ImageDecoder, ImageError, ImageReader};
 use imagesize::ImageType;
 
 use crate::data::Dataset;
@@ -187,8 +187,8 @@ fn format_name(format: ImageType) -> String {
 
 impl Picture {
     /// Decodes an uploaded file (PNG, JPEG, WebP, GIF, BMP or TIFF; a GIF's
-    /// first frame) with the `image` crate, after [`inspect`]'s checks, then
-    /// [`Picture::from_rgba8`].
+    /// first frame; its EXIF orientation applied) with the `image` crate,
+    /// after [`inspect`]'s checks, then [`Picture::from_rgba8`].
     ///
     /// # Errors
     /// Every [`PictureError`] but none panics: a `train_side` outside
@@ -205,10 +205,14 @@ impl Picture {
             Format::Bmp => image::ImageFormat::Bmp,
             Format::Tiff => image::ImageFormat::Tiff,
         };
-        let image = ImageReader::with_format(Cursor::new(bytes), format)
-            .decode()
-            .map_err(decode_error)?
-            .into_rgba8();
+        // As browsers do, a photo's EXIF orientation is applied.
+        let mut decoder = ImageReader::with_format(Cursor::new(bytes), format)
+            .into_decoder()
+            .map_err(decode_error)?;
+        let orientation = decoder.orientation().map_err(decode_error)?;
+        let mut image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+        image.apply_orientation(orientation);
+        let image = image.into_rgba8();
         let (width, height) = image.dimensions();
         Self::from_rgba8(width, height, image.as_raw(), train_side)
     }
