@@ -270,6 +270,43 @@ mod tests {
         }
     }
 
+    /// A head of 5 components laid out for `covariance` over D = `dim`,
+    /// with `batch` rows of raw outputs on `device` (logits and means in
+    /// ±3, raw scales from −12 to 1 with the last one above the cap) and
+    /// targets in ±1.5.
+    fn head_case(
+        rng: &mut StdRng,
+        covariance: Covariance,
+        dim: usize,
+        batch: usize,
+        device: &Device,
+    ) -> (HeadLayout, Tensor<2>, Tensor<2>) {
+        let layout = HeadLayout {
+            components: 5,
+            dim,
+            covariance,
+            sigma_min: SIGMA_MIN,
+        };
+        let outputs = layout.outputs();
+        let scale_start = layout.scale_offset();
+        let values: Vec<f32> = (0..batch * outputs)
+            .map(|j| match j % outputs {
+                j if j < scale_start => rng.random_range(-3.0..3.0),
+                // One raw scale above the cap, some far below zero.
+                j if j == outputs - 1 => 85.0,
+                _ => rng.random_range(-12.0..1.0),
+            })
+            .collect();
+        let targets: Vec<f32> = (0..batch * dim)
+            .map(|_| rng.random_range(-1.5..1.5))
+            .collect();
+        (
+            layout,
+            Tensor::from_data(TensorData::new(values, [batch, outputs]), device),
+            Tensor::from_data(TensorData::new(targets, [batch, dim]), device),
+        )
+    }
+
     /// The fused head against the composed tensor operations (which wgpu
     /// runs): log-densities and the gradients of the raw outputs, for every
     /// kind and D = 1..4, with scales near σ_min and above the cap, and
@@ -281,31 +318,9 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(7);
         for covariance in Covariance::ALL {
             for dim in 1..=4 {
-                let (batch, components) = (6, 5);
-                let layout = HeadLayout {
-                    components,
-                    dim,
-                    covariance,
-                    sigma_min: SIGMA_MIN,
-                };
-                let outputs = layout.outputs();
-                let scale_start = layout.scale_offset();
-                let values: Vec<f32> = (0..batch * outputs)
-                    .map(|j| match j % outputs {
-                        j if j < scale_start => rng.random_range(-3.0..3.0),
-                        // One raw scale above the cap, some far below zero.
-                        j if j == outputs - 1 => 85.0,
-                        _ => rng.random_range(-12.0..1.0),
-                    })
-                    .collect();
-                let targets: Vec<f32> = (0..batch * dim)
-                    .map(|_| rng.random_range(-1.5..1.5))
-                    .collect();
-                let raw: Tensor<2> =
-                    Tensor::from_data(TensorData::new(values, [batch, outputs]), &device)
-                        .require_grad();
-                let targets: Tensor<2> =
-                    Tensor::from_data(TensorData::new(targets, [batch, dim]), &device);
+                let batch = 6;
+                let (layout, raw, targets) = head_case(&mut rng, covariance, dim, batch, &device);
+                let raw = raw.require_grad();
                 // Weights per sample, so that a per-row mistake shows.
                 let weights = Tensor::<1>::from_data(
                     TensorData::new((1..=batch).map(|i| i as f32).collect(), [batch]),
@@ -332,32 +347,16 @@ mod tests {
     }
 
     /// The fused readout against the composed one, for every kind and D =
-    /// 1..4, with and without autodiff: log-densities, modes and means (the
-    /// mode's component is the largest logit, ties impossible here).
+    /// 1..4, with and without autodiff, scales as in [`head_case`]:
+    /// log-densities, modes and means (the mode's component is the largest
+    /// logit, ties impossible here).
     #[test]
     fn fused_head_readout_matches_the_composed_operations() {
         let mut rng = StdRng::seed_from_u64(11);
         for device in [Device::flex(), Device::flex().autodiff()] {
             for covariance in Covariance::ALL {
                 for dim in 1..=4 {
-                    let (batch, components) = (40, 6);
-                    let layout = HeadLayout {
-                        components,
-                        dim,
-                        covariance,
-                        sigma_min: SIGMA_MIN,
-                    };
-                    let outputs = layout.outputs();
-                    let values: Vec<f32> = (0..batch * outputs)
-                        .map(|_| rng.random_range(-3.0..3.0))
-                        .collect();
-                    let targets: Vec<f32> = (0..batch * dim)
-                        .map(|_| rng.random_range(-1.5..1.5))
-                        .collect();
-                    let raw: Tensor<2> =
-                        Tensor::from_data(TensorData::new(values, [batch, outputs]), &device);
-                    let targets: Tensor<2> =
-                        Tensor::from_data(TensorData::new(targets, [batch, dim]), &device);
+                    let (layout, raw, targets) = head_case(&mut rng, covariance, dim, 40, &device);
                     let what = format!("{covariance:?} D={dim} on {device:?}");
                     let fused = fused_head_readout(raw.clone(), targets.clone(), &layout);
                     let composed = composed_head_readout(raw, targets, &layout);

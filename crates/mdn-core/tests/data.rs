@@ -7,6 +7,16 @@ use image::{ImageFormat, Rgba, RgbaImage};
 use mdn_core::data::{TOY_POINTS, TOY_Y_MAX, ToyData, linspace};
 use mdn_core::picture::{Format, Header, Picture, PictureError, inspect, psnr, rgb_to_rgba8};
 
+/// `image` without its alpha channel, as a `format` file.
+fn rgb_file(image: &RgbaImage, format: ImageFormat) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgba8(image.clone())
+        .to_rgb8()
+        .write_to(&mut Cursor::new(&mut bytes), format)
+        .unwrap();
+    bytes
+}
+
 fn png(image: &RgbaImage) -> Vec<u8> {
     let mut bytes = Vec::new();
     image
@@ -119,22 +129,14 @@ fn bmp_and_tiff_decode_and_a_jpeg_cut_short_is_refused() {
     let image = RgbaImage::from_fn(40, 30, |x, y| Rgba([x as u8 * 6, y as u8 * 8, 100, 255]));
     let want = Picture::decode(&png(&image), 128).unwrap();
     for format in [ImageFormat::Bmp, ImageFormat::Tiff] {
-        let mut bytes = Vec::new();
-        image::DynamicImage::ImageRgba8(image.clone())
-            .to_rgb8()
-            .write_to(&mut Cursor::new(&mut bytes), format)
-            .unwrap();
+        let bytes = rgb_file(&image, format);
         assert_eq!(
             Picture::decode(&bytes, 128).as_ref(),
             Ok(&want),
             "{format:?}"
         );
     }
-    let mut jpeg = Vec::new();
-    image::DynamicImage::ImageRgba8(image)
-        .to_rgb8()
-        .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
-        .unwrap();
+    let jpeg = rgb_file(&image, ImageFormat::Jpeg);
     assert!(Picture::decode(&jpeg, 128).is_ok());
     for cut in [jpeg.len() / 3, jpeg.len() - 2] {
         assert_eq!(
@@ -160,11 +162,7 @@ fn headers_are_read_and_decoded_pixels_make_the_same_picture() {
         (ImageFormat::Tiff, Format::Tiff),
         (ImageFormat::WebP, Format::WebP),
     ] {
-        let mut bytes = Vec::new();
-        image::DynamicImage::ImageRgba8(image.clone())
-            .to_rgb8()
-            .write_to(&mut Cursor::new(&mut bytes), format)
-            .unwrap();
+        let bytes = rgb_file(&image, format);
         assert_eq!(
             inspect(&bytes),
             Ok(Header {

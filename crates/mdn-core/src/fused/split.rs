@@ -41,6 +41,19 @@ pub fn run<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Send + Sync) ->
     tasks.into_iter().map(f).collect()
 }
 
+/// The values of raw outputs and of targets in one mixture-head task, or
+/// `None` for one piece: no samples, or a head the kernel rejects with its
+/// own message.
+fn head_task_rows(layout: &HeadLayout, targets: &[f32]) -> Option<(usize, usize)> {
+    let samples = if threads() > 1 {
+        HEAD_SAMPLES_PER_TASK
+    } else {
+        targets.len() / layout.dim.max(1)
+    };
+    let rows = (samples * layout.outputs(), samples * layout.dim);
+    (rows.0 > 0 && rows.1 > 0).then_some(rows)
+}
+
 /// [`kernels::head_log_prob`] over a batch (same arguments, shapes and
 /// panics).
 pub fn head_log_prob(
@@ -49,16 +62,9 @@ pub fn head_log_prob(
     targets: &[f32],
     grad: Option<&mut [f32]>,
 ) -> Vec<f32> {
-    let samples = if threads() > 1 {
-        HEAD_SAMPLES_PER_TASK
-    } else {
-        targets.len() / layout.dim.max(1)
-    };
-    let (raw_rows, target_rows) = (samples * layout.outputs(), samples * layout.dim);
-    if raw_rows == 0 || target_rows == 0 {
-        // No samples, or a head the kernel rejects with its own message.
+    let Some((raw_rows, target_rows)) = head_task_rows(layout, targets) else {
         return kernels::head_log_prob(layout, raw, targets, grad);
-    }
+    };
     let mut grads = grad.map(|grad| grad.chunks_mut(raw_rows));
     let tasks: Vec<_> = raw
         .chunks(raw_rows)
@@ -74,15 +80,9 @@ pub fn head_log_prob(
 /// [`kernels::head_readout`] over a batch (same arguments, shapes and
 /// panics).
 pub fn head_readout(layout: &HeadLayout, raw: &[f32], targets: &[f32]) -> kernels::Readout {
-    let samples = if threads() > 1 {
-        HEAD_SAMPLES_PER_TASK
-    } else {
-        targets.len() / layout.dim.max(1)
-    };
-    let (raw_rows, target_rows) = (samples * layout.outputs(), samples * layout.dim);
-    if raw_rows == 0 || target_rows == 0 {
+    let Some((raw_rows, target_rows)) = head_task_rows(layout, targets) else {
         return kernels::head_readout(layout, raw, targets);
-    }
+    };
     let tasks: Vec<_> = raw
         .chunks(raw_rows)
         .zip(targets.chunks(target_rows))
