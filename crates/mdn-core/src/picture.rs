@@ -179,10 +179,15 @@ pub fn inspect(bytes: &[u8]) -> Result<Header, PictureError> {
 }
 
 /// A recognised format's name for a message: `imagesize`'s, without the
-/// compression some carry (`Heif(Avif)` is "Heif").
+/// compression some carry, and HEIF's as phones and browsers name its two
+/// kinds.
 fn format_name(format: ImageType) -> String {
     let name = format!("{format:?}");
-    name.split('(').next().unwrap_or("These").to_string()
+    match name.as_str() {
+        "Heif(Av1)" => "AVIF".to_string(),
+        "Heif(Hevc)" => "HEIC".to_string(),
+        _ => name.split('(').next().unwrap_or("These").to_string(),
+    }
 }
 
 impl Picture {

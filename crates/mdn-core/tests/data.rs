@@ -233,6 +233,12 @@ fn bad_uploads_give_clear_errors() {
         Picture::decode(farbfeld, 128),
         Err(PictureError::Unsupported(_))
     ));
+    // An AVIF's header (its file-type box) is named as people know it.
+    let avif = b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf";
+    assert_eq!(
+        Picture::decode(avif, 128),
+        Err(PictureError::Unsupported("AVIF".to_string()))
+    );
 }
 
 #[test]
