@@ -55,7 +55,9 @@
     // panels' values (density, components, mode, probe) or not.
     TOY_DISPLAY: 'toy-display',
     // {id, bytes: ArrayBuffer, name, options}: paint this picture (the wasm
-    // decodes and validates it).
+    // checks its header, the browser decodes it: worker/picture.js). Once
+    // decoded, the worker queues {id, decoded} under this type to itself
+    // (worker/paint.js), never the page.
     PAINT_IMAGE: 'paint-image',
     // {id, options}: paint the same picture with other options.
     PAINT_OPTIONS: 'paint-options',
