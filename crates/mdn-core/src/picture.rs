@@ -101,7 +101,8 @@ pub enum Format {
 }
 
 impl Format {
-    /// The lower-case name: "png", "jpeg", "webp", "gif", "bmp" or "tiff".
+    /// The lower-case name: "png", "jpeg", "webp", "gif", "bmp" or "tiff"
+    /// (the media type is "image/" and the name).
     pub fn name(self) -> &'static str {
         match self {
             Format::Png => "png",
@@ -110,18 +111,6 @@ impl Format {
             Format::Gif => "gif",
             Format::Bmp => "bmp",
             Format::Tiff => "tiff",
-        }
-    }
-
-    /// The media type, e.g. "image/png".
-    pub fn mime(self) -> &'static str {
-        match self {
-            Format::Png => "image/png",
-            Format::Jpeg => "image/jpeg",
-            Format::WebP => "image/webp",
-            Format::Gif => "image/gif",
-            Format::Bmp => "image/bmp",
-            Format::Tiff => "image/tiff",
         }
     }
 }

@@ -82,7 +82,7 @@ pub async fn init_backend(kind: String) -> Result<String, JsError> {
 }
 
 /// An uploaded file's format and size from its header, before any pixel
-/// is decoded: `{format, mime, width, height}` (`format` one of "png",
+/// is decoded: `{format, width, height}` (`format` one of "png",
 /// "jpeg", "webp", "gif", "bmp", "tiff"; see `mdn_core::picture::inspect`).
 ///
 /// # Errors
@@ -94,7 +94,6 @@ pub fn inspect_picture(bytes: &[u8]) -> Result<Object, JsError> {
     let header = picture::inspect(bytes).map_err(|e| JsError::new(&e.to_string()))?;
     let object = Object::new();
     set(&object, "format", header.format.name());
-    set(&object, "mime", header.format.mime());
     set(&object, "width", header.width);
     set(&object, "height", header.height);
     Ok(object)
