@@ -19,8 +19,8 @@
 //! - `fused` (private, with the `flex` feature): the CPU kernels, one pass
 //!   forward and backward;
 //! - [`ops`]: the backend choice: each operation the model is built from,
-//!   fused on burn's CPU backend, composed elsewhere; the only module that
-//!   names `fused`;
+//!   and Adam's step, fused on burn's CPU backend, composed elsewhere; the
+//!   only module that names `fused`;
 //! - [`grid`]: the learned multiresolution grid, an input encoding;
 //! - [`head`]: the mixture head (a dense layer read as a mixture);
 //! - [`model`]: the MDN (tanh MLP trunk + head) and the least-squares

@@ -5,7 +5,9 @@
 //! - [`head_log_prob`]: the mixture head's log-density from its raw outputs;
 //! - [`head_readout`]: the same with each sample's mode and mean, for a
 //!   repaint;
-//! - [`grid_encode`]: a learned multiresolution grid's features of points.
+//! - [`grid_encode`]: a learned multiresolution grid's features of points;
+//! - [`adam_step`]: Adam's update of one parameter, which training takes
+//!   after every batch.
 //!
 //! On burn's flex CPU backend (the `flex` feature) each runs as one fused
 //! pass forward and one backward (`crate::fused`), where burn's composed tensor operations
@@ -19,11 +21,14 @@
 use burn::backend::Dispatch;
 use burn::nn::Linear;
 #[cfg(feature = "flex")]
+use burn::optim::AdaptiveMomentumState;
+use burn::optim::{Adam, AdamConfig, AdamState, LearningRate, Optimizer};
+#[cfg(feature = "flex")]
 use burn::tensor::{DType, Device};
 use burn::tensor::{Int, Tensor};
 
 #[cfg(feature = "flex")]
-use crate::fused::{FusedOps, MAX_DIM};
+use crate::fused::{FusedOps, MAX_DIM, adam::AdamStep};
 use crate::mixture::Mixture;
 use crate::spec::{Activation, GRID_HASH_PRIME, GridLayout, HeadLayout};
 
@@ -84,6 +89,95 @@ pub fn grid_encode(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> 
         return fused_grid(coords, table, layout);
     }
     composed_grid(coords, table, layout)
+}
+
+/// Adam's hyper-parameters (Kingma & Ba 2015, Algorithm 1); no weight
+/// decay, no AMSGrad.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamSettings {
+    /// The first moment's decay β1, in [0, 1).
+    pub beta_1: f32,
+    /// The second moment's decay β2, in [0, 1).
+    pub beta_2: f32,
+    /// ε (> 0), added to √v̂.
+    pub epsilon: f32,
+}
+
+impl AdamSettings {
+    /// burn's `Adam` with these settings: the composed body of
+    /// [`adam_step`], and what reads and writes its state's records.
+    pub fn adam(&self) -> Adam {
+        AdamConfig::new()
+            .with_beta_1(self.beta_1)
+            .with_beta_2(self.beta_2)
+            .with_epsilon(self.epsilon)
+            .build()
+    }
+}
+
+/// One Adam step of a parameter `param` (any shape, plain tensors) with
+/// its gradient `grad` (the same shape) at learning rate `lr`, from its
+/// state after the steps before (`None` before its first): the new
+/// parameter and state. The state is burn's `AdamState` on every backend,
+/// so that records are the same; on flex the step is one pass over the
+/// values (`crate::fused::adam`), elsewhere burn's `Adam` (thirteen tensor
+/// operations, which a GPU runs as fast kernels), to f32 rounding the same
+/// values (tested below).
+pub fn adam_step<const D: usize>(
+    settings: &AdamSettings,
+    lr: LearningRate,
+    param: Tensor<D>,
+    grad: Tensor<D>,
+    state: Option<AdamState<D>>,
+) -> (Tensor<D>, Option<AdamState<D>>) {
+    #[cfg(feature = "flex")]
+    if on_flex(&param)
+        && on_flex(&grad)
+        && state
+            .as_ref()
+            .is_none_or(|state| state.momentum.max_moment_2.is_none())
+    {
+        return fused_adam_step(settings, lr, param, grad, state);
+    }
+    settings.adam().step(lr, param, grad, state)
+}
+
+#[cfg(feature = "flex")]
+fn fused_adam_step<const D: usize>(
+    settings: &AdamSettings,
+    lr: LearningRate,
+    param: Tensor<D>,
+    grad: Tensor<D>,
+    state: Option<AdamState<D>>,
+) -> (Tensor<D>, Option<AdamState<D>>) {
+    let (time, moment_1, moment_2) = match state {
+        Some(state) => (
+            state.momentum.time + 1,
+            state.momentum.moment_1,
+            state.momentum.moment_2,
+        ),
+        None => (1, param.zeros_like(), param.zeros_like()),
+    };
+    let step = AdamStep {
+        lr: lr as f32,
+        beta_1: settings.beta_1,
+        beta_2: settings.beta_2,
+        epsilon: settings.epsilon,
+        time,
+    };
+    let (param, moment_1, moment_2) = <Dispatch as FusedOps>::fused_adam(
+        param.into_dispatch(),
+        grad.into_dispatch(),
+        moment_1.into_dispatch(),
+        moment_2.into_dispatch(),
+        step,
+    );
+    let momentum = AdaptiveMomentumState::new(
+        time,
+        Tensor::from_dispatch(moment_1),
+        Tensor::from_dispatch(moment_2),
+    );
+    (Tensor::from_dispatch(param), Some(AdamState::new(momentum)))
 }
 
 /// Whether `tensor` is f32 on the flex device (with or without autodiff),
@@ -429,5 +523,62 @@ mod tests {
         let (composed, composed_grad) = run(composed_grid);
         assert_close(&fused, &composed, 1e-5, "grid features");
         assert_close(&fused_grad, &composed_grad, 1e-4, "grid table gradient");
+    }
+
+    /// The fused Adam step against burn's `Adam` over six steps of a
+    /// matrix and of a vector: the parameters, both moments and the step
+    /// count, with gradients that include zeros and values far apart in
+    /// size.
+    #[test]
+    fn fused_adam_step_matches_burns_adam() {
+        fn check<const D: usize>(shape: [usize; D], rng: &mut StdRng) {
+            let device = Device::flex();
+            let settings = AdamSettings {
+                beta_1: 0.9,
+                beta_2: 0.99,
+                epsilon: 1e-8,
+            };
+            let n = shape.iter().product::<usize>();
+            let mut random = |scale: f32| -> Tensor<D> {
+                let values = (0..n)
+                    .map(|i| match i % 5 {
+                        0 => 0.0,
+                        1 => rng.random_range(-scale..scale) * 1e-4,
+                        _ => rng.random_range(-scale..scale),
+                    })
+                    .collect::<Vec<f32>>();
+                Tensor::from_data(TensorData::new(values, shape), &device)
+            };
+            let start = random(1.0);
+            let (mut fused, mut fused_state) = (start.clone(), None);
+            let (mut composed, mut composed_state) = (start, None);
+            for step in 1..=6 {
+                let grad = random(3.0);
+                let lr = 1e-2 / step as f64;
+                (fused, fused_state) =
+                    fused_adam_step(&settings, lr, fused, grad.clone(), fused_state);
+                (composed, composed_state) =
+                    settings.adam().step(lr, composed, grad, composed_state);
+                let (Some(f), Some(c)) = (&fused_state, &composed_state) else {
+                    panic!("Adam keeps a state after every step");
+                };
+                assert_eq!(f.momentum.time, step);
+                assert_eq!(c.momentum.time, step);
+                let what = format!("rank {D}, step {step}");
+                let (f_m, c_m) = (&f.momentum, &c.momentum);
+                for (fused, composed, name) in [
+                    (&f_m.moment_1, &c_m.moment_1, "moment_1"),
+                    (&f_m.moment_2, &c_m.moment_2, "moment_2"),
+                    (&fused, &composed, "parameter"),
+                ] {
+                    assert_eq!(fused.dims(), composed.dims());
+                    let (fused, composed) = (values_of(fused.clone()), values_of(composed.clone()));
+                    assert_close(&fused, &composed, 1e-6, &format!("{what}: {name}"));
+                }
+            }
+        }
+        let mut rng = StdRng::seed_from_u64(23);
+        check([7, 13], &mut rng);
+        check([61], &mut rng);
     }
 }

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use burn::module::{Module, ModuleVisitor, Param, ParamGroup};
 use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::{
-    Adam, AdamConfig, DynOptimizer, DynState, GradientsParams, LearningRate, ModuleOptimizer,
+    AdamConfig, AdamState, DynOptimizer, DynState, GradientsParams, LearningRate, ModuleOptimizer,
     OptimizerRecord, StateSink, StateSource,
 };
 use burn::store::{ModuleRecord, RecordError};
@@ -34,6 +34,7 @@ use rand::seq::SliceRandom;
 use crate::data::Dataset;
 use crate::inference::{ReadbackError, read_f32};
 use crate::model::{Mdn, Regressor};
+use crate::ops::{self, AdamSettings};
 use crate::records::{Reading, adam_flatten, module_record, queue_adam, queue_module};
 
 /// Factor applied to the learning rate each time training diverges.
@@ -160,33 +161,62 @@ struct Good<M> {
 }
 
 fn adam(config: &TrainConfig, device: &Device, copying: &Copying) -> ModuleOptimizer {
-    let adam = AdamConfig::new()
-        .with_beta_1(0.9)
-        .with_beta_2(config.beta_2 as f32)
-        .with_epsilon(1e-8);
+    let settings = AdamSettings {
+        beta_1: 0.9,
+        beta_2: config.beta_2 as f32,
+        epsilon: 1e-8,
+    };
     let clipping = config
         .clip_norm
         .map(|norm| GradientClippingConfig::Norm(norm).init());
     let placed = Placed {
-        adam: adam.build(),
+        settings,
         device: device.clone(),
         copying: copying.clone(),
     };
     // The one group (every parameter) holds Adam placed on the model's
     // device; the fallback `init` builds is never used.
-    adam.init().with_group(ParamGroup::all(), placed, clipping)
+    AdamConfig::new()
+        .init()
+        .with_group(ParamGroup::all(), placed, clipping)
 }
 
 /// Adam whose state, when loaded from a record, is rebuilt on the model's
 /// device. burn's `ModuleOptimizer::load_record` rebuilds it on the
 /// default device (wgpu when the build has it), which would open a GPU for
-/// a run on the CPU. And its record can be taken from the values of its
-/// state read back asynchronously ([`Copying`]). Everything else is
-/// Adam's own.
+/// a run on the CPU. Its steps are [`ops::adam_step`] (one pass on the
+/// CPU backend), and its record can be taken from the values of its state
+/// read back asynchronously ([`Copying`]). The state and its records are
+/// burn's `Adam`'s.
 struct Placed {
-    adam: Adam,
+    /// Adam's settings; burn's `Adam` built from them
+    /// ([`AdamSettings::adam`]) does everything but the step.
+    settings: AdamSettings,
     device: Device,
     copying: Copying,
+}
+
+impl Placed {
+    /// [`DynOptimizer::step_dyn`] for a parameter of rank `D`.
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: BridgeTensor,
+        grad: BridgeTensor,
+        state: Option<DynState>,
+    ) -> (BridgeTensor, Option<DynState>) {
+        let (tensor, state) = ops::adam_step(
+            &self.settings,
+            lr,
+            Tensor::<D>::from_bridge(tensor),
+            Tensor::<D>::from_bridge(grad),
+            state.map(DynState::downcast::<AdamState<D>>),
+        );
+        (
+            tensor.into_bridge(),
+            state.map(|state| DynState::create(state, D)),
+        )
+    }
 }
 
 /// How [`Placed`] flattens its state into a record, set by
@@ -222,11 +252,16 @@ impl DynOptimizer for Placed {
         grad: BridgeTensor,
         state: Option<DynState>,
     ) -> (BridgeTensor, Option<DynState>) {
-        self.adam.step_dyn(rank, lr, tensor, grad, state)
+        // The model's parameters are vectors and matrices.
+        match rank {
+            1 => self.step::<1>(lr, tensor, grad, state),
+            2 => self.step::<2>(lr, tensor, grad, state),
+            _ => self.settings.adam().step_dyn(rank, lr, tensor, grad, state),
+        }
     }
 
     fn to_device_dyn(&self, state: DynState, device: &Device) -> DynState {
-        self.adam.to_device_dyn(state, device)
+        self.settings.adam().to_device_dyn(state, device)
     }
 
     fn state_flatten(&self, prefix: &str, state: &DynState, out: &mut StateSink) {
@@ -235,7 +270,7 @@ impl DynOptimizer for Placed {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         match &mut *mode {
-            CopyMode::Read => self.adam.state_flatten(prefix, state, out),
+            CopyMode::Read => self.settings.adam().state_flatten(prefix, state, out),
             CopyMode::Collect(states) => states.push((prefix.to_owned(), state.clone())),
             // Each parameter's state is flattened once per record: taken
             // out, not copied.
@@ -244,7 +279,7 @@ impl DynOptimizer for Placed {
                     out.tensors.extend(read.tensors);
                     out.scalars.extend(read.scalars);
                 }
-                None => self.adam.state_flatten(prefix, state, out),
+                None => self.settings.adam().state_flatten(prefix, state, out),
             },
         }
     }
@@ -256,7 +291,9 @@ impl DynOptimizer for Placed {
         src: &mut StateSource,
         _device: &Device,
     ) -> Option<DynState> {
-        self.adam.state_unflatten(rank, prefix, src, &self.device)
+        self.settings
+            .adam()
+            .state_unflatten(rank, prefix, src, &self.device)
     }
 }
 

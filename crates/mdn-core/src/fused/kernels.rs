@@ -159,6 +159,22 @@ pub fn tanh_backward_in_place(y: &[f32], grad: &mut [f32]) {
     }
 }
 
+/// `sum[i] += values[i]` for every i: a dense layer's bias gradient, row
+/// by row, and the sum of the threads' partial gradients (four lanes at a
+/// time in the wasm).
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn add_assign(sum: &mut [f32], values: &[f32]) {
+    assert_eq!(sum.len(), values.len(), "add_assign: lengths differ");
+    #[cfg(target_arch = "wasm32")]
+    super::lanes::add_assign(sum, values);
+    #[cfg(not(target_arch = "wasm32"))]
+    for (sum, &v) in sum.iter_mut().zip(values) {
+        *sum += v;
+    }
+}
+
 /// Multiplies row i of `values` (`[rows, n]`, row-major) by `factors[i]`:
 /// the chain rule for a per-row quantity whose gradient arrives per row.
 ///

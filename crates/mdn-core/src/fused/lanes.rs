@@ -18,11 +18,13 @@
 
 use std::ops::{Add, Div, Mul, Sub};
 
+use super::adam::{self, Arithmetic, Factors};
+
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use std::arch::wasm32::{
     f32x4_add, f32x4_convert_i32x4, f32x4_div, f32x4_eq, f32x4_ge, f32x4_gt, f32x4_mul, f32x4_pmax,
-    f32x4_pmin, f32x4_splat, f32x4_sub, i32x4_add, i32x4_shl, i32x4_splat, i32x4_sub, u32x4_shr,
-    v128, v128_and, v128_bitselect, v128_load, v128_or, v128_store,
+    f32x4_pmin, f32x4_splat, f32x4_sqrt, f32x4_sub, i32x4_add, i32x4_shl, i32x4_splat, i32x4_sub,
+    u32x4_shr, v128, v128_and, v128_bitselect, v128_load, v128_or, v128_store,
 };
 
 /// Four `f32` lanes.
@@ -121,6 +123,11 @@ impl F32x4 {
     fn select(mask: Mask, if_true: Self, if_false: Self) -> Self {
         Self(v128_bitselect(if_true.0, if_false.0, mask.0))
     }
+
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        Self(f32x4_sqrt(self.0))
+    }
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -186,6 +193,10 @@ impl F32x4 {
                 if_false.0[i]
             }
         }))
+    }
+
+    fn sqrt(self) -> Self {
+        Self(self.0.map(f32::sqrt))
     }
 
     fn zip(self, other: Self, f: impl Fn(f32, f32) -> f32) -> Self {
@@ -355,6 +366,49 @@ pub fn tanh_backward_in_place(y: &[f32], grad: &mut [f32]) {
     }
 }
 
+/// [`super::kernels::add_assign`], four values at a time. The slices have
+/// the same length (checked by the caller).
+pub fn add_assign(sum: &mut [f32], values: &[f32]) {
+    for (sum, values) in sum.chunks_mut(4).zip(values.chunks(4)) {
+        (F32x4::load_part(sum) + F32x4::load_part(values)).store_part(sum);
+    }
+}
+
+impl Arithmetic for F32x4 {
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        F32x4::sqrt(self)
+    }
+}
+
+/// [`super::adam::step`]'s loop, four values at a time. The slices have
+/// the same length (checked by the caller).
+pub fn adam_step(
+    factors: &Factors,
+    param: &mut [f32],
+    grad: &[f32],
+    moment_1: &mut [f32],
+    moment_2: &mut [f32],
+) {
+    let chunks = param
+        .chunks_mut(4)
+        .zip(grad.chunks(4))
+        .zip(moment_1.chunks_mut(4))
+        .zip(moment_2.chunks_mut(4));
+    for (((p, g), m), v) in chunks {
+        let (new_p, new_m, new_v) = adam::update(
+            factors,
+            F32x4::load_part(p),
+            F32x4::load_part(g),
+            F32x4::load_part(m),
+            F32x4::load_part(v),
+        );
+        new_p.store_part(p);
+        new_m.store_part(m);
+        new_v.store_part(v);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,6 +491,46 @@ mod tests {
             *g *= 1.0 - y * y;
         }
         same_bits(&got, &scalar, "tanh_backward_in_place");
+    }
+
+    #[test]
+    fn add_assign_matches_the_scalar_sum() {
+        let x = inputs();
+        let mut got: Vec<f32> = x.iter().map(|v| v * 0.5 - 1.0).collect();
+        let mut want = got.clone();
+        add_assign(&mut got, &x);
+        for (w, &v) in want.iter_mut().zip(&x) {
+            *w += v;
+        }
+        same_bits(&got, &want, "add_assign");
+    }
+
+    #[test]
+    fn adam_step_matches_the_scalar_update_remainder_included() {
+        let x = inputs();
+        let factors = adam::AdamStep {
+            lr: 1e-3,
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-8,
+            time: 3,
+        }
+        .factors();
+        let grad: Vec<f32> = x.iter().rev().copied().collect();
+        let mut param: Vec<f32> = x.iter().map(|v| v * 0.3 + 1.0).collect();
+        let mut moment_1: Vec<f32> = x.iter().map(|v| v * 0.01).collect();
+        let mut moment_2: Vec<f32> = x.iter().map(|v| v * v * 1e-4).collect();
+        let (mut want_param, mut want_m, mut want_v) = (vec![], vec![], vec![]);
+        for i in 0..x.len() {
+            let (p, m, v) = adam::update(&factors, param[i], grad[i], moment_1[i], moment_2[i]);
+            want_param.push(p);
+            want_m.push(m);
+            want_v.push(v);
+        }
+        adam_step(&factors, &mut param, &grad, &mut moment_1, &mut moment_2);
+        same_bits(&param, &want_param, "param");
+        same_bits(&moment_1, &want_m, "moment_1");
+        same_bits(&moment_2, &want_v, "moment_2");
     }
 
     /// The head's passes against its scalar loops (kernels::head_log_prob's

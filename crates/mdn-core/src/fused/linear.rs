@@ -163,9 +163,7 @@ fn backward_in_blocks(
         }
         let mut grad_bias = vec![0.0; fan_out];
         for row in grad.chunks_exact(fan_out) {
-            for (sum, &g) in grad_bias.iter_mut().zip(row) {
-                *sum += g;
-            }
+            kernels::add_assign(&mut grad_bias, row);
         }
         let grad = View::row_major(grad, block_rows, fan_out);
         let mut grad_weight = Vec::with_capacity(fan_in * fan_out);
@@ -191,8 +189,8 @@ fn backward_in_blocks(
         .next()
         .unwrap_or_else(|| (vec![0.0; fan_in * fan_out], vec![0.0; fan_out]));
     for (weight, bias) in partials {
-        add_assign(&mut grad_weight, &weight);
-        add_assign(&mut grad_bias, &bias);
+        kernels::add_assign(&mut grad_weight, &weight);
+        kernels::add_assign(&mut grad_bias, &bias);
     }
     Grads {
         x: grad_x,
@@ -217,12 +215,6 @@ impl Dense {
             self.fan_in * self.fan_out,
             "dense layer: weight length"
         );
-    }
-}
-
-fn add_assign(sum: &mut [f32], values: &[f32]) {
-    for (sum, &v) in sum.iter_mut().zip(values) {
-        *sum += v;
     }
 }
 

@@ -26,10 +26,12 @@
 //!   the products);
 //! - [`grid`]: the learned multiresolution grid's interpolation and its
 //!   backward pass;
+//! - [`adam`]: Adam's update of a parameter and its moments, one pass;
 //! - `split`: the same over rayon's thread pool (`rayon` feature);
 //! - [`FusedOps`]: the extension trait, implemented for `Flex` and for
 //!   `Autodiff<Flex>`.
 
+pub mod adam;
 pub mod grid;
 pub mod kernels;
 #[cfg(any(target_arch = "wasm32", test))]
@@ -49,6 +51,7 @@ use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, ba
 use burn::tensor::TensorData;
 
 use crate::spec::{Activation, GridLayout, HeadLayout};
+use adam::AdamStep;
 use linear::Dense;
 
 pub use kernels::MAX_DIM;
@@ -93,6 +96,19 @@ pub trait FusedOps: Backend {
         table: FloatTensor<Self>,
         layout: GridLayout,
     ) -> FloatTensor<Self>;
+
+    /// One Adam step of a parameter (any shape) from its gradient and its
+    /// two moments (the parameter's shape; zeros before its first step):
+    /// the new parameter, first moment and second moment (see
+    /// [`adam::update`]). Plain tensors: an optimiser step is not
+    /// differentiated.
+    fn fused_adam(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moment_1: FloatTensor<Self>,
+        moment_2: FloatTensor<Self>,
+        step: AdamStep,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 }
 
 impl FusedOps for Flex {
@@ -141,6 +157,25 @@ impl FusedOps for Flex {
             packed.extend_from_slice(mean);
         }
         from_f32(packed, [batch, 1 + 2 * dim].into())
+    }
+
+    fn fused_adam(
+        param: FlexTensor,
+        grad: FlexTensor,
+        moment_1: FlexTensor,
+        moment_2: FlexTensor,
+        step: AdamStep,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let (mut param, mut moment_1, mut moment_2) =
+            (writable(param), writable(moment_1), writable(moment_2));
+        adam::step(
+            &step,
+            f32_values_mut(&mut param),
+            &f32_slice(&grad),
+            f32_values_mut(&mut moment_1),
+            f32_values_mut(&mut moment_2),
+        );
+        (param, moment_1, moment_2)
     }
 }
 
@@ -336,6 +371,28 @@ impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
             layout,
         ))
     }
+
+    fn fused_adam(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moment_1: FloatTensor<Self>,
+        moment_2: FloatTensor<Self>,
+        step: AdamStep,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        // An optimiser step is not differentiated: constants of the graph.
+        let (param, moment_1, moment_2) = Flex::fused_adam(
+            Self::inner(param),
+            Self::inner(grad),
+            Self::inner(moment_1),
+            Self::inner(moment_2),
+            step,
+        );
+        (
+            Self::from_inner(param),
+            Self::from_inner(moment_1),
+            Self::from_inner(moment_2),
+        )
+    }
 }
 
 /// The sizes of a dense layer with input `x` `[rows, fan_in]` and weight
@@ -365,17 +422,29 @@ fn f32_slice(tensor: &FlexTensor) -> Cow<'_, [f32]> {
 /// place when the tensor is contiguous and not shared (copy-on-write
 /// otherwise).
 fn map_f32(tensor: FlexTensor, f: impl FnOnce(&mut [f32])) -> FlexTensor {
-    let mut tensor = if tensor.is_contiguous() {
+    let mut tensor = writable(tensor);
+    f(f32_values_mut(&mut tensor));
+    tensor
+}
+
+/// `tensor`, contiguous (copied when it was a strided view).
+fn writable(tensor: FlexTensor) -> FlexTensor {
+    if tensor.is_contiguous() {
         tensor
     } else {
         tensor.to_contiguous()
-    };
+    }
+}
+
+/// The values of a contiguous f32 flex tensor ([`writable`]) in row-major
+/// order, to write: its own storage, copied first if it is shared
+/// (copy-on-write).
+fn f32_values_mut(tensor: &mut FlexTensor) -> &mut [f32] {
     let (start, end) = tensor
         .layout()
         .contiguous_offsets()
         .unwrap_or((0, tensor.layout().num_elements()));
-    f(&mut tensor.storage_mut::<f32>()[start..end]);
-    tensor
+    &mut tensor.storage_mut::<f32>()[start..end]
 }
 
 fn from_f32(values: Vec<f32>, shape: burn::tensor::Shape) -> FlexTensor {
