@@ -21,7 +21,10 @@ async function clickAndDownload(page, button, canvasId) {
       DEMO,
       (demo, [b, c]) => {
         const canvas = demo.shadowRoot.getElementById(c);
-        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        // Drawn in the plot worker (www/plot-link.js): read from a copy.
+        const copy = Object.assign(document.createElement('canvas'), { width: canvas.width, height: canvas.height }).getContext('2d');
+        copy.drawImage(canvas, 0, 0);
+        const { data } = copy.getImageData(0, 0, canvas.width, canvas.height);
         demo.shadowRoot.getElementById(b).click();
         return { width: canvas.width, height: canvas.height, pixels: Array.from(data) };
       },

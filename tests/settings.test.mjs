@@ -72,7 +72,10 @@ describe('settings', () => {
       await waitForAttr(page, DEMO, 'data-step', (v, s) => Number(v) > s, { arg: next });
       return page.$eval('#toy-canvas', async (canvas) => {
         await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        // Drawn in the plot worker (www/plot-link.js): read from a copy.
+        const copy = Object.assign(document.createElement('canvas'), { width: canvas.width, height: canvas.height }).getContext('2d');
+        copy.drawImage(canvas, 0, 0);
+        const { data } = copy.getImageData(0, 0, canvas.width, canvas.height);
         let orange = 0;
         for (let i = 0; i < data.length; i += 4) {
           if (data[i] > 180 && data[i] - data[i + 2] > 90 && data[i + 1] < 180) orange += 1;

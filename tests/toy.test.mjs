@@ -29,7 +29,10 @@ function differing(page, id, key, store = false) {
     DEMO,
     (demo, [canvasId, k, keep]) => {
       const canvas = demo.shadowRoot.getElementById(canvasId);
-      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      // Drawn in the plot worker (www/plot-link.js): read from a copy.
+      const copy = Object.assign(document.createElement('canvas'), { width: canvas.width, height: canvas.height }).getContext('2d');
+      copy.drawImage(canvas, 0, 0);
+      const { data } = copy.getImageData(0, 0, canvas.width, canvas.height);
       window.__pictures ||= {};
       if (keep) {
         window.__pictures[k] = data;
@@ -57,7 +60,10 @@ function inked(page, id) {
     DEMO,
     (demo, canvasId) => {
       const canvas = demo.shadowRoot.getElementById(canvasId);
-      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      // Drawn in the plot worker (www/plot-link.js): read from a copy.
+      const copy = Object.assign(document.createElement('canvas'), { width: canvas.width, height: canvas.height }).getContext('2d');
+      copy.drawImage(canvas, 0, 0);
+      const { data } = copy.getImageData(0, 0, canvas.width, canvas.height);
       let n = 0;
       for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && data[i] + data[i + 1] + data[i + 2] < 600) n += 1;
       return n;
@@ -259,6 +265,51 @@ describe('toy panels', () => {
     await settle(page);
     fs.mkdirSync(artifactsDir, { recursive: true });
     await page.screenshot({ path: path.join(artifactsDir, 'toy-phone.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 8 * MINUTE });
+
+  // Chromium draws the plots in the plot worker; a browser that cannot
+  // (no OffscreenCanvas or module workers) draws them on the page, with
+  // the same code (www/plot-link.js), as the test hook makes this one do.
+  test('the plots are drawn in a worker, and on the page where a browser cannot', async () => {
+    const canvasOnPage = (page) =>
+      page.$eval(DEMO, (demo) => {
+        try {
+          return demo.shadowRoot.getElementById('toy-canvas').getContext('2d') !== null;
+        } catch {
+          return false; // its control was handed to a worker
+        }
+      });
+    const inWorker = await open();
+    await waitForAttr(inWorker.page, DEMO, 'data-step', (v) => Number(v) >= 1, { timeout: 3 * MINUTE });
+    assert.equal(await canvasOnPage(inWorker.page), false, 'drawn in the plot worker');
+    // Another kind and back: the old canvases are dropped in the worker,
+    // the new ones drawn there.
+    for (const kind of ['paint', 'toy']) await inWorker.page.$eval(DEMO, (d, k) => d.setAttribute('kind', k), kind);
+    await waitForAttr(inWorker.page, DEMO, 'data-step', (v) => Number(v) >= 100, { timeout: 3 * MINUTE });
+    await settle(inWorker.page);
+    assert.ok((await inked(inWorker.page, 'toy-mu')) > 1000, 'the new toy is drawn');
+    assert.deepEqual(inWorker.errors, []);
+    await inWorker.context.close();
+
+    const { page, context, errors } = await openPage(env.browser, `${env.server.url}embed.html?kind=toy&backend=cpu`, {
+      ready: DEMO,
+      viewport: { width: 1100, height: 1300 },
+      initScript: () => {
+        globalThis.__mdnPlotsOnPage = true;
+      },
+    });
+    await waitForAttr(page, DEMO, 'data-step', (v) => Number(v) >= 300, { timeout: 5 * MINUTE });
+    await settle(page);
+    assert.equal(await canvasOnPage(page), true, 'drawn on the page');
+    for (const id of ['toy-pi', 'toy-mu', 'toy-nll']) assert.ok((await inked(page, id)) > 1000, `${id} drawn`);
+    await setLayers(page, ['samples']);
+    await settle(page);
+    await differing(page, 'toy-canvas', 'samples', true);
+    await settle(page);
+    assert.ok((await differing(page, 'toy-canvas', 'samples')) > 50, 'the samples follow training');
+    assert.match(await page.textContent('#toy-density-hi'), /^-?\d+\.\d$/);
     assert.deepEqual(errors, []);
     await context.close();
   }, { timeout: 8 * MINUTE });

@@ -6,7 +6,9 @@
 // making one long task. A key (the canvas) keeps only its latest
 // draw; keys are served in the order they were queued. Each frame that
 // draws is timed to the end of its commit, and the plots' resolution
-// (resolution.js) follows what frames cost.
+// (resolution.js) follows what frames cost. It runs where the plots are
+// drawn: in the plot worker (plot-worker.js), or on the page where the
+// browser cannot draw in a worker.
 
 import { plotResolution } from './resolution.js';
 
@@ -14,20 +16,31 @@ const BUDGET_MS = 12;
 const queue = new Map(); // key -> draw function
 const drawn = new Map(); // key -> its latest draw, to redraw at a new resolution
 let frame = 0;
+// The screen's devicePixelRatio (the page tells it: a worker has no screen).
+let screenRatio = 1;
+
+// A worker has animation frames in Chromium and Firefox; elsewhere a timer
+// stands in for them.
+const nextFrame = globalThis.requestAnimationFrame
+  ? (f) => globalThis.requestAnimationFrame(f)
+  : (f) => setTimeout(f, 16);
 
 // A message posted from an animation frame is handled in the first task
 // after that frame's rendering and commit: its arrival ends the frame's
-// cost, what the frame blocked the main thread for.
+// cost, what the frame blocked its thread for.
 const frameEnd = new MessageChannel();
 let frameStart = null;
 frameEnd.port1.onmessage = () => {
   if (frameStart === null) return;
   const cost = performance.now() - frameStart;
   frameStart = null;
-  if (plotResolution.record(cost, window.devicePixelRatio)) {
-    for (const [key, draw] of drawn) if (key.isConnected) requestDraw(key, draw);
-  }
+  if (plotResolution.record(cost, screenRatio)) redrawAll();
 };
+
+// Every canvas drawn so far again, at a new ratio.
+function redrawAll() {
+  for (const [key, draw] of drawn) requestDraw(key, draw);
+}
 
 function run() {
   frame = 0;
@@ -37,8 +50,9 @@ function run() {
     queue.delete(key);
     draw();
     if (!drawn.has(key)) {
-      // A new canvas: forget those of demos taken off the page since.
-      for (const k of drawn.keys()) if (!k.isConnected) drawn.delete(k);
+      // A new canvas: forget those taken off the page since (drawn on the
+      // page; an OffscreenCanvas goes with its toy, forgetDraws).
+      for (const k of drawn.keys()) if (k.isConnected === false) drawn.delete(k);
     }
     drawn.set(key, draw);
     count += 1;
@@ -48,12 +62,33 @@ function run() {
     frameStart = t0;
     frameEnd.port2.postMessage(null);
   }
-  if (queue.size > 0) frame = requestAnimationFrame(run);
+  if (queue.size > 0) frame = nextFrame(run);
 }
 
 // Draws `draw()` in a coming animation frame, replacing a draw of `key`
 // still waiting.
 export function requestDraw(key, draw) {
   queue.set(key, draw);
-  if (!frame) frame = requestAnimationFrame(run);
+  if (!frame) frame = nextFrame(run);
+}
+
+// Drops `keys`' draws, waiting and done (a demo that is gone).
+export function forgetDraws(keys) {
+  for (const key of keys) {
+    queue.delete(key);
+    drawn.delete(key);
+  }
+}
+
+// Sets the screen's devicePixelRatio; every canvas is redrawn if the ratio
+// the plots are drawn at changed, not only those of the toy that said it.
+export function setScreenRatio(ratio) {
+  const before = plotRatio();
+  screenRatio = ratio;
+  if (plotRatio() !== before) redrawAll();
+}
+
+// The backing pixels per CSS pixel the plots are drawn at now.
+export function plotRatio() {
+  return plotResolution.ratioFor(screenRatio);
 }

@@ -19,7 +19,8 @@ import { createPaint } from './paint.js';
 const P = globalThis.MdnProtocol;
 
 // Every demo kind, by the name its `kind` attribute gives: the view that
-// draws it (www/worker/ has the worker's side of each).
+// draws it (www/worker/ has the worker's side of each). A view's optional
+// dispose() lets go of what it holds elsewhere when the demo changes kind.
 const VIEWS = { toy: createToy, paint: createPaint };
 
 const STYLESHEET = new URL('./demo.css', import.meta.url);
@@ -99,6 +100,7 @@ export class MdnDemo extends HTMLElement {
     const kind = this.getAttribute('kind') || 'toy';
     if (this.#view && kind === this.#kind) return;
     this.#stop();
+    this.#view?.dispose?.();
     const root = this.shadowRoot.querySelector('.view');
     this.#kind = kind;
     for (const key of STATE_KEYS) {

@@ -1,10 +1,9 @@
 // Plotting helpers for the demos' 2D canvases: crisp canvases at any
-// devicePixelRatio, the plot area, data-to-pixel maps, round ticks, axes,
-// and the colours (custom properties of demo.css, so an HTML legend and the
+// pixel ratio, the plot area, data-to-pixel maps, round ticks, axes, and
+// the colours (custom properties of demo.css, so an HTML legend and the
 // drawing cannot disagree). The panels themselves live with their demo's
-// view (toy-plots.js).
-
-import { plotResolution } from './resolution.js';
+// view (toy-plots.js). Everything but `palette` also runs in a worker
+// (plot-worker.js), on OffscreenCanvases: no DOM.
 
 export function boundsOf(x, y) {
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
@@ -20,10 +19,11 @@ export function boundsOf(x, y) {
 }
 
 // The plot colours are custom properties of demo.css, so the HTML legend and
-// the drawing cannot disagree. Read at each draw: the stylesheet may still
-// have been loading at the previous one.
-export function palette(canvas) {
-  const style = getComputedStyle(canvas);
+// the drawing cannot disagree; read on the page, where the stylesheet is
+// (plot-link.js reads them again whenever a canvas is resized, which is
+// also when the stylesheet has loaded), and drawn wherever the plots are.
+export function palette(element) {
+  const style = getComputedStyle(element);
   const get = (name) => style.getPropertyValue(name).trim();
   return {
     muted: get('--muted'),
@@ -37,14 +37,42 @@ export function palette(canvas) {
   };
 }
 
-// Sizes the backing store to the displayed size times the plots' pixel
-// ratio (resolution.js: devicePixelRatio, at most 2, lower on a device too
-// slow for it) so dots stay crisp, and lets the drawing code work in CSS
+// A CSS colour as [r, g, b, a] (0–255, alpha 0–1), for what is drawn in
+// JS (raster.js). The canvas parses it: its fillStyle reads back as
+// #rrggbb or rgba(r, g, b, a).
+const parsed = new Map();
+let parser = null;
+export function rgbaOf(colour) {
+  let rgba = parsed.get(colour);
+  if (rgba) return rgba;
+  parser ??= newCanvas(1, 1).getContext('2d');
+  parser.fillStyle = '#000';
+  parser.fillStyle = colour;
+  const style = parser.fillStyle;
+  const numbers = style.startsWith('#')
+    ? [1, 3, 5].map((i) => parseInt(style.slice(i, i + 2), 16)).concat(1)
+    : style.match(/[\d.]+/g).map(Number);
+  rgba = [numbers[0], numbers[1], numbers[2], numbers[3] ?? 1];
+  parsed.set(colour, rgba);
+  return rgba;
+}
+
+// A canvas `width` × `height` pixels that draws off the page: an
+// OffscreenCanvas wherever there is one (a worker has no document).
+export function newCanvas(width, height) {
+  if (typeof OffscreenCanvas !== 'undefined') return new OffscreenCanvas(width, height);
+  return Object.assign(document.createElement('canvas'), { width, height });
+}
+
+// A plot to draw: `canvas` (a canvas or an OffscreenCanvas) shown `width` ×
+// `height` CSS pixels, drawn at `ratio` backing pixels per CSS pixel
+// (resolution.js: the screen's devicePixelRatio, at most 2, lower on a
+// device too slow for it), in `colours` (palette).
+//
+// Sizes the target's backing store to its displayed size times its ratio,
+// so dots stay crisp, clears it, and lets the drawing code work in CSS
 // pixels.
-export function fitCanvas(canvas) {
-  const dpr = plotResolution.ratioFor(window.devicePixelRatio);
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
+export function fitCanvas({ canvas, width, height, ratio: dpr }) {
   const w = Math.max(1, Math.round(width * dpr));
   const h = Math.max(1, Math.round(height * dpr));
   if (canvas.width !== w || canvas.height !== h) {

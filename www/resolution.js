@@ -1,12 +1,18 @@
 // How much the plots draw per frame: the pixel ratio they are drawn at
 // (the screen's devicePixelRatio up to MAX_PIXEL_RATIO) and how many
-// canvases one frame redraws, lowered while frames that draw cost the main
-// thread too much and raised again once they have room. A frame's cost (drawing,
-// style, layout, paint and the commit that copies every redrawn canvas)
-// grows with the pixels redrawn, as the ratio squared: traced on an
-// emulated Pixel 7 at a 4 × slower CPU, frames that redrew the toy's
-// panels at ratio 2 took 50–61 ms, and none passed 50 ms at ratio 1. A
-// slow device gets softer plots rather than a page that stutters.
+// canvases one frame redraws, lowered while frames that draw cost their
+// thread too much and raised again once they have room. That thread is the
+// plot worker's (plot-link.js), or the page's main thread in a browser
+// that cannot draw in a worker. A frame's cost (drawing and the commit
+// that copies every redrawn canvas; on the page also style, layout and
+// paint) grows with the pixels redrawn, as the ratio squared: traced on
+// the page on an emulated Pixel 7 at a 4 × slower CPU, frames that redrew
+// the toy's panels at ratio 2 took 50–61 ms, and none passed 50 ms at
+// ratio 1 (on an AVX-512 host; on a 2 GHz first-generation Zen host,
+// ratio 1 and one canvas a frame passed 50 ms in most frames until the
+// busiest panels were drawn in JS, raster.js, and still did in a few a
+// minute until the plots moved to their worker). A slow device gets
+// softer plots rather than plots, or a page, that stutter.
 
 // Plots are drawn at most at 2 device pixels per CSS pixel: a phone at 2.6
 // or 3 would fill 1.7 to 2.3 times as many pixels, for lines no sharper to

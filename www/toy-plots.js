@@ -1,20 +1,38 @@
-// The toy's panels, each a function that draws one canvas from what the
-// worker sent (a TOY_SNAPSHOT and the data): the data plot with the density
+// The toy's panels, each a function that draws one plot (a `target`, as
+// plot.js's fitCanvas takes it) from what the worker sent (a TOY_SNAPSHOT
+// and the data): the data plot with the density
 // heat map behind it, the π_k(x) and μ_k(x) ± σ_k(x) panels under it on the
 // same x axis, the conditional density at a probed x₀, and the NLL curve.
-// Every component k has one colour in every panel (componentColour).
+// Every component k has one colour in every panel (componentRgb). The
+// samples, the π_k lines and the μ_k ± σ_k bands are drawn in JS
+// (raster.js) and blended onto the canvas as one image each: drawn as
+// paths, Chromium rasterised them on the main thread in the frame's
+// commit, the panels' largest cost. No DOM: this runs in the plot worker
+// (plot-worker.js) where the browser has OffscreenCanvas.
 
 import { PURPLES } from './colour-ramp.js';
-import { drawAxes, fitCanvas, makeMap, palette, plotArea } from './plot.js';
+import { drawAxes, fitCanvas, makeMap, newCanvas, plotArea, rgbaOf } from './plot.js';
+import { Raster, stampDots } from './raster.js';
 
 // The density's colour ramp spans this many nats below the grid's largest
 // log density; anything lower is white.
 export const DENSITY_NATS = 8;
 
-// Component k's colour: hues a golden angle apart, so any K up to 32 gets
-// colours that neighbours can tell apart.
+// Component k's colour, [r, g, b] (0–255): hues a golden angle apart, so
+// any K up to 32 gets colours that neighbours can tell apart (HSL with
+// saturation 70 % and lightness 42 %, converted as CSS Color 4 does).
+export function componentRgb(k) {
+  const hue = (k * 137.508 + 20) % 360;
+  const [s, l] = [0.7, 0.42];
+  const f = (n) => {
+    const m = (n + hue / 30) % 12;
+    return Math.round(255 * (l - s * Math.min(l, 1 - l) * Math.max(-1, Math.min(m - 3, 9 - m, 1))));
+  };
+  return [f(0), f(8), f(4)];
+}
+
 export function componentColour(k, alpha = 1) {
-  return `hsla(${(k * 137.508 + 20) % 360}, 70%, 42%, ${alpha})`;
+  return `rgba(${componentRgb(k).join(', ')}, ${alpha})`;
 }
 
 // The density ramp in 256 steps, RGBA: 30 000 cells a snapshot look it up.
@@ -52,9 +70,7 @@ export function densityImage(snapshot, reuse = null) {
   if (!fits) {
     // Assigning a size, even the same one, reallocates the canvas: only a
     // new one is sized. putImageData writes every pixel of a reused one.
-    canvas = document.createElement('canvas');
-    canvas.width = G;
-    canvas.height = H;
+    canvas = newCanvas(G, H);
   }
   canvas.getContext('2d').putImageData(image, 0, 0);
   return { canvas, image, lo, hi };
@@ -85,23 +101,23 @@ function polyline(ctx, map, xs, ys) {
   ctx.stroke();
 }
 
-// The data as dots on a transparent canvas the size of `canvas`'s backing
+// The data as dots on a transparent canvas the size of `target`'s backing
 // store, kept in `cache` ({}) until the data, the bounds or the size
 // change: thousands of dots are drawn once, not at every snapshot.
-function dataDots(cache, canvas, bounds, data, colour) {
-  const { width, height } = canvas;
+function dataDots(cache, target, bounds, data, colour) {
+  const { width, height } = target.canvas;
   if (cache.data !== data || cache.bounds !== bounds || cache.width !== width || cache.height !== height) {
-    const layer = cache.layer ?? document.createElement('canvas');
+    const layer = cache.layer ?? newCanvas(width, height);
     layer.width = width;
     layer.height = height;
     const ctx = layer.getContext('2d');
-    const dpr = width / Math.max(1, canvas.clientWidth);
+    const dpr = width / Math.max(1, target.width);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const area = plotArea(canvas.clientWidth, canvas.clientHeight);
+    const area = plotArea(target.width, target.height);
     const map = makeMap(area, bounds);
     clipTo(ctx, area);
     // Smaller dots on a phone, or 4500 of them merge into a blot.
-    const dot = canvas.clientWidth < 500 ? 1.5 : 2;
+    const dot = target.width < 500 ? 1.5 : 2;
     ctx.fillStyle = colour;
     for (let i = 0; i < data.x.length; i++) {
       ctx.fillRect(map.x(data.x[i]) - dot / 2, map.y(data.y[i]) - dot / 2, dot, dot);
@@ -114,13 +130,13 @@ function dataDots(cache, canvas, bounds, data, colour) {
 // The data plot: `view` is {bounds, data: {x, y}, snapshot, density (from
 // densityImage), layers: {density, data, samples, fit, mode}, probeX,
 // cache: {} kept by the caller between draws}.
-export function drawMain(canvas, view) {
-  const { ctx, width, height } = fitCanvas(canvas);
+export function drawMain(target, view) {
+  const { ctx, width, height } = fitCanvas(target);
+  const { canvas, colours } = target;
   const { bounds: b, data, snapshot, density, layers, probeX } = view;
   if (!b) return;
   const area = plotArea(width, height);
   const map = makeMap(area, b);
-  const colours = palette(canvas);
 
   if (layers.density && snapshot && density) {
     ctx.save();
@@ -139,7 +155,7 @@ export function drawMain(canvas, view) {
   drawAxes(ctx, colours, area, map, b, { x: 'x', y: 'y' });
 
   if (layers.data && data) {
-    ctx.drawImage(dataDots(view.cache, canvas, b, data, colours.data), 0, 0, width, height);
+    ctx.drawImage(dataDots(view.cache, target, b, data, colours.data), 0, 0, width, height);
   }
   ctx.save();
   clipTo(ctx, area);
@@ -147,15 +163,22 @@ export function drawMain(canvas, view) {
   if (snapshot) {
     const { grid_x, samples, mse_y, mode } = snapshot;
     if (layers.samples) {
+      // Stamped in JS (raster.js): as thousands of rectangles they were
+      // the plot's largest cost.
       const perX = Math.floor(samples.length / grid_x.length);
-      ctx.fillStyle = colours.samples;
+      const layer = pixelLayer(canvas, area, width);
+      const [xs, ys] = [scratch('x', samples.length), scratch('y', samples.length)];
       for (let i = 0; i < grid_x.length; i++) {
-        const px = map.x(grid_x[i]);
+        const px = map.x(grid_x[i]) * layer.scale;
         for (let j = 0; j < perX; j++) {
-          const v = samples[i * perX + j];
-          if (Number.isFinite(v)) ctx.fillRect(px - sampleDot / 2, map.y(v) - sampleDot / 2, sampleDot, sampleDot);
+          xs[i * perX + j] = px;
+          ys[i * perX + j] = map.y(samples[i * perX + j]) * layer.scale;
         }
       }
+      const [r, g, b, alpha] = rgbaOf(colours.samples);
+      layer.image.data.fill(0);
+      stampDots(layer.image.data, canvas.width, layer.clip, xs, ys, sampleDot * layer.scale, [r, g, b], alpha);
+      showLayer(ctx, layer);
     }
     ctx.lineJoin = 'round';
     if (layers.fit && mse_y.length > 0) {
@@ -191,47 +214,121 @@ export function drawMain(canvas, view) {
   ctx.restore();
 }
 
-// The weights π_k(x), one line per component, on the data plot's x axis.
-export function drawPi(canvas, bounds, snapshot) {
-  const { ctx, width, height } = fitCanvas(canvas);
+// Scratch arrays for the pixel coordinates a draw computes, by name and
+// length, reused: a draw's garbage, collected on a slow phone, is itself
+// a long task. A draw never keeps one past its return.
+const scratchArrays = new Map();
+function scratch(name, length) {
+  const key = `${name} ${length}`;
+  let array = scratchArrays.get(key);
+  if (!array) {
+    array = new Float64Array(length);
+    scratchArrays.set(key, array);
+  }
+  return array;
+}
+
+// What a canvas drawn partly in JS (raster.js) keeps between draws: a
+// Raster, the ImageData its pixels go to, and a canvas that carries them
+// onto the plot (drawImage blends over the axes; putImageData would
+// replace them).
+const pixelLayers = new WeakMap();
+
+// `canvas`'s pixel layer, sized to its backing store, with `clip` (the
+// plot area `area`, CSS pixels, in whole backing pixels) and `scale`, the
+// backing pixels per CSS pixel of a canvas `width` CSS pixels wide.
+function pixelLayer(canvas, area, width) {
+  let state = pixelLayers.get(canvas);
+  if (!state) {
+    state = { raster: new Raster(), image: null, layer: newCanvas(1, 1), clip: null };
+    pixelLayers.set(canvas, state);
+  }
+  const scale = canvas.width / Math.max(1, width);
+  const clip = {
+    left: Math.round(area.left * scale),
+    top: Math.round(area.top * scale),
+    right: Math.round((area.left + area.w) * scale),
+    bottom: Math.round((area.top + area.h) * scale),
+  };
+  const { image } = state;
+  // Nothing is written outside the clip: a new clip gets a new, clear image.
+  const sameClip = state.clip && ['left', 'top', 'right', 'bottom'].every((side) => clip[side] === state.clip[side]);
+  if (!image || image.width !== canvas.width || image.height !== canvas.height || !sameClip) {
+    state.image = new ImageData(canvas.width, canvas.height);
+    state.layer.width = canvas.width;
+    state.layer.height = canvas.height;
+    state.clip = clip;
+  }
+  return { ...state, scale };
+}
+
+// Blends a pixel layer's image over what `ctx` has drawn.
+function showLayer(ctx, { image, layer }) {
+  layer.getContext('2d').putImageData(image, 0, 0);
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.drawImage(layer, 0, 0);
+  ctx.restore();
+}
+
+// A Raster drawing into `canvas`'s pixel layer, clipped to the plot
+// area, and that layer (pixelLayer).
+function rasterLayer(canvas, area, width) {
+  const layer = pixelLayer(canvas, area, width);
+  layer.raster.reset(layer.image.data, canvas.width, canvas.height, layer.clip);
+  return layer;
+}
+
+// Ends a raster layer's drawing and blends it over `ctx`'s.
+function showRaster(ctx, layer) {
+  layer.raster.finish();
+  showLayer(ctx, layer);
+}
+
+// The weights π_k(x), one line per component, on the data plot's x axis,
+// rasterised column by column (raster.js).
+export function drawPi(target, bounds, snapshot) {
+  const { ctx, width, height } = fitCanvas(target);
+  const { canvas } = target;
   if (!bounds) return;
   const area = plotArea(width, height);
   const b = { x0: bounds.x0, x1: bounds.x1, y0: 0, y1: 1 };
   const map = makeMap(area, b);
-  drawAxes(ctx, palette(canvas), area, map, b, { x: 'x', y: 'π' });
+  drawAxes(ctx, target.colours, area, map, b, { x: 'x', y: 'π' });
   if (!snapshot) return;
   const { grid_x, pi, components: K } = snapshot;
-  ctx.save();
-  clipTo(ctx, area);
-  ctx.lineWidth = 1.75;
-  ctx.lineJoin = 'round';
+  const layer = rasterLayer(canvas, area, width);
+  const { raster, scale } = layer;
+  const [xs, ys] = [scratch('x', grid_x.length), scratch('y', grid_x.length)];
+  for (let g = 0; g < grid_x.length; g++) xs[g] = map.x(grid_x[g]) * scale;
   for (let k = 0; k < K; k++) {
-    ctx.strokeStyle = componentColour(k);
-    const ys = grid_x.map((_, g) => pi[g * K + k]);
-    polyline(ctx, map, grid_x, ys);
+    for (let g = 0; g < grid_x.length; g++) ys[g] = map.y(pi[g * K + k]) * scale;
+    raster.line(xs, ys, { width: 1.75 * scale, rgb: componentRgb(k) });
   }
-  ctx.restore();
+  showRaster(ctx, layer);
 }
 
 // The means μ_k(x) with a ±σ_k(x) band, each as opaque at each x as the
-// component's weight π_k(x) there, so dead components fade: one band and
-// one line per component, shaded by a gradient along x with a stop at each
-// grid x. (A path per segment and opacity level, thousands of small fills,
-// cost the compositor over 100 ms a frame.)
-export function drawMu(canvas, bounds, snapshot) {
-  const { ctx, width, height } = fitCanvas(canvas);
+// component's weight π_k(x) there, so dead components fade. Rasterised
+// column by column (raster.js): as paths, the bands' gradients made this
+// the page's most expensive panel.
+export function drawMu(target, bounds, snapshot) {
+  const { ctx, width, height } = fitCanvas(target);
+  const { canvas } = target;
   if (!bounds) return;
   const area = plotArea(width, height);
   const map = makeMap(area, bounds);
-  drawAxes(ctx, palette(canvas), area, map, bounds, { x: 'x', y: 'μ ± σ' });
+  drawAxes(ctx, target.colours, area, map, bounds, { x: 'x', y: 'μ ± σ' });
   if (!snapshot) return;
   const { grid_x, pi, mu, sigma, components: K } = snapshot;
   const G = grid_x.length;
-  ctx.save();
-  clipTo(ctx, area);
-  ctx.lineWidth = 1.75;
-  ctx.lineJoin = 'round';
-  const [left, right] = [map.x(grid_x[0]), map.x(grid_x[G - 1])];
+  const layer = rasterLayer(canvas, area, width);
+  const { raster, scale } = layer;
+  const xs = scratch('x', G);
+  for (let g = 0; g < G; g++) xs[g] = map.x(grid_x[g]) * scale;
+  const [ys, tops, bottoms, alphas] = ['y', 'top', 'bottom', 'alpha'].map((name) => scratch(name, G));
+  // Components too faint to see anywhere, or not finite, are left out.
+  const shown = [];
   for (let k = 0; k < K; k++) {
     let heaviest = 0;
     let finite = true;
@@ -240,52 +337,39 @@ export function drawMu(canvas, bounds, snapshot) {
       heaviest = Math.max(heaviest, pi[i]);
       finite &&= Number.isFinite(mu[i]) && Number.isFinite(sigma[i]) && Number.isFinite(pi[i]);
     }
-    if (heaviest < 0.02 || !finite) continue;
-    // A stop every few grid points is as smooth to the eye, and colour
-    // stops are parsed strings.
-    const fade = (scale) => {
-      const gradient = ctx.createLinearGradient(left, 0, right, 0);
-      for (let g = 0; g < G; g += G > 60 ? 4 : 1) {
-        gradient.addColorStop(g / (G - 1), componentColour(k, scale * pi[g * K + k]));
-      }
-      gradient.addColorStop(1, componentColour(k, scale * pi[(G - 1) * K + k]));
-      return gradient;
-    };
-    const band = new Path2D();
-    const line = new Path2D();
+    if (heaviest >= 0.02 && finite) shown.push(k);
+  }
+  // Every band first: they lie beneath every line (raster.js).
+  for (const k of shown) {
     for (let g = 0; g < G; g++) {
       const i = g * K + k;
-      const px = map.x(grid_x[g]);
-      if (g === 0) {
-        band.moveTo(px, map.y(mu[i] + sigma[i]));
-        line.moveTo(px, map.y(mu[i]));
-      } else {
-        band.lineTo(px, map.y(mu[i] + sigma[i]));
-        line.lineTo(px, map.y(mu[i]));
-      }
+      tops[g] = map.y(mu[i] + sigma[i]) * scale;
+      bottoms[g] = map.y(mu[i] - sigma[i]) * scale;
+      alphas[g] = 0.22 * pi[i];
     }
-    for (let g = G - 1; g >= 0; g--) {
-      const i = g * K + k;
-      band.lineTo(map.x(grid_x[g]), map.y(mu[i] - sigma[i]));
-    }
-    band.closePath();
-    ctx.fillStyle = fade(0.22);
-    ctx.fill(band);
-    ctx.strokeStyle = fade(1);
-    ctx.stroke(line);
+    raster.band(xs, tops, bottoms, alphas, componentRgb(k));
   }
-  ctx.restore();
+  for (const k of shown) {
+    for (let g = 0; g < G; g++) {
+      const i = g * K + k;
+      ys[g] = map.y(mu[i]) * scale;
+      alphas[g] = pi[i];
+    }
+    raster.line(xs, ys, { width: 1.75 * scale, rgb: componentRgb(k), alphas });
+  }
+  showRaster(ctx, layer);
 }
 
 // The conditional density p(y | x₀) over y, each component's weighted
 // density π_k N(y; μ_k, σ_k²) under it, and the data within a sliver of
 // x₀ as a rug along the y axis.
-export function drawProbe(canvas, bounds, snapshot, data) {
-  const { ctx, width, height } = fitCanvas(canvas);
+export function drawProbe(target, bounds, snapshot, data) {
+  const { ctx, width, height } = fitCanvas(target);
+  const { colours } = target;
   const probe = snapshot?.probe;
   if (!bounds || !probe) {
     // Until a probe is set, say how to set one where its curve will be.
-    ctx.fillStyle = palette(canvas).muted;
+    ctx.fillStyle = colours.muted;
     ctx.font = '13px system-ui, sans-serif';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
@@ -299,7 +383,6 @@ export function drawProbe(canvas, bounds, snapshot, data) {
   const area = plotArea(width, height);
   const b = { x0: bounds.y0, x1: bounds.y1, y0: 0, y1: (top || 1) * 1.1 };
   const map = makeMap(area, b);
-  const colours = palette(canvas);
   drawAxes(ctx, colours, area, map, b, { x: 'y', y: 'p' });
   ctx.save();
   clipTo(ctx, area);
@@ -336,8 +419,9 @@ export function drawProbe(canvas, bounds, snapshot, data) {
 }
 
 // The training NLL against the step.
-export function drawNll(canvas, history) {
-  const { ctx, width, height } = fitCanvas(canvas);
+export function drawNll(target, history) {
+  const { ctx, width, height } = fitCanvas(target);
+  const { colours } = target;
   if (history.length === 0) return;
   let y0 = Infinity;
   let y1 = -Infinity;
@@ -352,7 +436,6 @@ export function drawNll(canvas, history) {
   const map = makeMap(area, b);
   // No axis names inside the plot, where the curve starts and ends: the
   // caption names them.
-  const colours = palette(canvas);
   drawAxes(ctx, colours, area, map, b, null);
   ctx.save();
   ctx.strokeStyle = colours.nll;

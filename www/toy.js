@@ -4,25 +4,26 @@
 // μ_k ± σ_k) on the same x axis, the conditional density at a probed x₀,
 // the NLL curve, and the settings: data set, K, hidden units, τπ and τσ.
 // With the data set "draw", the plot is a canvas the reader sprays points
-// on. It only draws what the worker sends (toy-plots.js) and forwards the
-// reader's actions; www/mdn-demo.js owns the element, the link to the
-// worker and the live data-* state.
+// on. It only shows what the worker sends and forwards the reader's
+// actions; www/mdn-demo.js owns the element, the link to the
+// worker and the live data-* state. The canvases are drawn elsewhere
+// (plot-link.js: in the plot worker where the browser can): this view
+// tells them what to show (plot-protocol.js).
 
 import './protocol.js';
 import { readSettings, setting } from './attributes.js';
 import { PURPLES } from './colour-ramp.js';
 import { bindModelSave, savePng } from './export.js';
 import { plotArea } from './plot.js';
+import { linkPlots } from './plot-link.js';
+import { PLOT } from './plot-protocol.js';
 import { LIMITS, SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
-import { requestDraw } from './draw-queue.js';
-import { densityImage, drawMain, drawMu, drawNll, drawPi, drawProbe } from './toy-plots.js';
 
 const P = globalThis.MdnProtocol;
 
-// Past this many points the NLL history is thinned by half, so a long run
-// keeps drawing in constant time.
-const MAX_HISTORY = 4000;
+// Text that follows training is rewritten at most this often (setLiveText).
+const LIVE_TEXT_MS = 250;
 
 // The settings that start a new model (the others change what is shown).
 const OPTIONS = SETTINGS.toy.filter((s) => !s.display).map((s) => s.name);
@@ -102,7 +103,7 @@ const TEMPLATE = `
           aria-label="The data, the density the MDN predicts, samples drawn from it and the least-squares fit; click or use the arrow keys to probe the density at one x"></canvas>
         <div id="toy-density-legend" class="heat-legend panel">
           <span class="legend-bar" style="background: ${PURPLES.css}"></span>
-          <span class="legend-labels"><span id="toy-density-lo"></span><span id="toy-density-hi"></span></span>
+          <span class="legend-labels"><span id="toy-density-lo" class="live-text"></span><span id="toy-density-hi" class="live-text"></span></span>
           <span class="legend-caption">density: log <var>p</var>(<var>y</var> | <var>x</var>), clamped</span>
         </div>
       </figure>
@@ -155,21 +156,59 @@ export function createToy(root, { host, send, progress }) {
   const layers = Object.fromEntries(LAYERS.map(([name, , on]) => [name, on]));
   let data = null; // {x, y} of the running model
   let bounds = null; // the plot's rectangle
-  let snapshot = null; // latest TOY_SNAPSHOT
-  let density = null; // the heat map (densityImage) of `snapshot`, made when drawn
-  let history = []; // [step, nll] pairs
-  let stride = 1; // keep one snapshot in `stride` once thinned
-  let seen = 0;
+  let step = 0; // the latest snapshot's step
   // Snapshots of an old model can still be in flight after a restart:
   // ignore them until the worker confirms the new model with TOY_DATA.
   let pendingRestarts = 0;
-  const dotCache = {}; // the data's dots, drawn once (toy-plots.js)
   let settings = readAll();
   const drawn = { x: [], y: [] };
   let stroke = null; // {pointerId, lastSent} while the reader draws
   let pinnedX = null; // the probe a click or the keys set
   let hoverX = null; // the probe under the pointer
   let sentProbe = null;
+
+  // Text and markup set only when they change: every assignment, even of
+  // the same text, replaces nodes and costs the next frame a layout and a
+  // paint of the demo, and snapshots arrive many times a second.
+  function setText(element, text) {
+    if (element.textContent !== text) element.textContent = text;
+  }
+
+  // Text that follows training (the status line, the density legend) is
+  // shown at most every LIVE_TEXT_MS, all of it at once: on a slow phone
+  // that layout and paint made a third of a frame, and a reader cannot
+  // follow faster numbers anyway.
+  const pendingText = new Map();
+  let textTimer = 0;
+  let textShownAt = -Infinity;
+  function setLiveText(element, text) {
+    element.classList.add('live-text');
+    pendingText.set(element, text);
+    if (textTimer) return;
+    textTimer = setTimeout(
+      () => {
+        textTimer = 0;
+        textShownAt = performance.now();
+        for (const [el, t] of pendingText) setText(el, t);
+        pendingText.clear();
+      },
+      Math.max(0, textShownAt + LIVE_TEXT_MS - performance.now()),
+    );
+  }
+
+  // The status line now, replacing any live text still waiting for it.
+  function setStatus(text) {
+    pendingText.delete(status);
+    // Any message, long ones too, in a box that fits it.
+    status.classList.remove('live-text');
+    status.textContent = text;
+  }
+  const shownHtml = new WeakMap();
+  function setHtml(element, html) {
+    if (shownHtml.get(element) === html) return;
+    shownHtml.set(element, html);
+    element.innerHTML = html;
+  }
 
   function show(element, text) {
     element.textContent = text;
@@ -213,7 +252,7 @@ export function createToy(root, { host, send, progress }) {
       layers[name] = box.checked;
       showPanels();
       progress({ layers: shownLayers() });
-      scheduleDraw();
+      showDisplay();
     });
   }
   const shownLayers = () =>
@@ -238,14 +277,14 @@ export function createToy(root, { host, send, progress }) {
       return;
     }
     awaitNewModel();
-    status.textContent = 'restarting…';
+    setStatus('restarting…');
     send({ type: P.TOY_RESTART, ...fields });
   }
 
   $('toy-restart').addEventListener('click', () => restart());
   // The data plot as drawn (at the screen's pixel density).
   $('toy-save').addEventListener('click', () => {
-    savePng(main, `mdn-toy-${settings.data}-step${snapshot?.step ?? 0}.png`).catch((e) => show(message, e.message));
+    savePng(main, `mdn-toy-${settings.data}-step${step}.png`).catch((e) => show(message, e.message));
   });
   // Model files: the worker writes one (MODEL_FILE answers), or goes on
   // from one the reader chose (TOY_DATA with `resumed` answers, TOY_ERROR
@@ -273,54 +312,49 @@ export function createToy(root, { host, send, progress }) {
       show(message, `Could not read “${file.name}”: ${e.message}`);
       return;
     }
-    status.textContent = `loading ${file.name}…`;
+    setStatus(`loading ${file.name}…`);
     send({ type: P.LOAD_MODEL, bytes, name: file.name }, [bytes]);
   });
 
   $('toy-clear').addEventListener('click', () => {
     drawn.x = [];
     drawn.y = [];
+    showPoints();
     sendPoints();
   });
 
-  for (const canvas of [main, piCanvas, muCanvas, probeCanvas, nllCanvas]) {
-    new ResizeObserver(() => scheduleDraw()).observe(canvas);
-  }
+  // The plots, drawn where plot-link.js chose; they answer with the
+  // density's range for its legend.
+  const plots = linkPlots(
+    { main, pi: piCanvas, mu: muCanvas, probe: probeCanvas, nll: nllCanvas },
+    (answer) => {
+      if (answer.type !== PLOT.LEGEND) return;
+      setLiveText($('toy-density-lo'), answer.lo.toFixed(1));
+      setLiveText($('toy-density-hi'), answer.hi.toFixed(1));
+    },
+  );
 
-  // Each canvas is drawn at most once per animation frame however fast
-  // snapshots arrive, in the page's one draw queue (draw-queue.js).
-  function scheduleDraw() {
-    const shown = () => (drawing() ? { x: drawn.x, y: drawn.y } : data);
-    requestDraw(main, () => {
-      // The heat map of the snapshot about to be drawn, made here rather
-      // than when it arrives: on a slow phone snapshots come faster than
-      // frames, and those never drawn cost nothing.
-      if (snapshot && snapshot.log_density.length > 0 && density?.snapshot !== snapshot) {
-        density = { ...densityImage(snapshot, density), snapshot };
-        $('toy-density-lo').textContent = density.lo.toFixed(1);
-        $('toy-density-hi').textContent = density.hi.toFixed(1);
-      } else if (!snapshot || snapshot.log_density.length === 0) {
-        density = null;
-      }
-      const panels = panelsOn();
-      const probeX = panels ? (hoverX ?? pinnedX) : null;
-      const visible = { ...layers, density: panels && layers.density, mode: panels && layers.mode };
-      drawMain(main, { bounds, data: shown(), snapshot, density, layers: visible, probeX, cache: dotCache });
+  // What the data plot shows: the reader's points while drawing, else the
+  // model's data. The plots get a copy: the page keeps drawing into its own.
+  function showPoints() {
+    const points = drawing() ? drawn : data;
+    plots.send({
+      type: PLOT.POINTS,
+      x: points ? Float32Array.from(points.x) : new Float32Array(0),
+      y: points ? Float32Array.from(points.y) : new Float32Array(0),
     });
-    if (panelsOn()) {
-      requestDraw(piCanvas, () => drawPi(piCanvas, bounds, snapshot));
-      requestDraw(muCanvas, () => drawMu(muCanvas, bounds, snapshot));
-      requestDraw(probeCanvas, () => drawProbe(probeCanvas, bounds, snapshot, shown()));
-    }
-    requestDraw(nllCanvas, () => drawNll(nllCanvas, history));
   }
 
-  function resetModelState() {
-    snapshot = null;
-    density = null;
-    history = [];
-    stride = 1;
-    seen = 0;
+  // Which layers and panels are shown, and the probe.
+  function showDisplay() {
+    plots.send({ type: PLOT.DISPLAY, layers: { ...layers }, panels: panelsOn(), probeX: hoverX ?? pinnedX });
+  }
+
+  // A new model (or none) on `bounds`: the old one's snapshot and NLL
+  // curve go.
+  function showModel() {
+    plots.send({ type: PLOT.MODEL, bounds });
+    showPoints();
   }
 
   // The drawing mode's hint: how many points there are, and what to do.
@@ -376,7 +410,7 @@ export function createToy(root, { host, send, progress }) {
     }
     updateDrawHint();
     progress({ points: drawn.x.length });
-    scheduleDraw();
+    showPoints();
   }
 
   // The probe: the pointer's x while it is over the plot, else the pinned
@@ -385,7 +419,7 @@ export function createToy(root, { host, send, progress }) {
   function updateProbe() {
     const x = panelsOn() ? (hoverX ?? pinnedX) : null;
     progress({ probeX: x === null ? null : Number(x.toPrecision(6)) });
-    scheduleDraw();
+    showDisplay();
     if (probeFrame) return;
     probeFrame = requestAnimationFrame(() => {
       probeFrame = 0;
@@ -489,7 +523,8 @@ export function createToy(root, { host, send, progress }) {
       pinnedX = null;
       updateProbe();
     }
-    resetModelState();
+    showModel();
+    step = resumed?.step ?? 0;
     saveModelButton.disabled = !trained;
     progress({
       seed,
@@ -501,51 +536,49 @@ export function createToy(root, { host, send, progress }) {
       components: model?.components ?? null,
       hiddenUnits: model?.hidden ?? null,
     });
-    status.textContent = resumed
-      ? `going on from step ${resumed.step} of ${resumed.name}`
-      : trained
-        ? 'step 0'
-        : 'no model yet: draw some points';
-    scheduleDraw();
+    setStatus(
+      resumed
+        ? `going on from step ${resumed.step} of ${resumed.name}`
+        : trained
+          ? 'step 0'
+          : 'no model yet: draw some points',
+    );
   }
-
 
   function setSnapshot(s) {
     if (pendingRestarts > 0 || !data) return;
-    snapshot = s;
+    step = s.step;
     // Without the panels, a snapshot has no density (and none is drawn).
     if (s.log_density.length > 0) {
-      probeCaption.innerHTML = s.probe
-        ? `<var>p</var>(<var>y</var> | <var>x</var>₀ = ${s.probe.x.toFixed(2)}) and its ${s.components} weighted components; ticks: data near <var>x</var>₀`
-        : 'click, hover or use the arrow keys on the plot to see <var>p</var>(<var>y</var> | <var>x</var>₀)';
+      setHtml(
+        probeCaption,
+        s.probe
+          ? `<var>p</var>(<var>y</var> | <var>x</var>₀ = ${s.probe.x.toFixed(2)}) and its ${s.components} weighted components; ticks: data near <var>x</var>₀`
+          : 'click, hover or use the arrow keys on the plot to see <var>p</var>(<var>y</var> | <var>x</var>₀)',
+      );
     }
     const finite = Number.isFinite(s.nll);
     // A non-finite NLL is reported in words, never drawn or published.
     progress(finite ? { step: s.step, nll: s.nll } : { step: s.step });
-    status.textContent = `step ${s.step} · NLL ${formatNll(s.nll)}`;
+    setLiveText(status, `step ${s.step} · NLL ${formatNll(s.nll)}`);
     if (s.recovery) {
       show(recovery, s.recovery);
       progress({ recovery: s.recovery });
     }
-    if (finite && seen++ % stride === 0) {
-      history.push([s.step, s.nll]);
-      if (history.length > MAX_HISTORY) {
-        history = history.filter((_, i) => i % 2 === 0);
-        stride *= 2;
-      }
-    }
-    scheduleDraw();
+    // Its arrays go to the plots, not copied: the page reads none of them.
+    plots.send({ type: PLOT.SNAPSHOT, snapshot: s }, buffersOf(s));
   }
 
   setDrawing(drawing());
   showPanels();
   progress({ layers: shownLayers() });
+  showDisplay();
 
   // Creates this toy in the worker, with its drawn points and its probe;
   // from `resumeFrom` (a checkpoint's {bytes, name}) when given and it loads.
   function create(resumeFrom = null) {
     inWorker = true;
-    status.textContent = 'waiting for the model…';
+    setStatus('waiting for the model…');
     pendingRestarts = 1;
     const transfer = resumeFrom ? [resumeFrom.bytes.buffer] : [];
     send({ type: P.CREATE, kind: 'toy', ...display(), options: modelOptions(), checkpoint: resumeFrom }, transfer);
@@ -598,16 +631,30 @@ export function createToy(root, { host, send, progress }) {
       if (drawing() && before.data !== 'draw') {
         bounds = DRAW_BOUNDS;
         data = null;
-        resetModelState();
-        scheduleDraw();
+        showModel();
       }
       restart({ options: after });
     },
 
     fail(text) {
-      status.textContent = `stopped: ${text}`;
+      setStatus(`stopped: ${text}`);
+    },
+
+    // The demo changed kind: this view and its plots go.
+    dispose() {
+      plots.close();
     },
   };
+}
+
+// The distinct buffers of a snapshot's arrays (a transfer list must not
+// name one twice).
+function buffersOf(snapshot) {
+  const buffers = new Set();
+  for (const value of [...Object.values(snapshot), ...Object.values(snapshot.probe ?? {})]) {
+    if (ArrayBuffer.isView(value)) buffers.add(value.buffer);
+  }
+  return [...buffers];
 }
 
 function tauOf(values) {
