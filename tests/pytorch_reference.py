@@ -1,5 +1,5 @@
 """The PyTorch reference for the speed comparison: workloads W1-W3 of
-../shared/bench/WORKLOADS.md in PyTorch on the CPU, timed the way
+docs/WORKLOADS.md in PyTorch on the CPU, timed the way
 `mdn bench` times them, printing one JSON object per workload.
 
 A benchmark, not a test: nothing in `npm test` runs it. It needs PyTorch,
@@ -30,12 +30,12 @@ LN_2PI = math.log(2 * math.pi)
 def images_dir():
     here = os.path.abspath(os.getcwd())
     while True:
-        candidate = os.path.join(here, "shared", "data", "images")
+        candidate = os.path.join(here, "tests", "images")
         if os.path.isdir(candidate):
             return candidate
         parent = os.path.dirname(here)
         if parent == here:
-            raise SystemExit("no shared/data/images at or above the working directory")
+            raise SystemExit("no tests/images at or above the working directory")
         here = parent
 
 

@@ -1,4 +1,4 @@
-/* Workload W2 or W5 (../shared/bench/WORKLOADS.md) in a Worker, for
+/* Workload W2 or W5 (docs/WORKLOADS.md) in a Worker, for
  * `node tests/bench.mjs`, which serves this folder at /bench/ beside dist/:
  * trains the painting MDN with the workload's exact settings on the posted
  * image and reports the time of every epoch and repaint.

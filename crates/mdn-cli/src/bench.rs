@@ -62,15 +62,13 @@ pub fn run(backend: BackendKind, args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The first `shared/data/images` in the working directory or above it.
+/// The repository's `tests/images`, in the working directory or above it.
 fn find_images() -> anyhow::Result<PathBuf> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     cwd.ancestors()
-        .map(|dir| dir.join("shared").join("data").join("images"))
-        .find(|dir| dir.is_dir())
-        .context(
-            "no shared/data/images folder in the working directory or above it: pass --images DIR",
-        )
+        .map(|dir| dir.join("tests").join("images"))
+        .find(|dir| dir.join("astronaut.png").is_file())
+        .context("no tests/images folder with astronaut.png in the working directory or above it: pass --images DIR")
 }
 
 /// Min, median and max of `ms`, milliseconds, as JSON (null when empty).

@@ -8,7 +8,7 @@
 //!   p(y | x), the conditional mode and every component's π, μ and σ;
 //! - `mdn render MODEL.mdn`: repaints a saved painting model at any size;
 //! - `mdn bench W1|W2|W3|W4|W5`: runs a standard workload of
-//!   `shared/bench/WORKLOADS.md` and prints one JSON object.
+//!   `docs/WORKLOADS.md` and prints one JSON object.
 //!
 //! Every subcommand takes `--backend cpu|wgpu`. The maths and training live in
 //! `mdn-core`; this crate parses arguments, shows progress, reads and writes
@@ -64,7 +64,7 @@ enum Command {
     /// Repaint a painting model saved with `mdn paint --save` at any size
     /// (a coordinate network is resolution-free).
     Render(RenderArgs),
-    /// Run a standard workload exactly as `shared/bench/WORKLOADS.md`
+    /// Run a standard workload exactly as `docs/WORKLOADS.md`
     /// specifies it and print one JSON object on stdout.
     Bench(BenchArgs),
 }
@@ -183,8 +183,8 @@ struct BenchArgs {
     /// check; the timing window shrinks to fit).
     #[arg(long)]
     epochs: Option<usize>,
-    /// Folder holding the workloads' photos (default: the first
-    /// `shared/data/images` found in the working directory or above it).
+    /// Folder holding the workloads' photos (default: the repository's
+    /// `tests/images`, found from the working directory or above it).
     #[arg(long)]
     images: Option<PathBuf>,
     /// Seed of the data, the initial weights and the shuffles.

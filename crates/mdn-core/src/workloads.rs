@@ -1,4 +1,4 @@
-//! The standard workloads of `shared/bench/WORKLOADS.md` (W1–W4): their data,
+//! The standard workloads of `docs/WORKLOADS.md` (W1–W4): their data,
 //! models and optimiser settings, as the settings of the demos' own runs
 //! ([`crate::toy::ToyRun`], [`crate::paint::PaintRun`]) with the guard off.
 //! Timing and reporting are the caller's (the command-line `bench`, the
@@ -121,7 +121,7 @@ impl ToyWorkload {
 /// settings, how many epochs to train and which of them to time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PaintWorkload {
-    /// File name in `shared/data/images`.
+    /// File name in the repository's `tests/images`.
     pub image: &'static str,
     /// Training size (both sides), pixels.
     pub side: u32,
