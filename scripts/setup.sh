@@ -6,8 +6,10 @@
 #
 #   scripts/setup.sh [rust] [node] [system] [tools]     (no argument: all)
 #
-#   rust    the wasm32 target, rustfmt and clippy (seconds)
-#   node    npm packages (npm ci): the page's video muxer, the browser tests' tools
+#   rust    the toolchain rust-toolchain.toml pins, with the wasm32 target,
+#           rustfmt and clippy (seconds; a minute or two to download it)
+#   node    checks Node.js against package.json's engines, then the npm
+#           packages (npm ci): the page's video muxer, the browser tests' tools
 #   system  Debian's chromium and Mesa's Vulkan driver (lavapipe), as root
 #   tools   Trunk and wasm-bindgen-cli (cargo install: 4 minutes the first time)
 set -euo pipefail
@@ -27,6 +29,9 @@ parts=("$@")
 
 setup_rust() {
   local targets components component
+  # rust-toolchain.toml's toolchain, its components and target (rustup
+  # 1.28 and later no longer install it on first use by default).
+  rustup toolchain install --no-self-update
   targets=$(rustup target list --installed)
   if ! grep -qx wasm32-unknown-unknown <<<"$targets"; then
     rustup target add wasm32-unknown-unknown
@@ -41,6 +46,15 @@ setup_rust() {
 }
 
 setup_node() {
+  # The Node.js versions package.json's engines names (">=MAJOR.MINOR").
+  node -e '
+    const wanted = require("./package.json").engines.node;
+    const [major, minor] = wanted.match(/>=(\d+)\.(\d+)/).slice(1).map(Number);
+    const [m, n] = process.versions.node.split(".").map(Number);
+    if (m < major || (m === major && n < minor)) {
+      console.error(`setup: Node.js ${process.versions.node} is too old: package.json asks for ${wanted}`);
+      process.exit(1);
+    }'
   # playwright-core never downloads browsers; the variable makes sure
   # nothing in the tree tries to.
   export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
