@@ -13,16 +13,19 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 stage "setup: Rust target and components" bash scripts/setup.sh rust
 stage "cargo fmt" cargo fmt --all -- --check
-stage "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
+# Clippy on every native target, linted while they are compiled for the
+# tests (scripts/native-lints.sh): the whole workspace, as scripts/test.sh
+# builds it, so that both share one build of the dependencies (features
+# are unified per invocation).
+source scripts/native-lints.sh
+stage "clippy and the test build (native)" cargo test --workspace --all-targets --no-run
 # mdn-web is what the page runs, and mdn-core under it has wasm-only
 # paths. Each module has its own backend (features are unified per
 # invocation, so each needs its own): the WebGPU module is mdn-web as it
 # is, with mdn-core without its CPU backend...
-stage "clippy (wasm32, WebGPU module)" cargo clippy -p mdn-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+stage "clippy (wasm32, WebGPU module)" env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS cargo clippy -p mdn-web --target wasm32-unknown-unknown --all-targets -- -D warnings
 # ...and the CPU module mdn-web's `cpu` feature, with mdn-core's default (and
 # the TIFF decoder, which shares none of their features).
-stage "clippy (wasm32, CPU and TIFF modules)" cargo clippy -p mdn-core -p mdn-web-cpu -p mdn-tiff --target wasm32-unknown-unknown --all-targets -- -D warnings
-# The whole workspace, as scripts/test.sh builds it, so that both share one
-# build of the dependencies (features are unified per invocation).
+stage "clippy (wasm32, CPU and TIFF modules)" env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS cargo clippy -p mdn-core -p mdn-web-cpu -p mdn-tiff --target wasm32-unknown-unknown --all-targets -- -D warnings
 stage "unit tests (CPU)" cargo test --workspace --lib --bins
 stage "front-end unit tests (node)" node --test tests/unit/

@@ -16,10 +16,13 @@ bash scripts/check.sh
 stage "setup: Debian packages (chromium, lavapipe)" bash scripts/setup.sh system
 stage "setup: npm packages" bash scripts/setup.sh node
 stage "setup: Trunk and wasm-bindgen" bash scripts/setup.sh tools
+# As check.sh built them (its clippy-driver), or cargo would build the
+# workspace's crates again.
+source scripts/native-lints.sh
 # Every integration test: the numerical ones on both devices, the long
 # training runs on the CPU and a short smoke run on lavapipe.
 stage "Rust integration tests (CPU and lavapipe)" cargo test --workspace --test '*'
-stage "trunk build --release" trunk build --release
+stage "trunk build --release" env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS trunk build --release
 # One test file at a time: each drives a real Chromium training real models,
 # and running them side by side on a small machine only makes all of them slow.
 stage "browser tests" node --test --test-concurrency=1 tests/*.test.mjs
