@@ -9,6 +9,9 @@ use std::process::{Command, Output};
 
 use mdn_core::picture::{Picture, psnr};
 
+#[path = "../../mdn-core/tests/common/floors.rs"]
+mod floors;
+
 const MDN: &str = env!("CARGO_BIN_EXE_mdn");
 
 fn backends() -> Vec<&'static str> {
@@ -19,13 +22,9 @@ fn backends() -> Vec<&'static str> {
     backends
 }
 
-/// `shared/data/images`, beside the repository.
+/// The repository's `tests/images`.
 fn images() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/data/images"))
-        .find(|dir| dir.is_dir())
-        .expect("shared/data/images beside the repository")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/images")
 }
 
 /// A fresh scratch folder for one test.
@@ -73,8 +72,15 @@ fn paint_writes_the_repaint_and_its_psnr_rises_with_epochs() {
     let photo = images().join("chelsea.png");
     let bytes = std::fs::read(&photo).expect("chelsea.png");
     let target = Picture::decode(&bytes, 32).expect("decodes");
-    for backend in backends() {
+    // Over seeds 0–39 on the CPU, from epoch 1 to 12 the PSNR rose by 3.7
+    // to 16.8 dB.
+    for (backend, seed) in backends().into_iter().flat_map(|b| {
+        floors::floor_seeds(0)
+            .into_iter()
+            .map(move |seed| (b, seed))
+    }) {
         let dir = scratch(&format!("paint-{backend}"));
+        let seed_arg = seed.to_string();
         let out = dir.join("painted.png");
         let frames = dir.join("frames");
         let output = mdn(&[
@@ -90,6 +96,8 @@ fn paint_writes_the_repaint_and_its_psnr_rises_with_epochs() {
             out.to_str().expect("utf-8 path"),
             "--frames",
             frames.to_str().expect("utf-8 path"),
+            "--seed",
+            &seed_arg,
         ]);
         let stdout = text(&output.stdout);
         assert!(
@@ -107,10 +115,8 @@ fn paint_writes_the_repaint_and_its_psnr_rises_with_epochs() {
         }
         let first = psnr(&target.rgb, &read_rgb(&frames.join("frame_0001.png")).2);
         let last = psnr(&target.rgb, &painted);
-        assert!(
-            last > first + 1.0,
-            "{backend}: PSNR {first:.2} dB after 1 epoch, {last:.2} dB after 12"
-        );
+        let what = format!("{backend} paint: PSNR after epoch 12 − after epoch 1");
+        floors::above_floor(&what, seed, last - first, 1.0);
     }
 }
 

@@ -180,9 +180,15 @@ fn chelsea() -> Picture {
 
 #[test]
 fn the_grid_model_paints_a_photo_above_25_db_within_30_epochs() {
-    for (name, device) in common::devices() {
+    // Over seeds 0–39 on the CPU, the best PSNR by epoch 30 was 25.7 to
+    // 42.9 dB.
+    for (name, device, seed) in common::devices().into_iter().flat_map(|(name, device)| {
+        common::floor_seeds(1)
+            .into_iter()
+            .map(move |seed| (name, device.clone(), seed))
+    }) {
         let config = PaintConfig {
-            seed: 1,
+            seed,
             ..PaintConfig::for_encoding(Encoding::Grid)
         };
         let mut run = PaintRun::new(chelsea(), config, &device).expect("valid settings");
@@ -194,16 +200,13 @@ fn the_grid_model_paints_a_photo_above_25_db_within_30_epochs() {
                 let repaint = run.settle(frame);
                 assert!(repaint.recovery.is_none(), "{name}: {:?}", repaint.recovery);
                 best = best.max(repaint.psnr);
-                println!("{name}: epoch {} PSNR {:.2} dB", run.epochs(), repaint.psnr);
-                if best > 25.0 {
+                if best > 25.0 && !common::sweeping_floors() {
                     break;
                 }
             }
         }
-        assert!(
-            best > 25.0,
-            "{name}: the grid model's best PSNR in 30 epochs was {best} dB"
-        );
+        let what = format!("{name}: the grid model's best PSNR in 30 epochs");
+        common::above_floor(&what, seed, best, 25.0);
     }
 }
 
@@ -241,20 +244,27 @@ fn a_512_px_picture_trains_with_its_finest_level_hashed() {
     assert_eq!(layout.side(layout.levels - 1), 512);
     assert!(layout.hashed(layout.levels - 1) && !layout.hashed(0));
     assert_eq!(layout.entries(layout.levels - 1), layout.table);
-    let mut run = PaintRun::new(picture, config, &Device::flex()).expect("valid settings");
-    let mut psnr = Vec::new();
-    for steps in [1, 150] {
-        run.train(steps);
-        let frame = pollster::block_on(run.repaint(View::Mode)).expect("repaint");
-        let repaint = run.settle(frame);
-        assert!(
-            repaint.recovery.is_none() && repaint.nll.is_finite(),
-            "{repaint:?}"
+    // Over seeds 0–39, from step 1 to 151 the PSNR rose by 4.5 to 10.6 dB.
+    for seed in common::floor_seeds(config.seed) {
+        let config = PaintConfig { seed, ..config };
+        let mut run =
+            PaintRun::new(picture.clone(), config, &Device::flex()).expect("valid settings");
+        let mut psnr = Vec::new();
+        for steps in [1, 150] {
+            run.train(steps);
+            let frame = pollster::block_on(run.repaint(View::Mode)).expect("repaint");
+            let repaint = run.settle(frame);
+            assert!(
+                repaint.recovery.is_none() && repaint.nll.is_finite(),
+                "{repaint:?}"
+            );
+            psnr.push(repaint.psnr);
+        }
+        common::above_floor(
+            "512 px grid: PSNR after 151 steps − after 1",
+            seed,
+            psnr[1] - psnr[0],
+            2.0,
         );
-        psnr.push(repaint.psnr);
     }
-    assert!(
-        psnr[1] > psnr[0] + 2.0,
-        "PSNR after 1 and 151 steps: {psnr:?}"
-    );
 }

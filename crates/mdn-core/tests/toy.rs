@@ -323,17 +323,33 @@ fn the_toy_learns_a_reader_s_points_in_their_own_units() {
     }
     let data = ToyData::from_points(x, y).unwrap();
     let bounds = Bounds::around(&data);
+    // Over seeds 0–39, the NLL fell by 3.8 to 15.9 in 3000 steps.
+    for seed in common::floor_seeds(2) {
+        learns_an_x(seed, data.clone(), bounds);
+    }
+}
+
+fn learns_an_x(seed: u64, data: ToyData, bounds: Bounds) {
     let config = ToyConfig {
         components: 4,
         hidden: 16,
-        ..ToyConfig::demo(2)
+        ..ToyConfig::demo(seed)
     };
     let mut run = ToyRun::on_data(config, data, bounds, &Device::flex());
     run.train(1);
     let first = snapshot(&mut run).nll;
     run.train(3000);
     let s = snapshot(&mut run).value;
-    assert!(s.nll < first - 1.0, "NLL {first} → {}", s.nll);
+    common::above_floor(
+        "a reader's X: the NLL's fall in 3000 steps",
+        seed,
+        first - s.nll,
+        1.0,
+    );
+    if common::sweeping_floors() {
+        // Where the samples fall is this test's own seed's, not a floor.
+        return;
+    }
     assert_eq!(s.components.pi.len(), GRID_POINTS * 4);
     // Where the branches are apart, the samples gather on both, in the
     // reader's units.

@@ -64,20 +64,22 @@ fn clusters(values: &[f32], lo: f32, hi: f32) -> Vec<(f32, f32)> {
 
 #[test]
 fn toy_mdn_finds_several_branches_where_least_squares_finds_one() {
+    for seed in common::floor_seeds(7) {
+        toy_finds_several_branches(seed);
+    }
+}
+
+fn toy_finds_several_branches(seed: u64) {
     let device = Device::flex();
-    let mut run = ToyRun::new(ToyConfig::demo(7), &device);
+    let mut run = ToyRun::new(ToyConfig::demo(seed), &device);
     let mut best = f32::INFINITY;
-    let mut first = f32::NAN;
     for _ in 0..20 {
         run.train(100);
-        let nll = snapshot(&mut run).nll;
-        if first.is_nan() {
-            first = nll;
-        }
-        best = best.min(nll);
+        best = best.min(snapshot(&mut run).nll);
     }
     assert_eq!(run.steps(), 2000);
-    assert!(best < 2.0, "NLL {best} after 2000 steps (first {first})");
+    // Over seeds 0–39 the best NLL in 2000 steps was 1.38 to 1.49.
+    common::above_floor("toy: 2 − the best NLL in 2000 steps", seed, 2.0 - best, 0.0);
 
     // 2000 draws of y at x = 0, where y ∈ {0, about ±4.7, about ±8.3}.
     let x0 = Tensor::<2>::from_data(TensorData::new(vec![0.0f32; 2000], [2000, 1]), &device);
@@ -123,14 +125,19 @@ fn restart_with_a_new_seed_gives_new_data_and_model() {
 /// last third of the epochs: minibatch training at the page's learning rate
 /// is noisy from one epoch to the next (and backends part ways after a few
 /// epochs in the last bits of f32), so the end is judged by its best.
-fn paint(device: &Device, covariance: Covariance, epochs: usize) -> (Guarded<Repaint>, f32, f32) {
+fn paint(
+    device: &Device,
+    covariance: Covariance,
+    epochs: usize,
+    seed: u64,
+) -> (Guarded<Repaint>, f32, f32) {
     let picture = common::colour_field();
     let pixels = (picture.width * picture.height) as usize;
     let name = format!("{device:?} {covariance:?}");
     let config = PaintConfig {
         covariance,
         batch_size: 128,
-        seed: 3,
+        seed,
         ..PaintConfig::default()
     };
     let mut run = PaintRun::new(picture, config, device).expect("valid settings");
@@ -164,27 +171,26 @@ fn paint(device: &Device, covariance: Covariance, epochs: usize) -> (Guarded<Rep
 #[test]
 fn painting_improves_with_epochs() {
     let device = Device::flex();
-    for covariance in Covariance::ALL {
-        let (first, best_psnr, best_nll) = paint(&device, covariance, 30);
-        assert!(
-            best_psnr > first.psnr + 3.0,
-            "{covariance:?}: PSNR {} at epoch 1, at best {best_psnr} in epochs 21–30",
-            first.psnr
-        );
-        assert!(
-            best_nll < first.nll - 1.0,
-            "{covariance:?}: NLL {} at epoch 1, at best {best_nll} in epochs 21–30",
-            first.nll
-        );
+    // Over seeds 0–39, the best of epochs 21–30 against epoch 1: PSNR up by
+    // 7.8–37.6 dB (isotropic), 10.9–34.3 (diagonal), 22.6–34.7 (full); NLL
+    // down by 8.4–11.7, 8.0–11.1 and 7.3–12.1.
+    for seed in common::floor_seeds(3) {
+        for covariance in Covariance::ALL {
+            let (first, best_psnr, best_nll) = paint(&device, covariance, 30, seed);
+            let what = format!("{covariance:?} painting: best PSNR of epochs 21–30 − epoch 1's");
+            common::above_floor(&what, seed, best_psnr - first.psnr, 3.0);
+            let what = format!("{covariance:?} painting: epoch 1's NLL − the best of epochs 21–30");
+            common::above_floor(&what, seed, first.nll - best_nll, 1.0);
+        }
     }
 }
 
 /// Trains a toy run `warmup` steps, poisons one step (lr = 1e6 throws every
 /// weight about a million units away) and checks that the guard goes back
 /// to the last good model, lowers the learning rate and trains on.
-fn poisoned_step_is_undone(device: &Device, warmup: usize) {
+fn poisoned_step_is_undone(device: &Device, warmup: usize, seed: u64) {
     let name = format!("{device:?}");
-    let mut run = ToyRun::new(ToyConfig::demo(5), device);
+    let mut run = ToyRun::new(ToyConfig::demo(seed), device);
     run.train(warmup);
     let healthy = snapshot(&mut run);
     assert!(healthy.recovery.is_none(), "{name}: {:?}", healthy.recovery);
@@ -218,17 +224,17 @@ fn poisoned_step_is_undone(device: &Device, warmup: usize) {
         );
     }
     let last = snapshot(&mut run);
-    assert!(
-        last.nll <= healthy.nll,
-        "{name}: NLL {} a hundred steps after recovering, {} before the poisoned step",
-        last.nll,
-        healthy.nll
-    );
+    let what = format!("{name}: NLL before the poisoned step − 100 steps after recovering");
+    common::above_floor(&what, seed, healthy.nll - last.nll, 0.0);
 }
 
 #[test]
 fn a_poisoned_step_is_undone_and_training_goes_on() {
-    poisoned_step_is_undone(&Device::flex(), 200);
+    // Over seeds 0–39 the NLL 100 steps after recovering was below the
+    // healthy one by 0.023 to 0.044.
+    for seed in common::floor_seeds(5) {
+        poisoned_step_is_undone(&Device::flex(), 200, seed);
+    }
 }
 
 /// The training code on wgpu (Mesa's lavapipe on a machine without a GPU),
@@ -238,28 +244,32 @@ fn a_poisoned_step_is_undone_and_training_goes_on() {
 #[test]
 fn wgpu_smoke_run_trains_both_demos_and_recovers() {
     let device = common::wgpu();
-    let mut run = ToyRun::new(ToyConfig::demo(7), &device);
-    run.train(1);
-    let first = snapshot(&mut run);
-    run.train(99);
-    let later = snapshot(&mut run);
-    assert!(
-        later.nll < first.nll,
-        "toy NLL {} at step 1, {} at step 100",
-        first.nll,
-        later.nll
-    );
-    assert!(later.samples.iter().all(|v| v.is_finite()));
+    // Over seeds 0–14 on lavapipe (a minute or more each): the toy's NLL
+    // fell by 2.36 or more in 100 steps; 100 steps after recovering it was
+    // 0.29 or more below the healthy one; the painting's best of epochs 5–6
+    // was 5.2 dB or more above epoch 1's, its NLL 2.2 or more below.
+    for seed in common::floor_seeds(7) {
+        let mut run = ToyRun::new(ToyConfig::demo(seed), &device);
+        run.train(1);
+        let first = snapshot(&mut run);
+        run.train(99);
+        let later = snapshot(&mut run);
+        common::above_floor(
+            "wgpu toy: NLL at step 1 − at step 100",
+            seed,
+            first.nll - later.nll,
+            0.0,
+        );
+        assert!(later.samples.iter().all(|v| v.is_finite()));
 
-    poisoned_step_is_undone(&device, 30);
+        poisoned_step_is_undone(&device, 30, seed);
 
-    let (first, best_psnr, best_nll) = paint(&device, Covariance::Full, 6);
-    assert!(
-        best_psnr > first.psnr && best_nll < first.nll,
-        "painting at epoch 1: {} dB, NLL {}; at best in epochs 5–6: {best_psnr} dB, NLL {best_nll}",
-        first.psnr,
-        first.nll
-    );
+        let (first, best_psnr, best_nll) = paint(&device, Covariance::Full, 6, seed);
+        let what = "wgpu full painting: best PSNR of epochs 5–6 − epoch 1's";
+        common::above_floor(what, seed, best_psnr - first.psnr, 0.0);
+        let what = "wgpu full painting: epoch 1's NLL − the best of epochs 5–6";
+        common::above_floor(what, seed, first.nll - best_nll, 0.0);
+    }
 }
 
 #[test]

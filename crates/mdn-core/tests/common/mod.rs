@@ -4,6 +4,10 @@
 use burn::tensor::Device;
 use mdn_core::picture::Picture;
 
+mod floors;
+#[allow(unused_imports)] // Not every test file has a floor.
+pub use floors::{above_floor, floor_seeds, sweeping_floors};
+
 /// Every device a numerical test checks: flex, and wgpu when built with it.
 #[allow(dead_code)] // Not every test file uses every helper.
 pub fn devices() -> Vec<(&'static str, Device)> {
@@ -47,14 +51,10 @@ pub fn colour_field() -> Picture {
     }
 }
 
-/// `name` from `shared/data/images` beside the repository, at `size` px.
+/// `name` from the repository's `tests/images`, at `size` px.
 #[allow(dead_code)] // Not every test file uses every helper.
 pub fn photo(name: &str, size: u32) -> Picture {
-    let images = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/data/images"))
-        .find(|dir| dir.is_dir())
-        .expect("shared/data/images beside the repository");
+    let images = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/images");
     let bytes = std::fs::read(images.join(name)).expect(name);
     Picture::decode(&bytes, size).expect("decodes")
 }
