@@ -16,7 +16,10 @@ import {
   wasmRequests,
 } from './helpers.mjs';
 
-// Waits for the first toy NLL, then for the model to train past it.
+// Waits for the first toy NLL, then for the model to train `steps` more
+// steps and its NLL to fall below the first: natively, from step 1, by
+// 0.26–0.86 in 5 steps and 1.97–4.98 in 300 over seeds 0–39
+// (crates/mdn-core/examples/floors.rs, "toy-inverse").
 async function assertToyLearns(page, { steps }) {
   await waitForAttr(page, '#toy', 'data-nll', (v) => v !== null, { timeout: 5 * MINUTE });
   const first = {
@@ -28,11 +31,7 @@ async function assertToyLearns(page, { steps }) {
     arg: first.step + steps,
     timeout: 8 * MINUTE,
   });
-  const nll = await waitForAttr(page, '#toy', 'data-nll', (v, n) => Number(v) < n, {
-    arg: first.nll,
-    timeout: 3 * MINUTE,
-  });
-  return { first, nll: Number(nll) };
+  await waitForAttr(page, '#toy', 'data-nll', (v, n) => Number(v) < n, { arg: first.nll, timeout: 3 * MINUTE });
 }
 
 describe('backend', () => {
@@ -68,33 +67,40 @@ describe('backend', () => {
       assert.ok(line.includes(`WebGPU: ${adapter.label}`), line);
       assert.match(line, /requested in the URL/);
 
-      // SwiftShader takes over a second per full-batch step: a few dozen will do.
-      const { first, nll } = await assertToyLearns(page, { steps: 20 });
-      assert.ok(nll < first.nll, `NLL ${nll} after training vs ${first.nll} at first`);
+      // SwiftShader takes about two seconds a full-batch step: five will do.
+      await assertToyLearns(page, { steps: 5 });
       assert.deepEqual(errors, []);
       await context.close();
     });
 
-    test('?backend=webgpu trains the grid painting and its PSNR rises', async () => {
-      // 64 px keeps SwiftShader's epochs short (16 steps of 256 pixels).
-      const { page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu&size=64`, {
+    // The painting at 32 px: SwiftShader's epochs are short (4 steps of
+    // 256 pixels). So early, the mode is not yet a measure (from epoch 1 to
+    // 4 it moved by −0.2 to 4.3 dB); natively over seeds 0–39 the mean's
+    // PSNR rose by 1.71–4.07 dB and the NLL fell by 2.14–2.99 ("default-32"
+    // of crates/mdn-core/examples/floors.rs; WebGPU runs the same maths to
+    // f32 rounding).
+    test('?backend=webgpu trains the grid painting: its NLL falls and its mean sharpens', async () => {
+      const { page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu&size=32`, {
         ready: '#paint',
+        initScript: () => {
+          window.__epochs = [];
+          document.addEventListener('mdn-progress', ({ detail: d }) => {
+            if (d.kind === 'paint' && typeof d.psnrMean === 'number') window.__epochs.push({ epoch: d.epoch, nll: d.nll, psnrMean: d.psnrMean });
+          });
+        },
       });
       assert.equal(await page.getAttribute('#paint', 'data-backend'), 'webgpu');
       assert.equal(await page.getAttribute('#paint', 'encoding'), null, 'the default encoding');
       await page.$eval('#paint', (el) => el.scrollIntoView({ block: 'start' }));
-      await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 6 * MINUTE });
+      await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 4, { timeout: 8 * MINUTE });
       assert.equal(await page.getAttribute('#paint', 'data-encoding'), 'grid');
-      const first = await numberAttr(page, '#paint', 'data-psnr');
-      assert.ok(Number.isFinite(first), `PSNR after epoch 1: ${first}`);
       // The grid's backward (a scatter-add into its table) runs on WebGPU,
       // which has no float atomics: the painting gets better.
-      const psnr = await waitForAttr(page, '#paint', 'data-psnr', (v, p) => Number(v) > p + 3, {
-        arg: first,
-        timeout: 8 * MINUTE,
-      });
-      const epoch = await numberAttr(page, '#paint', 'data-epoch');
-      assert.ok(Number(psnr) > first + 3, `PSNR ${first} dB at epoch 1, ${psnr} dB at epoch ${epoch}`);
+      const epochs = await page.evaluate(() => window.__epochs);
+      const at = (n) => epochs.find((e) => e.epoch === n);
+      assert.ok(at(1) && at(4), `epochs reported: ${JSON.stringify(epochs)}`);
+      assert.ok(at(4).nll < at(1).nll - 1.5, `NLL by epoch: ${JSON.stringify(epochs)}`);
+      assert.ok(at(4).psnrMean > at(1).psnrMean + 1, `the mean's PSNR by epoch: ${JSON.stringify(epochs)}`);
       assert.deepEqual(errors, []);
       await context.close();
     }, { timeout: 15 * MINUTE });
@@ -151,8 +157,7 @@ describe('backend', () => {
       assert.equal(await page.getAttribute('#paint', 'data-backend'), 'cpu');
       assert.match(await page.textContent('#backend'), /CPU: (no WebGPU adapter|WebGPU unavailable)/);
 
-      const { first, nll } = await assertToyLearns(page, { steps: 300 });
-      assert.ok(nll < first.nll);
+      await assertToyLearns(page, { steps: 300 });
       assert.deepEqual(errors, []);
       await context.close();
     });

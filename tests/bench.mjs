@@ -2,15 +2,23 @@
 // where there is no GPU) and on the CPU backend,
 //
 // - workloads W2 (paint-128-diag) and W5 (paint-128-grid) of
-//   ../shared/bench/WORKLOADS.md: milliseconds per epoch (median of epochs
+//   docs/WORKLOADS.md: milliseconds per epoch (median of epochs
 //   2..N) and per repaint, NLL and PSNR after the last epoch, PSNR after 10;
 // - the page's default painting as a reader sees it (CPU backend): PSNR over
 //   seconds of training for astronaut at 128 px, with the painting alone on
 //   screen and with the toy beside it, and for every photo in
-//   ../shared/data/images the PSNR at 60 s against that of the flat image of
+//   tests/images the PSNR at 60 s against that of the flat image of
 //   the photo's mean colour;
 // - the toy (CPU backend): training steps per second with its panels on
 //   (density, components, a probe) and off, the painting off screen;
+// - responsiveness (CPU backend): the page's main-thread tasks of 50 ms or
+//   more (the Long Tasks API's long task), each with what the
+//   long-animation-frame entry around it says ran, over 10 s of the demo
+//   page training both demos, over 30 s of the six demos of
+//   examples/many-demos.html, and on an emulated Pixel 7 whose main thread
+//   runs at a phone's speed (helpers.mjs's emulateDeviceSpeed) over 6000
+//   toy steps and two painting epochs. These were once tests; they depend
+//   on the machine, so they are figures;
 // - quick start, per backend path (the embedded demos of the sample blog
 //   post, a fresh browser context each): the bytes the page fetched until
 //   the painting's first repaint (raw, gzip, brotli: what a compressing
@@ -20,12 +28,13 @@
 //
 //   trunk build --release && node tests/bench.mjs [--epochs 21] [--backend webgpu,cpu]
 //     [--workloads w2,w5|none] [--seconds 60] [--toy-seconds 20] [--skip-page] [--skip-toy]
-//     [--skip-quick-start]
+//     [--skip-quick-start] [--skip-responsiveness]
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { WASM_MODULES, distDir, imagesDir, launch, serveDist } from './helpers.mjs';
+import { devices } from 'playwright-core';
+import { WASM_MODULES, distDir, emulateDeviceSpeed, flatPsnr, imagesDir, launch, serveDist } from './helpers.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -60,6 +69,7 @@ const report = {
     WASM_MODULES.map((m) => [`${m}_bg.wasm`, sizes(fs.readFileSync(path.join(distDir, `${m}_bg.wasm`)))]),
   ),
   quick_start: [],
+  responsiveness: [],
   workloads: [],
   toy: [],
   page: [],
@@ -125,18 +135,12 @@ async function pageCurve(browser, server, { src = null, withToy = false }) {
   if (!withToy) await page.$eval('#paint-section', (el) => el.scrollIntoView({ block: 'start' }));
   await page.waitForFunction(() => window.__start !== undefined, null, { timeout: 120_000 });
   await page.waitForTimeout(seconds * 1000 + 500);
-  const result = await page.evaluate(() => {
-    const demo = document.getElementById('paint');
-    const canvas = demo.shadowRoot.getElementById('paint-target');
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-    const mean = [0, 0, 0];
-    const n = data.length / 4;
-    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) mean[c] += data[i + c] / n;
-    let se = 0;
-    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) se += ((data[i + c] - mean[c]) / 255) ** 2;
-    const flat = 10 * Math.log10(1 / (se / (3 * n)));
-    return { start: window.__start, epochs: window.__epochs, flat, image: demo.dataset.image };
-  });
+  const result = await page.evaluate(() => ({
+    start: window.__start,
+    epochs: window.__epochs,
+    image: document.getElementById('paint').dataset.image,
+  }));
+  result.flat = await flatPsnr(page);
   await context.close();
   const curve = result.epochs
     .filter((e) => e.image === result.image)
@@ -240,12 +244,87 @@ async function quickStart(browser, server, backend) {
   };
 }
 
+// Records, from before the page loads, every main-thread task of 50 ms or
+// more and every long animation frame, with the scripts that ran in it.
+function recordLongTasks() {
+  window.__longTasks = [];
+  window.__longFrames = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longFrames.push(e.toJSON());
+  }).observe({ type: 'long-animation-frame', buffered: true });
+}
+
+// The long tasks since `t0` (the page's clock), longest first, each told
+// with the scripts of the long animation frame around it (if it was one).
+function longTasksSince(page, t0) {
+  return page.evaluate(
+    (since) =>
+      window.__longTasks
+        .filter((e) => e.start >= since)
+        .sort((a, b) => b.duration - a.duration)
+        .map((e) => {
+          const frame = window.__longFrames.find((f) => f.startTime <= e.start + 1 && e.start < f.startTime + f.duration);
+          const scripts = frame?.scripts.map((x) => `${x.invoker} ${Math.round(x.duration)} ms`).join(', ');
+          return `${Math.round(e.duration)} ms${frame ? ` (a frame: ${scripts || 'no script'})` : ''}`;
+        }),
+    t0,
+  );
+}
+
+// Long tasks while the page at `url` trains: over `windowMs`, or until
+// `until(page)` resolves. `phone`: an emulated Pixel 7 whose main thread
+// runs at PHONE_INDEX.
+async function longTasks(browser, url, { name, viewport, phone = false, windowMs = null, until = null }) {
+  const context = await browser.newContext(phone ? devices['Pixel 7'] : { viewport });
+  const page = await context.newPage();
+  await page.addInitScript(recordLongTasks);
+  await page.goto(url);
+  const speed = phone ? await emulateDeviceSpeed(context, page) : null;
+  await page.waitForFunction(() => [...document.querySelectorAll('mdn-demo')].some((d) => Number(d.dataset.step) > 0 || Number(d.dataset.epoch) > 0), null, {
+    timeout: 180_000,
+  });
+  const t0 = await page.evaluate(() => performance.now());
+  if (until) await until(page);
+  else await page.waitForTimeout(windowMs);
+  const seconds = ((await page.evaluate(() => performance.now())) - t0) / 1000;
+  const tasks = await longTasksSince(page, t0);
+  await context.close();
+  return { name, device: speed?.note ?? 'unthrottled', seconds: Math.round(seconds), long_tasks: tasks.length, longest: tasks.slice(0, 5) };
+}
+
+async function responsiveness(browser, server) {
+  const out = [];
+  out.push(await longTasks(browser, `${server.url}?backend=cpu`, { name: 'demo page, both demos', viewport: { width: 1280, height: 2200 }, windowMs: 10_000 }));
+  out.push(
+    await longTasks(browser, `${server.url}examples/many-demos.html?backend=cpu`, {
+      name: 'six demos',
+      viewport: { width: 1600, height: 2600 },
+      windowMs: 30_000,
+    }),
+  );
+  // As the phone test once measured it: 6000 toy steps, then the painting's
+  // two epochs after its second.
+  const untilPhoneDone = async (page) => {
+    await page.$eval('#toy', (el) => el.scrollIntoView({ block: 'start' }));
+    const step = Number(await page.getAttribute('#toy', 'data-step'));
+    await page.waitForFunction((to) => Number(document.getElementById('toy').dataset.step) >= to, step + 6000, { timeout: 600_000, polling: 500 });
+    await page.$eval('#paint', (el) => el.scrollIntoView({ block: 'start' }));
+    await page.waitForFunction(() => Number(document.getElementById('paint').dataset.epoch) >= 4, null, { timeout: 600_000, polling: 500 });
+  };
+  out.push(await longTasks(browser, `${server.url}?backend=cpu`, { name: 'Pixel 7 at a phone\'s speed', phone: true, until: untilPhoneDone }));
+  return out;
+}
+
 // The benchmark's page and worker (tests/bench/) are served beside dist/,
 // not shipped in it.
 const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench');
 const server = await serveDist({ mounts: { '/bench/': benchDir } });
 const browser = await launch({ webgpu: true });
 try {
+  if (!args.includes('--skip-responsiveness')) report.responsiveness = await responsiveness(browser, server);
   if (!args.includes('--skip-quick-start')) {
     for (const backend of backends) report.quick_start.push(await quickStart(browser, server, backend));
   }

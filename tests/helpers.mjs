@@ -24,7 +24,7 @@ export const wasmRequests = (requests) => requests.filter((r) => r === WEBGPU_WA
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // DIST_DIR tests another build of the page than dist/.
 export const distDir = path.resolve(process.env.DIST_DIR || path.join(repoRoot, 'dist'));
-export const imagesDir = path.resolve(repoRoot, '../shared/data/images');
+export const imagesDir = path.join(repoRoot, 'tests', 'images');
 export const artifactsDir = path.join(repoRoot, 'tests', 'artifacts');
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -34,7 +34,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // asserts anything about time.
 export const MINUTE = 60_000;
 
-// Serves dist/ and, under /test-images/, ../shared/data/images; `mounts`
+// Serves dist/ and, under /test-images/, tests/images; `mounts`
 // adds folders under other paths (the benchmark's page: {'/bench/': dir}).
 // `requests` lists the path of every request, in order (to check what a
 // page fetched).
@@ -231,5 +231,104 @@ export function adapterInfo(page) {
       [vendor, architecture, description].some((s) => /swiftshader/i.test(s || ''));
     const label = description || [vendor, architecture, device].filter(Boolean).join(' ');
     return { vendor, architecture, device, description, label, software };
+  });
+}
+
+// Lighthouse's BenchmarkIndex, run in the page: computeBenchmarkIndex of
+// GoogleChrome/lighthouse, core/lib/page-functions.js (Apache License 2.0),
+// the mean of two fixed jobs' rates (a tenth of their iterations a
+// second), one allocating strings, one copying arrays. Lighthouse calibrates its CPU throttling with it, and reads 125+
+// as a mid-tier Android phone (a Moto G4), 800+ as a high-end one (a Galaxy
+// S8); desktops read 1000 and more.
+function benchmarkIndex() {
+  function withGc() {
+    const start = Date.now();
+    let iterations = 0;
+    while (Date.now() - start < 500) {
+      let s = '';
+      for (let j = 0; j < 10000; j++) s += 'a';
+      if (s.length === 1) throw new Error('never: keeps the loop from being optimised away');
+      iterations++;
+    }
+    return Math.round(iterations / 10 / ((Date.now() - start) / 1000));
+  }
+  function withoutGc() {
+    const a = [];
+    const b = [];
+    for (let i = 0; i < 100000; i++) a[i] = b[i] = i;
+    const start = Date.now();
+    let iterations = 0;
+    // The clock read every tenth pass, as Lighthouse does (a JCC alignment
+    // cliff on some Intel CPUs).
+    while (iterations % 10 !== 0 || Date.now() - start < 500) {
+      const [src, dst] = iterations % 2 === 0 ? [a, b] : [b, a];
+      for (let j = 0; j < src.length; j++) dst[j] = src[j];
+      iterations++;
+    }
+    return Math.round(iterations / 10 / ((Date.now() - start) / 1000));
+  }
+  return (withGc() + withoutGc()) / 2;
+}
+
+// The phone the throttled tests and the benchmark stand for: its
+// BenchmarkIndex, between Lighthouse's mid-tier and high-end phones.
+export const PHONE_INDEX = 500;
+
+// Slows `page`'s main thread (Chromium's CPU throttling, which leaves its
+// workers at the host's speed) so that it runs at BenchmarkIndex `index`,
+// whatever the host: measures the host first (the median of three runs).
+// A host already slower runs unthrottled. Returns {host, rate, achieved,
+// note}, `note` saying which.
+export async function emulateDeviceSpeed(context, page, index = PHONE_INDEX) {
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await page.evaluate(benchmarkIndex));
+  const host = runs.sort((a, b) => a - b)[1];
+  const rate = Math.max(1, host / index);
+  if (rate > 1) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+  }
+  const achieved = rate > 1 ? await page.evaluate(benchmarkIndex) : host;
+  const note =
+    rate > 1
+      ? `host BenchmarkIndex ${host}, main thread throttled ${rate.toFixed(2)} × to ${Math.round(achieved)} (aim ${index})`
+      : `host BenchmarkIndex ${host} is already at or under ${index}: unthrottled`;
+  return { host, rate, achieved, note };
+}
+
+// The ids of `host`'s canvases (inside its shadow root) that the page can
+// still draw on: none of a toy's, once they went to the plot worker
+// (www/plot-link.js).
+export function canvasesDrawnOnPage(page, host, ids) {
+  return page.$eval(
+    host,
+    (demo, list) =>
+      list.filter((id) => {
+        try {
+          return demo.shadowRoot.getElementById(id).getContext('2d') !== null;
+        } catch {
+          return false;
+        }
+      }),
+    ids,
+  );
+}
+
+// The toy's canvases, all drawn in the plot worker where the browser can.
+export const TOY_CANVASES = ['toy-canvas', 'toy-pi', 'toy-mu', 'toy-probe', 'toy-nll'];
+
+// The PSNR (dB) of the flat image of the mean colour of the picture that
+// painting demo `host` trains on (its target canvas): what a painting must
+// beat to show anything at all.
+export function flatPsnr(page, host = '#paint') {
+  return page.$eval(host, (demo) => {
+    const canvas = demo.shadowRoot.getElementById('paint-target');
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const n = data.length / 4;
+    const mean = [0, 0, 0];
+    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) mean[c] += data[i + c] / n;
+    let se = 0;
+    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) se += ((data[i + c] - mean[c]) / 255) ** 2;
+    return 10 * Math.log10(1 / (se / (3 * n)));
   });
 }

@@ -109,7 +109,8 @@ describe('model files', () => {
     assert.equal(await page.getAttribute(DEMO, 'data'), 'bishop');
     assert.equal(await page.getAttribute(DEMO, 'hidden-units'), '16');
     await waitForAttr(page, DEMO, 'data-step', (v, s) => Number(v) > s, { arg: savedStep });
-    assert.match(await shadowText(page, DEMO, 'toy-status'), /step \d+ · NLL/);
+    // The status line follows the attributes at most four times a second.
+    await page.waitForFunction(() => /step \d+ · NLL/.test(document.querySelector('mdn-demo').shadowRoot.getElementById('toy-status').textContent));
 
     const file = path.join(dir, 'toy-page.mdn');
     fs.writeFileSync(file, bytes);
@@ -175,11 +176,26 @@ describe('model files on WebGPU (SwiftShader)', () => {
     const saved = await saveModel(page);
     assert.equal(saved.bytes.subarray(0, 8).toString('latin1'), 'MDNMODEL');
     const savedEpoch = Number(saved.name.match(/epoch(\d+)/)[1]);
+    assert.ok(savedEpoch >= 2, saved.name);
 
+    // A new painting first (K = 3 starts one from epoch 0), so that a file
+    // that restarted instead of going on would show.
+    await page.selectOption('#paint-components', '3');
+    await waitForAttr(page, DEMO, 'data-components', (v) => v === '3');
+    await waitForAttr(page, DEMO, 'data-epoch', (v, e) => Number(v) < e, { arg: savedEpoch, timeout: 6 * MINUTE });
+    await page.evaluate(() => {
+      window.__epochs = [];
+      document.addEventListener('mdn-progress', (e) => {
+        if (e.detail.epoch !== undefined) window.__epochs.push({ image: e.detail.image, epoch: e.detail.epoch });
+      });
+    });
     await choose(page, saved.name, saved.bytes);
     await waitForAttr(page, DEMO, 'data-image', (v, name) => v === name, { arg: saved.name });
-    assert.ok((await numberAttr(page, DEMO, 'data-epoch')) >= savedEpoch);
+    assert.equal(await page.getAttribute(DEMO, 'components'), '2', "the file's K");
     await waitForAttr(page, DEMO, 'data-epoch', (v, e) => Number(v) > e, { arg: savedEpoch, timeout: 6 * MINUTE });
+    // Every epoch the loaded model showed counts on from the file's.
+    const shown = await page.evaluate((name) => window.__epochs.filter((e) => e.image === name).map((e) => e.epoch), saved.name);
+    assert.ok(shown.length > 0 && shown.every((e) => e >= savedEpoch), `epochs after loading ${saved.name}: ${shown}`);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdn-model-'));
     const file = path.join(dir, 'webgpu.mdn');

@@ -1,54 +1,25 @@
 // The page as a visitor gets it (automatic backend choice): it loads cleanly,
-// the toy trains and restarts, the main thread never blocks, and it fits both
-// a desktop and a phone screen.
+// both demos train on while the toy's plots are drawn off the main thread,
+// the toy restarts, and it fits both a desktop and a phone screen. How long
+// the main thread's tasks take is a figure of tests/bench.mjs (its
+// `responsiveness` section), not a test: it depends on the machine.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   MINUTE,
+  TOY_CANVASES,
   adapterInfo,
+  canvasesDrawnOnPage,
   artifactsDir,
   launch,
   numberAttr,
   openPage,
-  repoRoot,
   serveDist,
   horizontalOverflow,
   waitForAttr,
 } from './helpers.mjs';
-
-// Records every main-thread task over 50 ms (the browser's own definition of a
-// long task) from the very start of the page, and every long animation frame
-// with the scripts that ran in it, so that a failure says what the task was:
-// a script of the page, style and layout, or a frame waiting on the
-// compositor (a task's wall time also counts time the renderer waits for a
-// CPU on a busy machine).
-function recordLongTasks() {
-  window.__longTasks = [];
-  window.__longFrames = [];
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
-    }
-  }).observe({ type: 'longtask', buffered: true });
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      window.__longFrames.push({
-        start: Math.round(e.startTime),
-        duration: Math.round(e.duration),
-        renderStart: Math.round(e.renderStart - e.startTime),
-        styleAndLayoutStart: Math.round(e.styleAndLayoutStart - e.startTime),
-        scripts: e.scripts.map((s) => ({
-          invoker: s.invoker,
-          source: `${(s.sourceURL || '').split('/').pop()}:${s.sourceFunctionName || ''}`,
-          duration: Math.round(s.duration),
-          forcedStyleAndLayout: Math.round(s.forcedStyleAndLayoutDuration),
-        })),
-      });
-    }
-  }).observe({ type: 'long-animation-frame', buffered: true });
-}
 
 describe('page', () => {
   let server;
@@ -60,10 +31,7 @@ describe('page', () => {
     server = await serveDist();
     browser = await launch({ webgpu: true });
     // Tall enough that both demos are in view: a demo trains only while it is.
-    ({ page, errors } = await openPage(browser, server.url, {
-      initScript: recordLongTasks,
-      viewport: { width: 1280, height: 2200 },
-    }));
+    ({ page, errors } = await openPage(browser, server.url, { viewport: { width: 1280, height: 2200 } }));
   });
 
   after(async () => {
@@ -103,35 +71,20 @@ describe('page', () => {
     assert.deepEqual(errors, []);
   });
 
-  test('the main thread has no task over 50 ms during 10 s of training', async () => {
-    // The observer must have been able to see long tasks at all, or an empty
-    // list proves nothing.
-    const supported = await page.evaluate(() =>
-      PerformanceObserver.supportedEntryTypes.includes('longtask'),
-    );
-    assert.ok(supported, 'longtask entries are supported');
-
+  test('both demos train on, and the toy is drawn off the main thread', async () => {
     await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0);
-    const stepBefore = await numberAttr(page, '#toy', 'data-step');
-    const epochBefore = await numberAttr(page, '#paint', 'data-epoch');
-    const since = await page.evaluate(() => performance.now());
-    await page.waitForTimeout(10_000);
-    const { longTasks, longFrames } = await page.evaluate(
-      (t) => ({
-        longTasks: window.__longTasks.filter((e) => e.start >= t),
-        longFrames: window.__longFrames.filter((e) => e.start + e.duration >= t),
-      }),
-      since,
-    );
-
-    assert.deepEqual(
-      longTasks,
-      [],
-      `long tasks during training: ${JSON.stringify(longTasks)}; long animation frames: ${JSON.stringify(longFrames)}`,
-    );
-    // ...and it was training all along, not sitting idle.
-    assert.ok((await numberAttr(page, '#toy', 'data-step')) > stepBefore, 'toy kept training');
-    assert.ok((await numberAttr(page, '#paint', 'data-epoch')) >= epochBefore, 'painting kept its epoch');
+    await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
+    // The toy's five canvases were handed to the plot worker
+    // (www/plot-link.js): the page can no longer draw on them.
+    const drawnOnPage = await canvasesDrawnOnPage(page, '#toy', TOY_CANVASES);
+    assert.deepEqual(drawnOnPage, [], 'canvases the page still draws on');
+    // Progress counted in steps and epochs, not over a time window: a demo
+    // that stalls never gets there, however fast the machine.
+    const step = await numberAttr(page, '#toy', 'data-step');
+    const epoch = await numberAttr(page, '#paint', 'data-epoch');
+    await waitForAttr(page, '#toy', 'data-step', (v, s) => Number(v) >= s + 300, { arg: step });
+    await waitForAttr(page, '#paint', 'data-epoch', (v, e) => Number(v) >= e + 3, { arg: epoch, timeout: 5 * MINUTE });
+    assert.deepEqual(errors, []);
   });
 
   test('Restart starts again from step 0 with new data, and training resumes', async () => {
@@ -154,7 +107,9 @@ describe('page', () => {
       const first = await handle.jsonValue();
       assert.ok(first.step < Math.min(stepBefore, 50), `first step after restart: ${first.step}`);
 
-      // The new model trains: steps rise and its NLL drops below its first.
+      // The new model trains: steps rise and its NLL drops below its first
+      // (natively from step 1 by 1.74–4.30 in 100 steps, seeds 0–39:
+      // crates/mdn-core/examples/floors.rs, "toy-inverse").
       await waitForAttr(page, '#toy', 'data-step', (v, s) => Number(v) >= s + 100, { arg: first.step });
       await waitForAttr(page, '#toy', 'data-nll', (v, nll) => Number(v) < nll, { arg: first.nll });
       assert.equal(await page.getAttribute('#toy', 'data-seed'), first.seed);
@@ -162,27 +117,18 @@ describe('page', () => {
     assert.deepEqual(errors, []);
   });
 
-  test('fits 1280 px and 375 px wide screens; screenshot for the README', async () => {
-    // Enough training that the screenshot shows the branches being learnt.
-    await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) >= 1500, { timeout: 5 * MINUTE });
-    await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 3, { timeout: 5 * MINUTE });
-
+  test('fits 1280 px and 375 px wide screens', async () => {
     assert.ok((await horizontalOverflow(page)) <= 0, 'no horizontal overflow at 1280 px');
-    fs.mkdirSync(path.join(repoRoot, 'docs'), { recursive: true });
-    // The viewport is taller than the page (both demos in view): cut the
-    // screenshot at the page's end.
-    const height = await page.evaluate(() => Math.ceil(document.body.getBoundingClientRect().bottom));
-    await page.screenshot({
-      path: path.join(repoRoot, 'docs', 'screenshot.png'),
-      clip: { x: 0, y: 0, width: 1280, height: Math.min(height, 2200) },
-    });
+    // Into the ignored artifacts folder: a test run writes no tracked file
+    // (`npm run screenshot` refreshes README's docs/screenshot.png).
+    fs.mkdirSync(artifactsDir, { recursive: true });
+    await page.screenshot({ path: path.join(artifactsDir, 'page.png'), fullPage: true });
 
     await page.setViewportSize({ width: 375, height: 812 });
-    // Let the canvases re-layout and redraw at the new size.
-    await page.waitForTimeout(1000);
+    // Laid out at the new size by the second animation frame.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     assert.ok((await horizontalOverflow(page)) <= 0, 'no horizontal overflow at 375 px');
-    fs.mkdirSync(artifactsDir, { recursive: true });
     await page.screenshot({ path: path.join(artifactsDir, 'mobile.png'), fullPage: true });
     assert.deepEqual(errors, []);
-  }, { timeout: 12 * MINUTE });
+  });
 });

@@ -11,6 +11,7 @@ import {
   MINUTE,
   TIFF_WASM,
   artifactsDir,
+  flatPsnr,
   imagesDir,
   launch,
   numberAttr,
@@ -133,8 +134,10 @@ function recordEpochs() {
   window.__epochs = [];
   const root = document.getElementById('paint');
   new MutationObserver(() => {
-    const { image, encoding, epoch, psnr } = root.dataset;
-    if (psnr !== undefined) window.__epochs.push({ image, encoding, epoch: Number(epoch), psnr: Number(psnr) });
+    const { image, encoding, epoch, nll, psnr, psnrMean } = root.dataset;
+    if (psnr !== undefined) {
+      window.__epochs.push({ image, encoding, epoch: Number(epoch), nll: Number(nll), psnr: Number(psnr), psnrMean: Number(psnrMean) });
+    }
   }).observe(root, { attributes: true, attributeFilter: ['data-psnr'] });
 }
 
@@ -188,9 +191,12 @@ describe('painting', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  // Issue 15 asks for 24 dB by epoch 20. The page draws a fresh seed for
-  // every painting; natively, 40 seeds gave 27.8-32.6 dB at epoch 20 with
-  // the page's settings (batches of 256).
+  // The page draws a fresh seed for every painting, so each floor holds for
+  // every one of seeds 0–39 trained natively with the page's settings
+  // (crates/mdn-core/examples/floors.rs, whose case names are given). The
+  // default picture at epoch 20 ("default"): the mode at 27.76–32.61 dB
+  // (issue 15 asks for 24), the mean 18.68–22.66 dB above the flat image
+  // of the photo's mean colour (10.4 dB).
   test('the default picture is painted before any upload, above 24 dB by epoch 20 (grid, CPU)', async () => {
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
     assert.equal(await page.getAttribute('#paint', 'data-image'), 'astronaut.jpg');
@@ -198,10 +204,10 @@ describe('painting', () => {
     assert.equal(await page.getAttribute('#paint', 'data-backend'), 'cpu', 'SwiftShader is passed over for the CPU');
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 20, { timeout: 10 * MINUTE });
     const epochs = await page.evaluate(() => window.__epochs.filter((e) => e.image === 'astronaut.jpg'));
-    const at20 = epochs.find((e) => e.epoch === 20)?.psnr;
-    assert.ok(at20 > 24, `PSNR at epoch 20: ${at20} dB (${JSON.stringify(epochs.map((e) => e.psnr.toFixed(1)))})`);
-    const mean = await numberAttr(page, '#paint', 'data-psnr-mean');
-    assert.ok(Number.isFinite(mean) && mean > 10, `data-psnr-mean ${mean}`);
+    const at20 = epochs.find((e) => e.epoch === 20);
+    assert.ok(at20.psnr > 24, `PSNR at epoch 20: ${at20.psnr} dB (${JSON.stringify(epochs.map((e) => e.psnr.toFixed(1)))})`);
+    const flat = await flatPsnr(page);
+    assert.ok(at20.psnrMean > flat + 15, `the mean's PSNR at epoch 20: ${at20.psnrMean} dB, the flat image's ${flat} dB`);
   }, { timeout: 12 * MINUTE });
 
   test('an uploaded picture starts a new painting that improves', async () => {
@@ -221,7 +227,8 @@ describe('painting', () => {
     const epochs = await page.evaluate(() => window.__epochs.filter((e) => e.image === 'chelsea.png'));
     const psnrAt = (n) => epochs.find((e) => e.epoch === n)?.psnr;
     assert.ok(Number.isFinite(psnrAt(1)), `epoch 1 was reported: ${JSON.stringify(epochs.slice(0, 3))}`);
-    assert.ok(psnrAt(20) > psnrAt(1), `PSNR at epoch 20 (${psnrAt(20)} dB) > at epoch 1 (${psnrAt(1)} dB)`);
+    // "chelsea": from epoch 1 to 20, 9.42–18.40 dB better.
+    assert.ok(psnrAt(20) > psnrAt(1) + 6, `PSNR at epoch 20 (${psnrAt(20)} dB), at epoch 1 (${psnrAt(1)} dB)`);
     assert.deepEqual(errors, []);
   }, { timeout: 15 * MINUTE });
 
@@ -269,7 +276,14 @@ describe('painting', () => {
     assert.deepEqual(errors, []);
   }, { timeout: 12 * MINUTE });
 
-  test('the encoding selector restarts the painting on the same picture', async () => {
+  // Fourier features and raw coordinates learn slowly: their mode can
+  // still be no better than flat after 8 epochs, but their NLL falls from
+  // the first epoch on; the grid's NLL is noisy at its larger learning
+  // rate, its mode not. From epoch 1 to 5 on chelsea natively, seeds 0–39:
+  // the NLL fell by 0.59–1.58 (fourier, "chelsea-fourier") and 0.46–2.22
+  // (raw, "chelsea-raw"); the grid's mode rose by 3.25–8.06 dB ("chelsea",
+  // whose NLL went from 4.26 lower to 0.44 higher).
+  test('the encoding selector restarts the painting on the same picture, which improves', async () => {
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 2, { timeout: 5 * MINUTE });
     const image = await page.getAttribute('#paint', 'data-image');
     for (const encoding of ['fourier', 'raw', 'grid']) {
@@ -277,14 +291,25 @@ describe('painting', () => {
       await page.selectOption('#paint-encoding', encoding);
       await waitForAttr(page, '#paint', 'data-encoding', (v, e) => v === e, { arg: encoding });
       // Epochs can be a tenth of a second: the recorded ones say that the
-      // new painting counted from epoch 1 again.
-      await page.waitForFunction(
-        ([e, from]) => window.__epochs.slice(from).some((r) => r.encoding === e && r.epoch === 1),
-        [encoding, seen],
-        { timeout: 5 * MINUTE },
-      );
+      // new painting counted from epoch 1 again, and how it went on.
+      const epochs = await (
+        await page.waitForFunction(
+          ([e, from]) => {
+            const mine = window.__epochs.slice(from).filter((r) => r.encoding === e);
+            return mine.some((r) => r.epoch === 5) && mine;
+          },
+          [encoding, seen],
+          { timeout: 5 * MINUTE },
+        )
+      ).jsonValue();
+      const at = (n) => epochs.find((r) => r.epoch === n);
+      assert.ok(at(1), `${encoding}: the new painting counted from epoch 1: ${JSON.stringify(epochs.map((r) => r.epoch))}`);
+      if (encoding === 'grid') {
+        assert.ok(at(5).psnr > at(1).psnr + 2, `grid: PSNR ${at(1).psnr} dB at epoch 1, ${at(5).psnr} dB at epoch 5`);
+      } else {
+        assert.ok(at(5).nll < at(1).nll - 0.3, `${encoding}: NLL ${at(1).nll} at epoch 1, ${at(5).nll} at epoch 5`);
+      }
       assert.equal(await page.getAttribute('#paint', 'data-image'), image, `${encoding}: same picture`);
-      assert.ok(Number.isFinite(await numberAttr(page, '#paint', 'data-psnr')), `${encoding}: a PSNR`);
       assert.match(await shadowText(page, '#paint', 'paint-repaint-caption'), new RegExp(`${encoding} encoding`));
     }
     assert.deepEqual(errors, []);
@@ -295,15 +320,22 @@ describe('painting', () => {
     const image = await page.getAttribute('#paint', 'data-image');
     const epochBefore = await numberAttr(page, '#paint', 'data-epoch');
 
-    const shown = {};
-    for (const key of ['text', 'empty', 'truncated', 'truncatedJpeg', 'huge', 'tiny']) {
+    // Each refusal names the file and says what is wrong with it.
+    const expected = {
+      text: /not an image in a supported format \(PNG, JPEG, WebP, GIF, BMP or TIFF\)/,
+      empty: /The file is empty\./,
+      truncated: /could not be decoded .*damaged or truncated/,
+      truncatedJpeg: /The JPEG file ends early .*cut short/,
+      huge: /8000 × 8000 px, too large/,
+      tiny: /1 × 1 px, too small: it needs at least 8 px on each side/,
+    };
+    for (const [key, message] of Object.entries(expected)) {
       const name = path.basename(inputs[key]);
       await page.setInputFiles('#paint-file', inputs[key]);
-      shown[key] = await messageFor(page, name);
+      const shown = await messageFor(page, name);
       assert.ok(await page.isVisible('#paint-message'), `${key}: message visible`);
       assert.equal(await page.getAttribute('#paint-message', 'role'), 'alert');
-      // The message is the wasm's explanation, not just the file name.
-      assert.ok(shown[key].length > name.length + 20, `${key}: ${shown[key]}`);
+      assert.match(shown, message, `${key}: ${shown}`);
       assert.equal(await page.getAttribute('#paint', 'data-image'), image, `${key} replaced the painting`);
     }
 
@@ -315,7 +347,7 @@ describe('painting', () => {
       return dt;
     }, [...tiny]);
     await page.dispatchEvent('#paint-drop', 'drop', { dataTransfer });
-    await messageFor(page, 'dropped-1x1.png');
+    assert.match(await messageFor(page, 'dropped-1x1.png'), expected.tiny);
 
     // The painting that was running was never interrupted.
     await waitForAttr(page, '#paint', 'data-epoch', (v, e) => Number(v) > e, {

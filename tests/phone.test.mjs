@@ -2,13 +2,25 @@
 // device descriptor: a 412 px touch screen at 2.625 device pixels per CSS
 // pixel) draws the toy's points by touch without scrolling the page, takes a
 // photo from the file picker (a phone has no drag and drop), at 320 and
-// 430 px nothing is wider than the screen, and with the CPU four times
-// slower both demos train while main-thread tasks stay under 50 ms.
+// 430 px nothing is wider than the screen, and with its main thread at a
+// phone's speed both demos train with the toy's plots drawn in their
+// worker.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { devices } from 'playwright-core';
-import { MINUTE, collectErrors, horizontalOverflow, imagesDir, numberAttr, serveAndLaunch, waitForAttr } from './helpers.mjs';
+import {
+  MINUTE,
+  TOY_CANVASES,
+  canvasesDrawnOnPage,
+  collectErrors,
+  emulateDeviceSpeed,
+  horizontalOverflow,
+  imagesDir,
+  numberAttr,
+  serveAndLaunch,
+  waitForAttr,
+} from './helpers.mjs';
 
 const CHELSEA = path.join(imagesDir, 'chelsea.png');
 
@@ -42,14 +54,29 @@ describe('phones', () => {
     const scrollBefore = await page.evaluate(() => window.scrollY);
     const box = await page.locator('#toy-canvas').boundingBox();
     const at = (u, v) => [box.x + box.width * u, box.y + box.height * v];
+    // Counts the finger's positions the page receives, as the toy reads
+    // them (with the moves Chromium coalesced): how many of the 62 sent
+    // arrive depends on how busy the machine is, what each one draws not.
+    await page.$eval('#toy', (demo) => {
+      window.__touchPositions = 0;
+      const canvas = demo.shadowRoot.getElementById('toy-canvas');
+      const count = (e) => {
+        if (e.pointerType === 'touch') window.__touchPositions += (e.getCoalescedEvents?.() ?? [e]).length;
+      };
+      canvas.addEventListener('pointerdown', count, { capture: true });
+      canvas.addEventListener('pointermove', count, { capture: true });
+    });
     const cdp = await context.newCDPSession(page);
-    await touchStroke(page, cdp, at(0.2, 0.25), at(0.85, 0.75));
-    await touchStroke(page, cdp, at(0.2, 0.75), at(0.85, 0.25));
-    // Three points sprayed per position the page sees: 62 sent, of which
-    // Chromium delivers from about 20 (while the page is busy starting
-    // both demos it drops moves, coalesced or not) to all.
+    // Well inside the plot area, where every position sprays.
+    await touchStroke(page, cdp, at(0.3, 0.3), at(0.75, 0.7));
+    await touchStroke(page, cdp, at(0.3, 0.7), at(0.75, 0.3));
+    const positions = await page.evaluate(() => window.__touchPositions);
     const points = await numberAttr(page, '#toy', 'data-points');
-    assert.ok(points >= 50, `${points} points drawn by touch`);
+    // Three points sprayed around each position, less those a Gaussian
+    // throws off the drawing's range or that fall outside the plot as it
+    // follows the points drawn so far (2.5 to 2.7 a position seen here).
+    assert.ok(positions >= 2, `${positions} positions of the finger reached the page`);
+    assert.ok(points <= 3 * positions && points >= 2 * positions, `${points} points drawn for ${positions} positions`);
     assert.equal(await page.evaluate(() => window.scrollY), scrollBefore, 'drawing did not scroll the page');
     await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) >= 1, { timeout: 2 * MINUTE });
     assert.equal(await numberAttr(page, '#toy', 'data-points'), points, 'the model trains on the drawn points');
@@ -69,71 +96,27 @@ describe('phones', () => {
     await context.close();
   }, { timeout: 8 * MINUTE });
 
-  // Main-thread tasks of 50 ms or more (the Long Tasks API's threshold)
-  // that start while the page trains, from an observer set before load.
-  // Each is told with what the long-animation-frame entry around it says
-  // ran in it, if it was a frame.
-  const LONG_TASKS = () => {
-    window.__longTasks = [];
-    window.__longFrames = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longFrames.push(e.toJSON());
-    }).observe({ type: 'long-animation-frame', buffered: true });
-  };
-  const longTasksSince = (page, t) =>
-    page.evaluate(
-      (t0) =>
-        window.__longTasks
-          .filter((e) => e.start >= t0)
-          .map((e) => {
-            const frame = window.__longFrames.find((f) => f.startTime <= e.start + 1 && e.start < f.startTime + f.duration);
-            const scripts = frame?.scripts.map((x) => `${x.invoker} ${Math.round(x.duration)} ms`).join(', ');
-            const render = frame ? `, rendering ${Math.round(frame.startTime + frame.duration - frame.renderStart)} ms` : '';
-            return `${Math.round(e.duration)} ms${frame ? ` (a frame: ${scripts || 'no script'}${render})` : ''}`;
-          }),
-      t,
-    );
-
-  test('on a Pixel 7 with a CPU 4 × slower, both demos train with main-thread tasks under 50 ms', async () => {
+  // The page's main thread at a phone's speed (emulateDeviceSpeed: the
+  // same speed on any host; the worker keeps the host's). What the page
+  // does there is asserted, not how long its tasks take: those are
+  // tests/bench.mjs's `responsiveness` figures.
+  test("on a Pixel 7 at a phone's CPU speed, both demos train and the toy's plots stay off the main thread", async (t) => {
     const context = await env.browser.newContext(devices['Pixel 7']);
     const page = await context.newPage();
     const errors = collectErrors(page);
-    await page.addInitScript(LONG_TASKS);
     await page.goto(env.server.url);
+    const speed = await emulateDeviceSpeed(context, page);
+    t.diagnostic(speed.note);
     await page.$eval('#toy', (el) => el.scrollIntoView({ block: 'start' }));
     await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0, { timeout: 2 * MINUTE });
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-    // The plots' resolution settles (resolution.js: 30 frames unjudged,
-    // then lowered on slow ones) within a few hundred steps.
+    assert.deepEqual(await canvasesDrawnOnPage(page, '#toy', TOY_CANVASES), [], 'toy canvases the page draws on');
     const step = await numberAttr(page, '#toy', 'data-step');
-    await waitForAttr(page, '#toy', 'data-step', (v, to) => Number(v) >= to, { arg: step + 600, timeout: 3 * MINUTE });
-
-    // The long tasks of a window of training: from now until `demo`'s
-    // attribute `name` has grown by `by`.
-    async function measure(demo, name, by) {
-      const since = await page.evaluate(() => performance.now());
-      const from = await numberAttr(page, demo, name);
-      await waitForAttr(page, demo, name, (v, to) => Number(v) >= to, { arg: from + by, timeout: 3 * MINUTE });
-      return longTasksSince(page, since);
-    }
-    const toy = await measure('#toy', 'data-step', 6000);
-
-    // The painting, further down: after its second epoch, two more.
+    await waitForAttr(page, '#toy', 'data-step', (v, to) => Number(v) >= to, { arg: step + 1000, timeout: 3 * MINUTE });
+    // The painting, further down.
     await page.$eval('#paint', (el) => el.scrollIntoView({ block: 'start' }));
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 2, { timeout: 3 * MINUTE });
-    const painting = await measure('#paint', 'data-epoch', 2);
-
-    // At most one in all: on this 2-core machine (the Worker training on
-    // one core) a lone task can be a garbage collection, or the OS running
-    // something else. With the plots' resolution fixed at ratio 2, two
-    // runs of three had 4 and 5 (and half as long a window had 2 or 3 in
-    // each of five runs); adapting, about 1 such half window in 18 had one.
-    const long = [...toy.map((t) => `toy: ${t}`), ...painting.map((t) => `painting: ${t}`)];
-    assert.ok(long.length <= 1, `long tasks while training: ${long.join('; ')}`);
+    assert.equal(await page.getAttribute('#toy', 'data-state'), 'paused', 'the toy scrolled away waits');
+    assert.equal(await page.getAttribute('#paint', 'data-state'), 'running');
     assert.deepEqual(errors, []);
     await context.close();
   }, { timeout: 10 * MINUTE });

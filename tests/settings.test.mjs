@@ -19,6 +19,9 @@ function recordProgress() {
 describe('settings', () => {
   const env = serveAndLaunch({ webgpu: false });
 
+  // From epoch 1 to 20 natively over seeds 0–39, coffee's mode PSNR rose by
+  // 6.31–16.79 dB (isotropic), 11.38–19.20 (diagonal) and 8.58–19.55 (full)
+  // ("coffee-*" of crates/mdn-core/examples/floors.rs).
   test('isotropic, diagonal and full covariance each improve the painting from epoch 1 to 20', async (t) => {
     const url = `${env.server.url}embed.html?kind=paint&src=/test-images/coffee.png&size=128&covariance=isotropic&backend=cpu`;
     const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO, initScript: recordProgress });
@@ -50,8 +53,8 @@ describe('settings', () => {
       t.diagnostic(`${covariance}: PSNR ${psnrAt(1)} dB at epoch 1, ${psnrAt(20)} dB at epoch 20`);
       assert.ok(Number.isFinite(psnrAt(1)), `${covariance}: epoch 1 reported`);
       assert.ok(
-        psnrAt(20) > psnrAt(1),
-        `${covariance}: PSNR at epoch 20 (${psnrAt(20)} dB) > at epoch 1 (${psnrAt(1)} dB)`,
+        psnrAt(20) > psnrAt(1) + 5,
+        `${covariance}: PSNR at epoch 20 (${psnrAt(20)} dB), at epoch 1 (${psnrAt(1)} dB)`,
       );
       assert.ok(await page.isHidden('#paint-message'), `${covariance}: no error`);
     }

@@ -140,7 +140,6 @@ describe('toy panels', () => {
     const right = Number(await waitForAttr(page, DEMO, 'data-probe-x', (v, l) => Number(v) > l, { arg: left }));
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height + 200);
     await waitForAttr(page, DEMO, 'data-probe-x', (v, l) => Number(v) === l, { arg: left });
-    assert.ok(left < right);
     // W1's x spans about ±13: 30 % across is left of 0, 70 % right of it.
     assert.ok(left < -2 && left > -12 && right > 2 && right < 12, `probes at ${left} and ${right}`);
     await settle(page);
@@ -210,6 +209,9 @@ describe('toy panels', () => {
       )
     ).jsonValue();
     assert.equal(await numberAttr(page, DEMO, 'data-points'), points);
+    // Natively, an X sprayed as drawn here loses 0.97–2.72 nats from step 1
+    // to 21 over seeds 0–39 ("toy-drawn-x" of
+    // crates/mdn-core/examples/floors.rs).
     await waitForAttr(page, DEMO, 'data-nll', (v, f) => Number(v) < f - 0.5, { arg: first, timeout: 3 * MINUTE });
     assert.equal(await page.getAttribute(DEMO, 'data-seed'), seed, 'the same model, of every point');
     // Clear empties the canvas and stops the model.
@@ -230,6 +232,8 @@ describe('toy panels', () => {
     let first = await newModel(page, seed);
     assert.equal(await page.getAttribute(DEMO, 'data-data'), 'bishop');
     // Bishop's targets lie in [0, 1]: the NLL per point is in those units.
+    // Natively it falls by 0.94–2.69 from step 1 to 21 over seeds 0–39
+    // ("toy-bishop" of crates/mdn-core/examples/floors.rs).
     await waitForAttr(page, DEMO, 'data-nll', (v, f) => Number(v) < f - 0.3, { arg: first, timeout: 3 * MINUTE });
     seed = await page.getAttribute(DEMO, 'data-seed');
     await page.selectOption('#toy-components', '3');
