@@ -90,9 +90,9 @@ setup_system() {
 # so it never downloads) they compile in about a third of the time of a
 # release build (Trunk 9 -> 3 minutes on two cores), and take a second or
 # two longer per page build. Their own temporary target folder, not the
-# project's.
+# project's, and no clippy (scripts/lints.sh is for this project's crates).
 cargo_install() {
-  env -u CARGO_TARGET_DIR \
+  env -u CARGO_TARGET_DIR -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS \
     CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
     CARGO_PROFILE_RELEASE_DEBUG=false \
     CARGO_PROFILE_RELEASE_LTO=false \

@@ -1,12 +1,15 @@
 # Sourced by the check and test scripts: runs their steps as named stages,
-# keeps how long each took, and prints one table of them when the outermost
-# script ends, whether it passed or failed (CI reads it at the end of its log).
+# keeps when each started and how long it took, and prints one table of them
+# when the outermost script ends, whether it passed or failed (CI reads it at
+# the end of its log). A lane runs stages in the background beside the
+# script's own (test.sh builds the page while the native tests compile).
 
 # The scripts nest (test.sh runs check.sh): the outermost one owns the list.
 if [ -z "${MDN_STAGES:-}" ]; then
   MDN_STAGES=$(mktemp "${TMPDIR:-/tmp}/mdn-stages.XXXXXX")
   export MDN_STAGES
   MDN_STAGES_START=$(date +%s)
+  export MDN_STAGES_START
   trap 'stages_report' EXIT
 fi
 
@@ -19,18 +22,51 @@ stage() {
   local t0 rc=0
   t0=$(date +%s)
   "$@" || rc=$?
-  printf '%s\t%s\t%s\n' "$name" "$(($(date +%s) - t0))" "$([ "$rc" -eq 0 ] && echo ok || echo "FAILED ($rc)")" >>"$MDN_STAGES"
+  printf '%s\t%s\t%s\t%s\n' "$name" "$((t0 - MDN_STAGES_START))" "$(($(date +%s) - t0))" "$([ "$rc" -eq 0 ] && echo ok || echo "FAILED ($rc)")" >>"$MDN_STAGES"
   return "$rc"
+}
+
+# lane COMMAND...: starts COMMAND (a script of stages) in the background,
+# in a process group of its own so that it can be stopped whole, its output
+# kept until `join_lane`; one lane at a time.
+lane() {
+  MDN_LANE_LOG=$(mktemp "${TMPDIR:-/tmp}/mdn-lane.XXXXXX")
+  printf '\n==> started in the background: %s (its output follows when it ends)\n' "$*"
+  setsid -w "$@" >"$MDN_LANE_LOG" 2>&1 &
+  MDN_LANE_PID=$!
+}
+
+# join_lane: waits for the lane, prints its output, returns its status.
+join_lane() {
+  local rc=0
+  wait "$MDN_LANE_PID" || rc=$?
+  printf '\n==> the background lane\n'
+  cat "$MDN_LANE_LOG"
+  rm -f "$MDN_LANE_LOG"
+  MDN_LANE_PID=
+  return "$rc"
+}
+
+# A script that stops while its lane still runs (a failed stage) stops the
+# lane too, and shows what it had printed.
+stop_lane() {
+  [ -n "${MDN_LANE_PID:-}" ] || return 0
+  kill -- "-$MDN_LANE_PID" 2>/dev/null || true
+  wait "$MDN_LANE_PID" 2>/dev/null || true
+  printf '\n==> the background lane, stopped\n'
+  cat "$MDN_LANE_LOG"
+  rm -f "$MDN_LANE_LOG"
 }
 
 minutes() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 
 stages_report() {
-  local rc=$? name seconds outcome
-  printf '\n==> stage timings (m:ss)\n\n| stage | time | result |\n| --- | --- | --- |\n'
-  while IFS=$'\t' read -r name seconds outcome; do
-    printf '| %s | %s | %s |\n' "$name" "$(minutes "$seconds")" "$outcome"
-  done <"$MDN_STAGES"
-  printf '| total | %s | %s |\n' "$(minutes $(($(date +%s) - MDN_STAGES_START)))" "$([ "$rc" -eq 0 ] && echo passed || echo "FAILED ($rc)")"
+  local rc=$? name start seconds outcome
+  stop_lane
+  printf '\n==> stage timings (m:ss; a stage of the background lane overlaps others)\n\n| stage | started | time | result |\n| --- | --- | --- | --- |\n'
+  sort -s -t $'\t' -k2,2n "$MDN_STAGES" | while IFS=$'\t' read -r name start seconds outcome; do
+    printf '| %s | %s | %s | %s |\n' "$name" "$(minutes "$start")" "$(minutes "$seconds")" "$outcome"
+  done
+  printf '| total | | %s | %s |\n' "$(minutes $(($(date +%s) - MDN_STAGES_START)))" "$([ "$rc" -eq 0 ] && echo passed || echo "FAILED ($rc)")"
   rm -f "$MDN_STAGES"
 }
