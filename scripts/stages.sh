@@ -3,6 +3,8 @@
 # when the outermost script ends, whether it passed or failed (CI reads it at
 # the end of its log). A lane runs stages in the background beside the
 # script's own (test.sh builds the page while the native tests compile).
+# Run as a script, `bash scripts/stages.sh NAME COMMAND...` is one stage
+# (for a lane of one).
 
 # The scripts nest (test.sh runs check.sh): the outermost one owns the list.
 if [ -z "${MDN_STAGES:-}" ]; then
@@ -70,3 +72,8 @@ stages_report() {
   printf '| total | | %s | %s |\n' "$(minutes $(($(date +%s) - MDN_STAGES_START)))" "$([ "$rc" -eq 0 ] && echo passed || echo "FAILED ($rc)")"
   rm -f "$MDN_STAGES"
 }
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  stage "$@"
+fi

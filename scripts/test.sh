@@ -6,9 +6,10 @@
 #     wasm-bindgen installed, `trunk build --release`, clippy linting each
 #     wasm module as it compiles);
 #   - in front, the fast lane of scripts/check.sh (formatting, clippy and
-#     the native test build, the CPU and front-end unit tests), then the
-#     Rust integration tests (CPU, and wgpu over Mesa's lavapipe);
-# then the browser tests against the built page in the system Chromium.
+#     the native test build, the CPU and front-end unit tests);
+# then, side by side again, the Rust integration tests (CPU, and wgpu over
+# Mesa's lavapipe) and the browser tests against the built page in the
+# system Chromium (which needs the page and the command line built).
 # Installs what it needs on a machine that has only Rust, Node.js and npm
 # (scripts/setup.sh), and prints when each stage started and how long it
 # took.
@@ -24,10 +25,13 @@ source scripts/lints.sh
 lane bash scripts/build.sh
 MDN_WASM_LINTS=build bash scripts/check.sh
 stage "setup: Debian packages (chromium, lavapipe)" bash scripts/setup.sh system
-# Every integration test: the numerical ones on both devices, the long
-# training runs on the CPU and a short smoke run on lavapipe.
-stage "Rust integration tests (CPU and lavapipe)" cargo test --workspace --test '*'
 join_lane
+# Every integration test: the numerical ones on both devices, the long
+# training runs on the CPU and a short smoke run on lavapipe. Their verdicts,
+# like the browser tests', count steps and epochs, not seconds, so sharing
+# the cores slows them and changes nothing else.
+lane bash scripts/stages.sh "Rust integration tests (CPU and lavapipe)" cargo test --workspace --test '*'
 # One test file at a time: each drives a real Chromium training real models,
 # and running them side by side on a small machine only makes all of them slow.
 stage "browser tests" node --test --test-concurrency=1 tests/*.test.mjs
+join_lane
