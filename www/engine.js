@@ -35,6 +35,15 @@ let fatal = null; // the message the worker died with, if it did
 const pendingTraps = [];
 const testHooks = () => globalThis.__mdnTestHooks === true;
 
+// What the page's author can do when the demo cannot start at all: the
+// causes seen are the demo's files served from another site than the page
+// (a Worker must come from the page's origin), a Content-Security-Policy
+// that forbids workers or WebAssembly, and a file missing from the upload.
+const CANNOT_START =
+  "if this is your page, serve the demo's files (www/ and the .wasm modules) from the page's own site, " +
+  "allow workers and WebAssembly in its Content-Security-Policy (worker-src 'self', script-src " +
+  "'self' 'wasm-unsafe-eval'), or show the demo in an iframe of embed.html from the site that hosts it";
+
 // Results reset a demo's crash count: it ran.
 const RESULTS = new Set([P.TOY_SNAPSHOT, P.PAINT_EPOCH]);
 
@@ -48,13 +57,20 @@ function startWorker(requested) {
 }
 
 function spawn() {
-  worker = new Worker(new URL('./worker.js', import.meta.url));
+  try {
+    worker = new Worker(new URL('./worker.js', import.meta.url));
+  } catch (e) {
+    // A script from another origin, or one the page's policy forbids.
+    worker = null;
+    die(`the demo's worker could not be created (${e.message}); ${CANNOT_START}`);
+    return;
+  }
   worker.onmessage = ({ data: msg }) => {
     if (msg.type === P.BACKEND) {
       backend = msg;
       for (const listener of backendListeners) listener(msg);
     } else if (msg.type === P.FATAL) {
-      die(msg.message);
+      die(msg.loading ? `${msg.message}; ${CANNOT_START}` : msg.message);
     } else if (msg.type === P.CRASHED) {
       crashed(msg);
     } else if (msg.type === P.DEVICE_LOST) {
@@ -69,10 +85,11 @@ function spawn() {
       handlers.get(msg.id)?.(msg);
     }
   };
-  // A worker that fails to load (missing or broken bindings) only reports here.
+  // A worker whose scripts fail to load (missing, blocked or broken) only
+  // reports here.
   worker.onerror = (event) => {
     event.preventDefault();
-    die(event.message || 'the worker could not be loaded');
+    die(`the demo's worker could not be loaded (${event.message || 'its script did not load'}); ${CANNOT_START}`);
   };
   const refuseGpuDevice = testHooks() && globalThis.__mdnRefuseGpuDevice === true;
   worker.postMessage({ type: P.INIT, backend: choice, reason, testHooks: testHooks(), refuseGpuDevice });

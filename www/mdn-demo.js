@@ -41,7 +41,7 @@ const TEMPLATE = `
 // The live state a demo of one kind keeps (as data-*), cleared when the
 // kind changes; data-backend belongs to the page's one worker and stays.
 const STATE_KEYS = [
-  'kind', 'state', 'image', 'encoding', 'covariance', 'components', 'seed', 'step', 'epoch', 'nll', 'psnr',
+  'kind', 'state', 'image', 'model', 'encoding', 'covariance', 'components', 'seed', 'step', 'epoch', 'nll', 'psnr',
   'psnrMean', 'recovery', 'error', 'data', 'hiddenUnits', 'points', 'probeX', 'layers', 'recording',
   'recordedFrames',
 ];

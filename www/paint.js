@@ -269,15 +269,17 @@ export function createPaint(root, { host, send, progress }) {
     inWorker = true;
     send({ type: P.CREATE, kind: 'paint', options, view });
   }
-  let sentPicture = null; // {bytes (a copy), name} of the last picture sent
+  let sentPicture = null; // {bytes (a copy), name, model, checkpoint} of the last file sent
   let runningPicture = null; // the one the running painting paints
+  let loadedFrom = null; // the model file the running painting's picture came from
 
-  // A picture, or with `model` a model file, to go on from.
-  function sendImage(bytes, name, model = false) {
+  // A picture, or with `model` a model file, to go on from (`checkpoint`:
+  // the running painting's own, after a GPU loss).
+  function sendImage(bytes, name, model = false, checkpoint = false) {
     // Stopped after crashes, the worker no longer has this painting.
     if (!inWorker) create();
     // A copy stays here, to start the painting again after a crash.
-    sentPicture = { bytes: bytes.slice(0), name, model };
+    sentPicture = { bytes: bytes.slice(0), name, model, checkpoint };
     pendingImage = name;
     status.textContent = `loading ${name}…`;
     if (model) {
@@ -343,9 +345,15 @@ export function createPaint(root, { host, send, progress }) {
   // from after a GPU loss.
   let checkpoint = null;
 
-  function paintStart({ name, width, height, options: used, notice: text, target, resumed }) {
-    if (pendingImage === name) pendingImage = null;
-    if (sentPicture?.name === name) runningPicture = sentPicture;
+  function paintStart({ name, model, width, height, options: used, notice: text, target, resumed }) {
+    // `name` is the picture's; the file sent was the model file `model`,
+    // if one was.
+    const sent = model ?? name;
+    if (pendingImage === sent) pendingImage = null;
+    if (sentPicture?.name === sent) {
+      runningPicture = sentPicture;
+      if (!sentPicture.checkpoint) loadedFrom = sentPicture.model ? sentPicture.name : null;
+    }
     // A video is of one painting: a new one ends it.
     if (recording) stopRecording();
     recordButton.disabled = Boolean(cannotRecord);
@@ -368,6 +376,7 @@ export function createPaint(root, { host, send, progress }) {
     if (name !== DEFAULT_PICTURE.name) sourceError = '';
     progress({
       image: name,
+      model: loadedFrom,
       encoding: used.encoding,
       covariance: used.covariance,
       components: used.components,
@@ -460,8 +469,8 @@ export function createPaint(root, { host, send, progress }) {
       status.textContent = 'starting again…';
       create();
       if (fromCheckpoint && checkpoint && running) {
-        // A model file like any other, shown under the picture's name.
-        sendImage(checkpoint.bytes.buffer, running.name, true);
+        // A model file like any other, which names its picture.
+        sendImage(checkpoint.bytes.buffer, running.name, true, true);
         checkpoint = null;
         return;
       }

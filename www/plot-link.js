@@ -52,7 +52,7 @@ function plotWorker() {
   worker = new Worker(new URL('./plot-worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = ({ data: msg }) => answerTo.get(msg.id)?.(msg);
   // A bug in the drawing is said where the page's own errors are.
-  worker.onerror = (event) => console.error(`plot worker: ${event.message}`);
+  worker.onerror = (event) => console.error(`plot worker: ${event.message || 'its script did not load'}`);
   return worker;
 }
 
@@ -71,8 +71,17 @@ export function linkPlots(canvases, onAnswer) {
   const id = nextId++;
   let drawing = null; // on the page: the toy's drawing itself
   let send;
+  let w = null;
   if (inWorker) {
-    const w = plotWorker();
+    try {
+      w = plotWorker();
+    } catch {
+      // A script from another origin cannot start a worker: the plots are
+      // drawn on the page, and the demo's own worker says why it cannot.
+      inWorker = false;
+    }
+  }
+  if (w) {
     answerTo.set(id, onAnswer);
     const offscreen = Object.fromEntries(
       Object.entries(canvases).map(([name, canvas]) => [name, canvas.transferControlToOffscreen()]),

@@ -88,7 +88,9 @@
     // worker loaded for it ('mdn-web_bg.wasm' or 'mdn-web-cpu_bg.wasm') and
     // the milliseconds it took to fetch, compile and instantiate it.
     BACKEND: 'backend',
-    // {message}: the worker cannot run at all (the wasm failed to load).
+    // {message, loading: boolean}: the worker cannot run at all; `loading`:
+    // because the wasm module could not be fetched, compiled or
+    // instantiated (the page's author can do something about it).
     FATAL: 'fatal',
     // {culprit: id | null, message}: the wasm trapped (a panic, out of
     // memory) in demo `culprit`'s call; this worker stops, and the engine
@@ -143,10 +145,12 @@
     // {id, message}: the toy's options or drawn points were refused; the
     // running model (if any) goes on.
     TOY_ERROR: 'toy-error',
-    // {id, name, options, width, height, notice: string | null, target:
-    // Uint8ClampedArray (RGBA), resumed: {epoch} | null}: a new painting
-    // started on this picture, or one loaded from a model file (`name`)
-    // going on from its epoch.
+    // {id, name, model: string | null, options, width, height, notice:
+    // string | null, target: Uint8ClampedArray (RGBA), resumed: {epoch} |
+    // null}: a new painting started on the picture `name`, or one loaded
+    // from the model file `model` going on from its epoch (`name` is then
+    // the picture the file keeps, or the file's for a file written before
+    // pictures' names were kept).
     PAINT_START: 'paint-start',
     // {id, epoch, nll, psnr, psnr_mean, psnr_view, view, rgba, mean_rgba:
     // Uint8ClampedArray, view_rgba?: Uint8ClampedArray (sample), spread?:

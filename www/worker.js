@@ -218,10 +218,17 @@ async function start(requestedBackend, reason) {
   if (choice.kind === 'webgpu') gpuDevices = MdnBackend.watchDevices(lose);
   const name = MdnBackend.MODULES[choice.kind];
   const t0 = performance.now();
-  importScripts(moduleUrl(name, '.js'));
-  // wasm-bindgen's init compiles while the module downloads
-  // (WebAssembly.instantiateStreaming), given the server's application/wasm.
-  const exports = await wasm_bindgen({ module_or_path: moduleUrl(name, '_bg.wasm') });
+  let exports;
+  try {
+    importScripts(moduleUrl(name, '.js'));
+    // wasm-bindgen's init compiles while the module downloads
+    // (WebAssembly.instantiateStreaming), given the server's application/wasm.
+    exports = await wasm_bindgen({ module_or_path: moduleUrl(name, '_bg.wasm') });
+  } catch (e) {
+    const why = `the model's module ${name}_bg.wasm could not be loaded (${MdnBackend.messageOf(e)})`;
+    post({ type: P.FATAL, message: why, loading: true });
+    return;
+  }
   const wasmMs = Math.round(performance.now() - t0);
   context.bindings = wasm_bindgen;
   // Read by the soak benchmark (tests/soak.mjs) through the worker's scope.

@@ -22,16 +22,15 @@
   // it was. `image` is a picture ({name, bytes, pixels}: its file and its
   // decoded pixels {width, height, rgba}), with `model` set a model file
   // ({name, bytes}), which brings its own picture and options, or ({name,
-  // loaded}) the picture a model file brought, painted with other options.
+  // file}) the picture of the model file `file`, painted with other
+  // options.
   function start(demo, image, options, what, ctx, model = false) {
     let next;
     try {
       const seeded = { ...options, seed: ctx.randomSeed() };
       if (model) next = ctx.bindings.PaintDemo.load(new Uint8Array(image.bytes));
-      else if (image.loaded) {
-        if (!demo.model) throw new Error('the loaded model has stopped: load its file again');
-        next = demo.model.with_options(seeded);
-      } else {
+      else if (image.file) next = fromModelFile(image.file, seeded, ctx);
+      else {
         const { width, height, rgba } = image.pixels;
         next = new ctx.bindings.PaintDemo(width, height, rgba, seeded);
       }
@@ -41,10 +40,16 @@
     }
     if (demo.model) demo.model.free();
     demo.model = next;
-    // Other options later paint the model's picture from the start; a
-    // picture's file is kept, not its pixels (up to 64 MB), and decoded
-    // again then.
-    demo.image = model ? { name: image.name, loaded: true } : { name: image.name, bytes: image.bytes };
+    // A model file names its picture (a file written before names were
+    // kept: the file's own name stands in).
+    const name = model ? next.picture_name || image.name : image.name;
+    next.picture_name = name;
+    // Other options later paint the picture from the start: a picture's
+    // file is kept, not its pixels (up to 64 MB), and decoded again then; a
+    // model file's picture is read from the file again, so that any number
+    // of changes start from the picture at the size it was saved at.
+    if (model) demo.image = { name, file: image.bytes };
+    else if (!image.file) demo.image = { name, bytes: image.bytes };
     demo.options = model ? next.options() : options;
     demo.steps = 1;
     ctx.level(demo);
@@ -53,7 +58,8 @@
       {
         type: P.PAINT_START,
         id: demo.id,
-        name: image.name,
+        name,
+        model: model ? image.name : null,
         options: demo.options,
         width: next.width,
         height: next.height,
@@ -63,6 +69,16 @@
       },
       [target],
     );
+  }
+
+  // A new painting with `options` on the picture of the model file `file`.
+  function fromModelFile(file, options, ctx) {
+    const loaded = ctx.bindings.PaintDemo.load(new Uint8Array(file));
+    try {
+      return loaded.with_options(options);
+    } finally {
+      loaded.free();
+    }
   }
 
   // Decodes the picture `image` ({name, bytes}) with MdnPicture, which is
@@ -117,7 +133,7 @@
         const what = describeOptions(msg.options);
         if (demo.decoding) demo.decoding.options = msg.options;
         else if (!demo.image) demo.options = msg.options;
-        else if (demo.image.loaded) start(demo, demo.image, msg.options, what, ctx);
+        else if (demo.image.file) start(demo, demo.image, msg.options, what, ctx);
         else decodeThenStart(demo, demo.image, msg.options, what, ctx);
       } else {
         return false;

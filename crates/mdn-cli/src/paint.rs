@@ -51,7 +51,11 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
                 seed: args.seed,
                 ..PaintConfig::for_encoding(args.encoding)
             };
-            (PaintRun::new(picture, config, &backend.device)?, path)
+            let mut run = PaintRun::new(picture, config, &backend.device)?;
+            if let Some(name) = path.file_name() {
+                run.set_picture_name(&name.to_string_lossy());
+            }
+            (run, path)
         }
     };
     let config = *run.config();

@@ -3,11 +3,14 @@
 //! repainted at any size (`mdn render`).
 //!
 //! The format: the 8 bytes `MDNMODEL`, the format version as a
-//! little-endian `u32` ([`FORMAT_VERSION`]), then one burnpack container
-//! (burn's record format, `burn_pack`) holding
+//! little-endian `u32` ([`FORMAT_VERSION`]), the CRC-32 (IEEE 802.3, as
+//! zlib and PNG compute it) of every byte after the header as a
+//! little-endian `u32`, then one burnpack container (burn's record format,
+//! `burn_pack`) holding
 //!
-//! - metadata (text): `kind` (`toy` or `paint`, [`ModelKind`]) and the
-//!   demo's choices (encoding, covariance, data set);
+//! - metadata (text): `kind` (`toy` or `paint`, [`ModelKind`]), the
+//!   demo's choices (encoding, covariance, data set) and the painting's
+//!   picture's name (`picture_name`, absent in older files);
 //! - scalars: the demo's numeric settings, and per trainer (`mdn.`, and
 //!   `baseline.` for the toy's least-squares fit) the step and epoch counts,
 //!   the position in the epoch and the learning rate;
@@ -21,6 +24,13 @@
 //! write and read their own fields with [`ModelWriter`] and
 //! [`ModelReader`]; every way a file can be wrong is one
 //! [`ModelFileError`], with a message for the person who chose the file.
+//!
+//! The checksum is compared before anything after the header is parsed, so
+//! that a damaged file is refused whole, wherever the damage lies: burnpack
+//! checks its own structure, not the bytes of the weights, and a file whose
+//! weights were damaged would otherwise load and train on. Version 1 files
+//! (written before 2026-12-05) have no checksum: they still load, checked
+//! only as far as their structure goes.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -32,11 +42,16 @@ use crate::training::TrainerState;
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MDNMODEL";
 
-/// The format version this build writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes, and the newest it reads: 2, the
+/// first with a checksum (version 1 had none).
+pub const FORMAT_VERSION: u32 = 2;
 
-/// Bytes before the burnpack container: [`MAGIC`] and the version.
-pub const HEADER_LEN: usize = MAGIC.len() + 4;
+/// Bytes before the burnpack container: [`MAGIC`], the version and the
+/// checksum (version 1: [`MAGIC`] and the version alone).
+pub const HEADER_LEN: usize = MAGIC.len() + 4 + 4;
+
+/// The first format version with a checksum.
+const CHECKSUMMED: u32 = 2;
 
 /// Which demo a model file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +99,17 @@ pub enum ModelFileError {
     /// The header is right but the rest is cut short or damaged.
     #[error("the model file is damaged or cut short ({0})")]
     Damaged(String),
+    /// The bytes after the header are not those the file was written with:
+    /// their CRC-32 differs from the header's.
+    #[error(
+        "the model file is damaged: its contents do not match its checksum (CRC-32 {computed:08x}, written {written:08x})"
+    )]
+    Checksum {
+        /// The header's checksum.
+        written: u32,
+        /// The checksum of the bytes read.
+        computed: u32,
+    },
     /// Written by a newer version of the format than this build reads.
     #[error(
         "the model file has format version {found}, but this program reads versions up to {supported}: open it with a newer version"
@@ -226,6 +252,7 @@ impl ModelWriter {
         let mut file = Vec::with_capacity(HEADER_LEN + pack.len());
         file.extend_from_slice(MAGIC);
         file.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        file.extend_from_slice(&crc32fast::hash(&pack).to_le_bytes());
         file.extend_from_slice(&pack);
         Ok(file)
     }
@@ -243,8 +270,17 @@ fn damaged(what: impl fmt::Display) -> ModelFileError {
     ModelFileError::Damaged(what.to_string())
 }
 
-/// The kind of model in `bytes`, after checking the header and the
-/// container.
+/// The little-endian `u32` at `at`, a field of the header.
+fn le_u32(bytes: &[u8], at: usize) -> Result<u32, ModelFileError> {
+    bytes
+        .get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes)
+        .ok_or_else(|| damaged(format!("{} bytes, shorter than the header", bytes.len())))
+}
+
+/// The kind of model in `bytes`, after checking the header, the checksum
+/// and the container.
 ///
 /// # Errors
 /// Every [`ModelFileError`] but `WrongKind` and `Save`.
@@ -257,8 +293,9 @@ impl ModelReader {
     /// Reads `bytes` as a model file of `expected` kind.
     ///
     /// # Errors
-    /// [`ModelFileError`]: not a model file, damaged or cut short, a newer
-    /// format version, or a model of the other kind.
+    /// [`ModelFileError`]: not a model file, damaged or cut short (or its
+    /// checksum differs), a newer format version, or a model of the other
+    /// kind.
     pub fn open(bytes: &[u8], expected: ModelKind) -> Result<Self, ModelFileError> {
         let (reader, found) = Self::parse(bytes)?;
         if found != expected {
@@ -272,13 +309,7 @@ impl ModelReader {
         if !MAGIC.starts_with(head) || head.is_empty() {
             return Err(ModelFileError::NotAModel(looks_like(bytes)));
         }
-        if bytes.len() < HEADER_LEN {
-            return Err(damaged(format!(
-                "{} bytes, shorter than the header",
-                bytes.len()
-            )));
-        }
-        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        let version = le_u32(bytes, MAGIC.len())?;
         if version > FORMAT_VERSION {
             return Err(ModelFileError::NewerVersion {
                 found: version,
@@ -288,7 +319,18 @@ impl ModelReader {
         if version == 0 {
             return Err(damaged("format version 0"));
         }
-        let pack = Bytes::from_bytes_vec(bytes[HEADER_LEN..].to_vec());
+        let pack = if version >= CHECKSUMMED {
+            let written = le_u32(bytes, MAGIC.len() + 4)?;
+            let pack = &bytes[HEADER_LEN..];
+            let computed = crc32fast::hash(pack);
+            if computed != written {
+                return Err(ModelFileError::Checksum { written, computed });
+            }
+            pack
+        } else {
+            &bytes[MAGIC.len() + 4..]
+        };
+        let pack = Bytes::from_bytes_vec(pack.to_vec());
         let reader = Reader::from_bytes(pack).map_err(damaged)?;
         let metadata = reader.metadata().clone();
         let scalars = reader.scalars().clone();

@@ -229,6 +229,8 @@ pub struct PaintRun {
     shown: Option<Repaint>,
     /// Whether a repaint shown has reached [`SETBACK_ARMED_DB`].
     armed: bool,
+    /// The picture's name (its file's), kept in the model file.
+    picture_name: Option<String>,
 }
 
 /// What a repaint shows besides every pixel's mode and mean colours.
@@ -323,6 +325,7 @@ impl PaintRun {
             rng: StdRng::seed_from_u64(config.seed.wrapping_add(3)),
             shown: None,
             armed: false,
+            picture_name: None,
         })
     }
 
@@ -334,6 +337,19 @@ impl PaintRun {
     /// The run's settings.
     pub fn config(&self) -> &PaintConfig {
         &self.config
+    }
+
+    /// The name of the picture being painted (its file's, as the page or
+    /// the command line was given it), which [`PaintRun::save`] keeps;
+    /// `None` until [`PaintRun::set_picture_name`], and for a model file
+    /// written before names were kept.
+    pub fn picture_name(&self) -> Option<&str> {
+        self.picture_name.as_deref()
+    }
+
+    /// Names the picture being painted (see [`PaintRun::picture_name`]).
+    pub fn set_picture_name(&mut self, name: &str) {
+        self.picture_name = Some(name.to_owned());
     }
 
     /// The run as a model file (see [`crate::model_file`]): the settings,
@@ -370,6 +386,9 @@ impl PaintRun {
             );
         if let Some(norm) = c.clip_norm {
             file.number("clip_norm", f64::from(norm));
+        }
+        if let Some(name) = &self.picture_name {
+            file.text("picture_name", name);
         }
         async move {
             let state = state
@@ -431,6 +450,9 @@ impl PaintRun {
         run.trainer
             .restore(&state)
             .map_err(|e| bad(e.to_string()))?;
+        if file.has("picture_name") {
+            run.set_picture_name(file.text("picture_name")?);
+        }
         Ok(run)
     }
 

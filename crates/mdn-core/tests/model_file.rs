@@ -5,14 +5,19 @@
 
 mod common;
 
+use std::cell::Cell;
 use std::io::Cursor;
 
 use burn::tensor::Device;
-use mdn_core::model_file::{FORMAT_VERSION, MAGIC, ModelFileError, ModelKind, kind_of};
+use mdn_core::model_file::{FORMAT_VERSION, HEADER_LEN, MAGIC, ModelFileError, ModelKind, kind_of};
 use mdn_core::paint::{PaintConfig, PaintRun, Repaint, View};
 use mdn_core::spec::{Covariance, Encoding};
 use mdn_core::toy::{ToyConfig, ToyRun, ToySnapshot};
 use mdn_core::training::Demo;
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::Index;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 fn repaint(run: &mut PaintRun) -> Repaint {
     let frame = pollster::block_on(run.repaint(View::Mode)).expect("readback");
@@ -66,6 +71,7 @@ fn a_loaded_painting_repaints_the_same_and_trains_on_as_if_never_saved() {
             finish_epoch(&mut run);
             finish_epoch(&mut run);
             run.train(extra_steps);
+            run.set_picture_name("photo.jpg");
             let before = repaint(&mut run);
 
             let bytes = pollster::block_on(run.save()).expect("saves");
@@ -76,6 +82,7 @@ fn a_loaded_painting_repaints_the_same_and_trains_on_as_if_never_saved() {
             assert_eq!(loaded.trainer().steps(), 12 + extra_steps, "{case}");
             assert_eq!(loaded.config(), run.config(), "{case}");
             assert_eq!(loaded.picture(), run.picture(), "{case}");
+            assert_eq!(loaded.picture_name(), Some("photo.jpg"), "{case}");
             assert_eq!(loaded.learning_rate(), run.learning_rate(), "{case}");
 
             let after = repaint(&mut loaded);
@@ -273,25 +280,52 @@ fn bad_files_each_get_their_error_and_a_message_for_the_reader() {
     let device = Device::flex();
     let (paint, toy, png) = files();
 
-    for len in [5, 11, 12, 40, 300, paint.len() / 2, paint.len() - 1] {
+    // Cut inside the header: too short to read; after it: the checksum.
+    for len in [5, 11, 12, 15, 16, 40, 300, paint.len() / 2, paint.len() - 1] {
         let error = PaintRun::load(&paint[..len], &device)
             .err()
             .expect("refused");
+        if len < HEADER_LEN {
+            assert!(matches!(error, ModelFileError::Damaged(_)), "{error:?}");
+        } else {
+            assert!(
+                matches!(error, ModelFileError::Checksum { .. }),
+                "{error:?}"
+            );
+        }
         assert!(
-            matches!(error, ModelFileError::Damaged(_)),
-            "cut at {len} of {}: {error:?}",
+            error.to_string().starts_with("the model file is damaged"),
+            "cut at {len} of {}: {error}",
             paint.len()
-        );
-        assert!(
-            error
-                .to_string()
-                .starts_with("the model file is damaged or cut short"),
-            "{error}"
         );
     }
     for len in [toy.len() / 3, toy.len() - 1] {
         let error = ToyRun::load(&toy[..len], &device).err().expect("refused");
-        assert!(matches!(error, ModelFileError::Damaged(_)), "{error:?}");
+        assert!(
+            matches!(error, ModelFileError::Checksum { .. }),
+            "{error:?}"
+        );
+    }
+
+    // What README's example files were: a few hundred bytes flipped in the
+    // middle, the last kilobyte overwritten. burnpack's own checks let both
+    // through before the checksum.
+    let mut flipped = paint.clone();
+    let middle = paint.len() / 2;
+    flipped[middle..middle + 300]
+        .iter_mut()
+        .for_each(|b| *b ^= 0x5a);
+    let mut tail = paint.clone();
+    let end = tail.len();
+    tail[end - 1024..].fill(0);
+    for damaged in [flipped, tail] {
+        let error = PaintRun::load(&damaged, &device).err().expect("refused");
+        assert!(
+            error
+                .to_string()
+                .starts_with("the model file is damaged: its contents do not match its checksum"),
+            "{error}"
+        );
     }
 
     let error = PaintRun::load(&png, &device).err().expect("refused");
@@ -343,4 +377,118 @@ fn bad_files_each_get_their_error_and_a_message_for_the_reader() {
         error.to_string(),
         "this file holds a painting, not a toy model"
     );
+}
+
+#[test]
+fn a_file_of_format_version_1_without_a_checksum_still_loads() {
+    let device = Device::flex();
+    let (paint, toy, _) = files();
+    // Version 1 was version 2 without the checksum's four bytes.
+    let version_1 = |file: &[u8]| {
+        let mut old = MAGIC.to_vec();
+        old.extend_from_slice(&1u32.to_le_bytes());
+        old.extend_from_slice(&file[HEADER_LEN..]);
+        old
+    };
+    let loaded = PaintRun::load(&version_1(&paint), &device).expect("loads");
+    let again = PaintRun::load(&paint, &device).expect("loads");
+    assert_eq!(loaded.config(), again.config());
+    assert_eq!(loaded.epochs(), again.epochs());
+    ToyRun::load(&version_1(&toy), &device).expect("loads");
+}
+
+/// One way a file is damaged, at positions drawn as fractions of its
+/// length (`Index`), so that one strategy serves files of any size.
+#[derive(Clone, Debug)]
+enum Damage {
+    /// One byte XORed with a non-zero mask.
+    Flip(Index, u8),
+    /// Everything from a position on lost.
+    Cut(Index),
+    /// Bytes inserted.
+    Insert(Index, Vec<u8>),
+    /// Bytes written over.
+    Overwrite(Index, Vec<u8>),
+    /// Two sections of the same length exchanged.
+    Swap(Index, Index, usize),
+}
+
+impl Damage {
+    fn apply(&self, file: &mut Vec<u8>) {
+        let len = file.len().max(1);
+        match self {
+            Damage::Flip(at, mask) => {
+                if let Some(b) = file.get_mut(at.index(len)) {
+                    *b ^= mask;
+                }
+            }
+            Damage::Cut(at) => file.truncate(at.index(len)),
+            Damage::Insert(at, bytes) => {
+                let at = at.index(len + 1).min(file.len());
+                file.splice(at..at, bytes.iter().copied());
+            }
+            Damage::Overwrite(at, bytes) => {
+                let at = at.index(len);
+                for (b, new) in file.iter_mut().skip(at).zip(bytes) {
+                    *b = *new;
+                }
+            }
+            Damage::Swap(a, b, n) => {
+                let (a, b) = (a.index(len), b.index(len));
+                let (a, b) = (a.min(b), a.max(b));
+                let n = (*n).min(b - a).min(file.len() - b);
+                let (left, right) = file.split_at_mut(b);
+                left[a..a + n].swap_with_slice(&mut right[..n]);
+            }
+        }
+    }
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        (any::<Index>(), 1..=255u8).prop_map(|(at, mask)| Damage::Flip(at, mask)),
+        any::<Index>().prop_map(Damage::Cut),
+        (any::<Index>(), vec(any::<u8>(), 1..64)).prop_map(|(at, b)| Damage::Insert(at, b)),
+        (any::<Index>(), vec(any::<u8>(), 1..2048)).prop_map(|(at, b)| Damage::Overwrite(at, b)),
+        (any::<Index>(), any::<Index>(), 1..4096usize).prop_map(|(a, b, n)| Damage::Swap(a, b, n)),
+    ]
+}
+
+/// Loads a model file of one kind; `None` when it loaded.
+type Loader<'a> = dyn Fn(&[u8]) -> Option<ModelFileError> + 'a;
+
+#[test]
+fn every_damaged_file_of_either_kind_is_refused_with_a_message_and_none_panics() {
+    let device = Device::flex();
+    let (paint, toy, _) = files();
+    let load_paint = |file: &[u8]| PaintRun::load(file, &device).err();
+    let load_toy = |file: &[u8]| ToyRun::load(file, &device).err();
+    let kinds: [(&str, &Vec<u8>, &Loader); 2] =
+        [("painting", &paint, &load_paint), ("toy", &toy, &load_toy)];
+    for (kind, original, load) in kinds {
+        // A fixed seed: the same 2000 damaged files on every run.
+        let config = Config {
+            cases: 2000,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[29; 32]);
+        let refused = Cell::new(0usize);
+        TestRunner::new_with_rng(config, rng)
+            .run(&vec(damage(), 1..4), |damages| {
+                let mut file = original.clone();
+                for d in &damages {
+                    d.apply(&mut file);
+                }
+                // A swap of equal bytes, say, damages nothing.
+                prop_assume!(file != *original);
+                let error = load(&file)
+                    .ok_or_else(|| TestCaseError::fail(format!("{damages:?} loaded")))?;
+                prop_assert!(error.to_string().len() > 30, "{error}");
+                refused.set(refused.get() + 1);
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("a damaged {kind} file: {e}"));
+        assert_eq!(refused.get(), 2000, "{kind}: refused");
+    }
 }

@@ -572,6 +572,20 @@ impl PaintDemo {
         })
     }
 
+    /// The picture's name (its file's), which [`PaintDemo::save`] keeps in
+    /// the model file; `undefined` until set, and for a file written
+    /// before names were kept.
+    #[wasm_bindgen(getter)]
+    pub fn picture_name(&self) -> Option<String> {
+        self.run.borrow().picture_name().map(str::to_owned)
+    }
+
+    /// Names the picture being painted.
+    #[wasm_bindgen(setter)]
+    pub fn set_picture_name(&self, name: &str) {
+        self.run.borrow_mut().set_picture_name(name);
+    }
+
     /// Training width in pixels.
     #[wasm_bindgen(getter)]
     pub fn width(&self) -> u32 {

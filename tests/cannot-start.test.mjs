@@ -1,0 +1,110 @@
+// A demo that cannot start says why, in the demo, with what the page's
+// author can do: a page whose Content-Security-Policy forbids workers, an
+// element loaded from another origin (the Worker cannot be created there:
+// that it can is another issue's work), a wasm module that cannot be
+// fetched, and one that does not compile. Both demos of the page show it; nothing is thrown
+// uncaught.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MINUTE, openPage, serveAndLaunch, shadowText, waitForAttr } from './helpers.mjs';
+
+// What the message tells an author to do (www/engine.js, CANNOT_START).
+const ADVICE = /serve the demo's files .* from the page's own site.*iframe of embed\.html/;
+
+// Opens the demo page (both demos in view; `url`, another page) with
+// `setUp` routing the requests it names, and waits for both demos to fail.
+async function failingPage(env, setUp, url = `${env.server.url}?backend=cpu`) {
+  const { page, context, errors } = await openPage(env.browser, 'about:blank', {
+    viewport: { width: 1280, height: 2400 },
+    ready: null,
+  });
+  await setUp(page);
+  await page.goto(url);
+  for (const demo of ['#toy', '#paint']) {
+    await waitForAttr(page, demo, 'data-state', (v) => v === 'failed', { timeout: 2 * MINUTE });
+  }
+  return { page, context, errors };
+}
+
+// Each demo's visible message and data-error.
+async function shown(page) {
+  return {
+    toy: await shadowText(page, '#toy', 'toy-status'),
+    paint: await shadowText(page, '#paint', 'paint-message'),
+    toyError: await page.getAttribute('#toy', 'data-error'),
+    paintError: await page.getAttribute('#paint', 'data-error'),
+  };
+}
+
+describe('a demo that cannot start', () => {
+  const env = serveAndLaunch({ webgpu: false });
+
+  test('says so in both demos when the page’s policy forbids workers', async () => {
+    const { page, context, errors } = await failingPage(env, (p) =>
+      p.route(/\/(index\.html)?(\?.*)?$/, async (route) => {
+        const response = await route.fetch();
+        const headers = { ...response.headers(), 'content-security-policy': "worker-src 'none'" };
+        await route.fulfill({ response, headers });
+      }),
+    );
+    const text = await shown(page);
+    for (const message of Object.values(text)) {
+      assert.match(message, /the demo's worker could not be (created|loaded)/, JSON.stringify(text));
+      assert.match(message, ADVICE, JSON.stringify(text));
+    }
+    // The refusal is the browser's to report (a CSP violation on the
+    // console); the page itself throws nothing.
+    assert.deepEqual(errors.filter((e) => e.startsWith('page error')), []);
+    await context.close();
+  }, { timeout: 5 * MINUTE });
+
+  test('says so in both demos when the element comes from another origin', async () => {
+    // A post on localhost embedding the element from 127.0.0.1 (its script
+    // served with CORS, as a CDN would): a Worker's script must come from
+    // the page's origin, so the browser refuses to create it.
+    const origin = new URL(env.server.url);
+    const post = `http://localhost:${origin.port}/a-post.html`;
+    const html = `<!doctype html><meta charset="utf-8"><title>A post</title>
+      <script type="module" src="${origin.origin}/www/mdn-demo.js"></script>
+      <mdn-demo id="toy" kind="toy" backend="cpu"></mdn-demo>
+      <mdn-demo id="paint" kind="paint" backend="cpu"></mdn-demo>`;
+    const { page, context, errors } = await failingPage(
+      env,
+      async (p) => {
+        await p.route(post, (route) => route.fulfill({ body: html, contentType: 'text/html' }));
+        await p.route(`${origin.origin}/**`, async (route) => {
+          const response = await route.fetch();
+          await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': '*' } });
+        });
+      },
+      post,
+    );
+    const text = await shown(page);
+    for (const message of Object.values(text)) {
+      assert.match(message, /the demo's worker could not be created \(.*cannot be accessed from origin/, JSON.stringify(text));
+      assert.match(message, ADVICE, JSON.stringify(text));
+    }
+    assert.deepEqual(errors.filter((e) => e.startsWith('page error')), []);
+    await context.close();
+  }, { timeout: 5 * MINUTE });
+
+  for (const [what, body, status, expected] of [
+    ['cannot be fetched', 'gone', 404, /mdn-web-cpu_bg\.wasm could not be loaded/],
+    ['does not compile', 'not wasm at all', 200, /mdn-web-cpu_bg\.wasm could not be loaded \(.*(Compile|magic|wasm)/i],
+  ]) {
+    test(`says so in both demos when the wasm module ${what}`, async () => {
+      const { page, context, errors } = await failingPage(env, (p) =>
+        p.route('**/mdn-web-cpu_bg.wasm', (route) =>
+          route.fulfill({ status, body, contentType: 'application/wasm' }),
+        ),
+      );
+      const text = await shown(page);
+      for (const message of Object.values(text)) {
+        assert.match(message, expected, JSON.stringify(text));
+        assert.match(message, ADVICE, JSON.stringify(text));
+      }
+      assert.deepEqual(errors.filter((e) => e.startsWith('page error')), []);
+      await context.close();
+    }, { timeout: 5 * MINUTE });
+  }
+});
