@@ -568,7 +568,7 @@ fn bad_model_files_are_one_line_and_status_1() {
             "--out",
             &path("out.png"),
         ]),
-        "cut.mdn: the model file is damaged or cut short",
+        "cut.mdn: the model file is damaged: its contents do not match its checksum",
     );
     assert!(!Path::new(&path("out.png")).exists(), "nothing is written");
 }
