@@ -1,8 +1,8 @@
 // A demo that cannot start says why, in the demo, with what the page's
 // author can do: a page whose Content-Security-Policy forbids workers, an
 // element loaded from another origin (the Worker cannot be created there:
-// that it can is another issue's work), a wasm module that cannot be
-// fetched, and one that does not compile. Both demos of the page show it; nothing is thrown
+// that it can is another issue's work), and a model's module whose
+// bindings or wasm cannot be fetched, or whose wasm does not compile. Both demos of the page show it; nothing is thrown
 // uncaught.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -88,15 +88,15 @@ describe('a demo that cannot start', () => {
     await context.close();
   }, { timeout: 5 * MINUTE });
 
-  for (const [what, body, status, expected] of [
-    ['cannot be fetched', 'gone', 404, /mdn-web-cpu_bg\.wasm could not be loaded/],
-    ['does not compile', 'not wasm at all', 200, /mdn-web-cpu_bg\.wasm could not be loaded \(.*(Compile|magic|wasm)/i],
+  for (const [what, file, body, status, expected] of [
+    ['its bindings cannot be fetched', 'mdn-web-cpu.js', 'gone', 404, /module mdn-web-cpu could not be loaded \(.*importScripts/],
+    ['the wasm cannot be fetched', 'mdn-web-cpu_bg.wasm', 'gone', 404, /module mdn-web-cpu could not be loaded \(.*404/],
+    ['the wasm does not compile', 'mdn-web-cpu_bg.wasm', 'not wasm at all', 200, /module mdn-web-cpu could not be loaded \(.*magic word/],
   ]) {
-    test(`says so in both demos when the wasm module ${what}`, async () => {
+    test(`says so in both demos when the model's module ${what}`, async () => {
+      const type = file.endsWith('.js') ? 'text/javascript' : 'application/wasm';
       const { page, context, errors } = await failingPage(env, (p) =>
-        p.route('**/mdn-web-cpu_bg.wasm', (route) =>
-          route.fulfill({ status, body, contentType: 'application/wasm' }),
-        ),
+        p.route(`**/${file}`, (route) => route.fulfill({ status, body, contentType: type })),
       );
       const text = await shown(page);
       for (const message of Object.values(text)) {

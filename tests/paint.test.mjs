@@ -279,10 +279,13 @@ describe('painting', () => {
   // Fourier features and raw coordinates learn slowly: their mode can
   // still be no better than flat after 8 epochs, but their NLL falls from
   // the first epoch on; the grid's NLL is noisy at its larger learning
-  // rate, its mode not. From epoch 1 to 5 on chelsea natively, seeds 0–39:
-  // the NLL fell by 0.59–1.58 (fourier, "chelsea-fourier") and 0.46–2.22
-  // (raw, "chelsea-raw"); the grid's mode rose by 3.25–8.06 dB ("chelsea",
-  // whose NLL went from 4.26 lower to 0.44 higher).
+  // rate, its mode not. From epoch 1 to 8 on chelsea natively, seeds 0–39:
+  // the NLL fell by 0.90–1.98 (fourier, "chelsea-fourier") and 0.74–2.39
+  // (raw, "chelsea-raw"); the grid's mode rose by 4.75–12.57 dB ("chelsea").
+  // Epoch 5 was compared first, where those lowest were 0.59, 0.46 and
+  // 3.25 dB, but one of five runs beside a busy core saw the grid's mode
+  // rise by 1.25 dB from a good first epoch (24.9 dB): forty seeds' lowest
+  // is not the tail, so the floors sit under epoch 8's, further below.
   test('the encoding selector restarts the painting on the same picture, which improves', async () => {
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 2, { timeout: 5 * MINUTE });
     const image = await page.getAttribute('#paint', 'data-image');
@@ -296,7 +299,7 @@ describe('painting', () => {
         await page.waitForFunction(
           ([e, from]) => {
             const mine = window.__epochs.slice(from).filter((r) => r.encoding === e);
-            return mine.some((r) => r.epoch === 5) && mine;
+            return mine.some((r) => r.epoch === 8) && mine;
           },
           [encoding, seen],
           { timeout: 5 * MINUTE },
@@ -305,9 +308,9 @@ describe('painting', () => {
       const at = (n) => epochs.find((r) => r.epoch === n);
       assert.ok(at(1), `${encoding}: the new painting counted from epoch 1: ${JSON.stringify(epochs.map((r) => r.epoch))}`);
       if (encoding === 'grid') {
-        assert.ok(at(5).psnr > at(1).psnr + 2, `grid: PSNR ${at(1).psnr} dB at epoch 1, ${at(5).psnr} dB at epoch 5`);
+        assert.ok(at(8).psnr > at(1).psnr + 2, `grid: PSNR ${at(1).psnr} dB at epoch 1, ${at(8).psnr} dB at epoch 8`);
       } else {
-        assert.ok(at(5).nll < at(1).nll - 0.3, `${encoding}: NLL ${at(1).nll} at epoch 1, ${at(5).nll} at epoch 5`);
+        assert.ok(at(8).nll < at(1).nll - 0.3, `${encoding}: NLL ${at(1).nll} at epoch 1, ${at(8).nll} at epoch 8`);
       }
       assert.equal(await page.getAttribute('#paint', 'data-image'), image, `${encoding}: same picture`);
       assert.match(await shadowText(page, '#paint', 'paint-repaint-caption'), new RegExp(`${encoding} encoding`));

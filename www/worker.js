@@ -225,7 +225,7 @@ async function start(requestedBackend, reason) {
     // (WebAssembly.instantiateStreaming), given the server's application/wasm.
     exports = await wasm_bindgen({ module_or_path: moduleUrl(name, '_bg.wasm') });
   } catch (e) {
-    const why = `the model's module ${name}_bg.wasm could not be loaded (${MdnBackend.messageOf(e)})`;
+    const why = `the model's module ${name} could not be loaded (${MdnBackend.messageOf(e)})`;
     post({ type: P.FATAL, message: why, loading: true });
     return;
   }

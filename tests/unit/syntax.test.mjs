@@ -1,0 +1,23 @@
+// Every front-end file parses: most are loaded only by the page or its
+// workers, so without this a syntax error would first show in the browser
+// tests, after the release build.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const www = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../www');
+
+const scripts = (dir) =>
+  fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) return scripts(file);
+    return entry.name.endsWith('.js') ? [file] : [];
+  });
+
+test('every script under www/ parses', () => {
+  const files = scripts(www);
+  if (files.length < 20) throw new Error(`only ${files.length} scripts found under ${www}`);
+  for (const file of files) execFileSync(process.execPath, ['--check', file], { stdio: 'pipe' });
+});
