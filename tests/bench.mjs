@@ -283,6 +283,9 @@ async function longTasks(browser, url, { name, viewport, phone = false, windowMs
   await page.addInitScript(recordLongTasks);
   await page.goto(url);
   const speed = phone ? await emulateDeviceSpeed(context, page) : null;
+  // A demo starts when scrolled into view; on a phone's screen the first
+  // is below the introduction.
+  await page.$eval('mdn-demo', (el) => el.scrollIntoView({ block: 'start' }));
   await page.waitForFunction(() => [...document.querySelectorAll('mdn-demo')].some((d) => Number(d.dataset.step) > 0 || Number(d.dataset.epoch) > 0), null, {
     timeout: 180_000,
   });
