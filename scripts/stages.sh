@@ -38,14 +38,20 @@ lane() {
   MDN_LANE_PID=$!
 }
 
+# end_lane HEADING: prints the ended lane's output under HEADING and
+# forgets the lane.
+end_lane() {
+  printf '\n==> %s\n' "$1"
+  cat "$MDN_LANE_LOG"
+  rm -f "$MDN_LANE_LOG"
+  MDN_LANE_PID=
+}
+
 # join_lane: waits for the lane, prints its output, returns its status.
 join_lane() {
   local rc=0
   wait "$MDN_LANE_PID" || rc=$?
-  printf '\n==> the background lane\n'
-  cat "$MDN_LANE_LOG"
-  rm -f "$MDN_LANE_LOG"
-  MDN_LANE_PID=
+  end_lane 'the background lane'
   return "$rc"
 }
 
@@ -55,9 +61,7 @@ stop_lane() {
   [ -n "${MDN_LANE_PID:-}" ] || return 0
   kill -- "-$MDN_LANE_PID" 2>/dev/null || true
   wait "$MDN_LANE_PID" 2>/dev/null || true
-  printf '\n==> the background lane, stopped\n'
-  cat "$MDN_LANE_LOG"
-  rm -f "$MDN_LANE_LOG"
+  end_lane 'the background lane, stopped'
 }
 
 minutes() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
