@@ -64,7 +64,7 @@ describe('backend', () => {
       assert.ok(adapter, 'Chromium with --enable-unsafe-webgpu offers an adapter');
       const line = await page.textContent('#backend');
       // Names the adapter (without a GPU: "google swiftshader").
-      assert.ok(line.includes(`WebGPU: ${adapter.label}`), line);
+      assert.ok(line.includes(`WebGPU, ${adapter.label}`), line);
       assert.match(line, /requested in the URL/);
 
       // SwiftShader takes about two seconds a full-batch step: five will do.

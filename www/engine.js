@@ -13,7 +13,15 @@
 // and every demo goes on there from its last checkpoint; if WebGPU fails
 // to start (WEBGPU_FAILED), the new worker loads the CPU module and every
 // demo starts there.
+//
+// Chosen automatically, the worker starts on the CPU module and names a
+// hardware WebGPU adapter as its candidate: once a demo shows results, a
+// trial (www/backend-trial.js) measures WebGPU against the CPU on that
+// demo's model, and if WebGPU is faster every demo moves to the trial's
+// worker (HANDOVER), going on from a checkpoint taken as the CPU worker
+// stops. A setting that makes a demo's work much larger brings a new trial.
 import './protocol.js';
+import { BackendTrial, countOf, needsTrial, trialFigures } from './backend-trial.js';
 
 const P = globalThis.MdnProtocol;
 const BACKENDS = ['webgpu', 'cpu'];
@@ -34,6 +42,26 @@ let fatal = null; // the message the worker died with, if it did
 // Tests only: demo kinds whose next slice traps, re-armed in new workers.
 const pendingTraps = [];
 const testHooks = () => globalThis.__mdnTestHooks === true;
+
+// id -> what the engine knows of a demo, for the backend trial: {kind,
+// sent: the latest of each message that sets it up (CREATE, TOY_DISPLAY,
+// TOY_PROBE, PAINT_VIEW), options (its model's, as the worker last
+// reported them), measured (its options when the last trial ended, or
+// when it started after that), running, points: its recent results on
+// the current worker, {t: ms, count}}.
+const records = new Map();
+// The latest results kept per demo: a trial measures a few seconds.
+const MAX_POINTS = 200;
+// The backend trial: the one underway, whether one is wanted (true, or the
+// id of the demo whose work grew) at a demo's next result, the last
+// trial's figures ({state: 'measuring' | 'cpu' | 'webgpu', gpu, cpu, unit,
+// description, failed}), and the trial's worker while the CPU
+// worker is stopping for the handover.
+let trial = null;
+let trialWanted = false;
+let trialReport = null;
+let handover = null;
+const SETUP = new Set([P.CREATE, P.TOY_DISPLAY, P.TOY_PROBE, P.PAINT_VIEW]);
 
 // What the page's author can do when the demo cannot start at all: the
 // causes seen are the demo's files served from another site than the page
@@ -65,10 +93,24 @@ function spawn() {
     die(`the demo's worker could not be created (${e.message}); ${CANNOT_START}`);
     return;
   }
-  worker.onmessage = ({ data: msg }) => {
+  listen(worker);
+  const refuseGpuDevice = testHooks() && globalThis.__mdnRefuseGpuDevice === true;
+  const trialSoftware = testHooks() && globalThis.__mdnTrialSoftware === true;
+  worker.postMessage({ type: P.INIT, backend: choice, reason, testHooks: testHooks(), refuseGpuDevice, trialSoftware });
+  for (const kind of pendingTraps) worker.postMessage({ type: P.TEST_TRAP, kind });
+}
+
+// Makes `w` the page's worker, whose messages go to the demos.
+function listen(w) {
+  w.onmessage = ({ data: msg }) => {
     if (msg.type === P.BACKEND) {
       backend = msg;
-      for (const listener of backendListeners) listener(msg);
+      // After a crash, the new worker names the candidate again: a trial
+      // already decided is not run again.
+      if (msg.candidate && !trialReport) trialWanted = true;
+      announce();
+    } else if (msg.type === P.CHECKPOINTED) {
+      if (msg.stop && handover) finishHandover();
     } else if (msg.type === P.FATAL) {
       die(msg.loading ? `${msg.message}; ${CANNOT_START}` : msg.message);
     } else if (msg.type === P.CRASHED) {
@@ -82,18 +124,147 @@ function spawn() {
         crashes.delete(msg.id);
         crashesInARow = 0;
       }
+      if (msg.type === P.CHECKPOINT && trial?.id === msg.id) trial.checkpoint(msg);
+      noted(msg);
       handlers.get(msg.id)?.(msg);
     }
   };
   // A worker whose scripts fail to load (missing, blocked or broken) only
   // reports here.
-  worker.onerror = (event) => {
+  w.onerror = (event) => {
     event.preventDefault();
     die(`the demo's worker could not be loaded (${event.message || 'its script did not load'}); ${CANNOT_START}`);
   };
-  const refuseGpuDevice = testHooks() && globalThis.__mdnRefuseGpuDevice === true;
-  worker.postMessage({ type: P.INIT, backend: choice, reason, testHooks: testHooks(), refuseGpuDevice });
-  for (const kind of pendingTraps) worker.postMessage({ type: P.TEST_TRAP, kind });
+}
+
+// Tells every backend listener the backend, with the trial's figures.
+function announce() {
+  if (!backend) return;
+  const state = { ...backend, trial: trialReport };
+  for (const listener of backendListeners) listener(state);
+}
+
+// Keeps what the trial needs from a message the page sends a demo.
+function noteSent(id, msg) {
+  const record = records.get(id);
+  if (!record) return;
+  if (SETUP.has(msg.type)) record.sent[msg.type] = msg;
+  if (msg.type === P.CREATE) record.kind = msg.kind;
+  if (msg.type === P.RUN) {
+    record.running = msg.running;
+    // A trial measures a running demo against itself: a pause ends it,
+    // and the next result starts another.
+    if (!msg.running && trial?.id === id) {
+      trial.abort();
+      trial = null;
+      trialReport = null;
+      trialWanted = true;
+      announce();
+    }
+  }
+}
+
+// Keeps a demo's results and model settings from the worker's messages,
+// and starts a trial at a result when one is wanted.
+function noted(msg) {
+  const record = records.get(msg.id);
+  if (!record) return;
+  if (msg.type === P.PAINT_START || msg.type === P.TOY_DATA) {
+    record.options = msg.options;
+    record.points = [];
+    if (trialReport?.state !== 'cpu') return;
+    // Much more work than was measured: measure again.
+    record.measured ??= msg.options;
+    if (needsTrial(record.kind, record.measured, msg.options)) trialWanted = msg.id;
+    return;
+  }
+  const count = countOf(msg);
+  if (count === null) return;
+  record.points.push({ t: performance.now(), count });
+  if (record.points.length > MAX_POINTS) record.points.shift();
+  const wanted = trialWanted === true || trialWanted === msg.id;
+  if (wanted && !trial && !handover && record.running && backend?.candidate) startTrial(msg.id, record);
+}
+
+// Starts a trial of WebGPU on demo `id`'s model: its worker loads while the
+// CPU worker sends the checkpoint it goes on from.
+function startTrial(id, record) {
+  let trialWorker;
+  try {
+    trialWorker = new Worker(new URL('./worker.js', import.meta.url));
+  } catch {
+    trialWanted = false; // the page's worker was allowed; this one cannot differ
+    return;
+  }
+  trialWanted = false;
+  trialReport = { state: 'measuring', description: backend.candidate };
+  trial = new BackendTrial({
+    worker: trialWorker,
+    demo: { id, kind: record.kind, messages: (checkpoint) => trialMessages(record, checkpoint) },
+    cpuPoints: () => record.points,
+    onEnd: trialEnded,
+    testHooks: testHooks(),
+    cpuSlowdown: testHooks() ? (globalThis.__mdnTrialCpuSlowdown ?? 1) : 1,
+  });
+  worker.postMessage({ type: P.CHECKPOINT_NOW, id, stop: false });
+  announce();
+}
+
+// What creates demo `record` in the trial's worker from `checkpoint`
+// ({bytes: Uint8Array, name}), as [message, transfer] pairs: its settings, its model
+// and what its results show.
+function trialMessages(record, checkpoint) {
+  const sent = (type) => (record.sent[type] ? [[record.sent[type], []]] : []);
+  const create = { ...record.sent[P.CREATE], options: record.options };
+  if (record.kind === 'toy') {
+    return [[{ ...create, checkpoint }, [checkpoint.bytes.buffer]], ...sent(P.TOY_DISPLAY), ...sent(P.TOY_PROBE)];
+  }
+  const load = { type: P.LOAD_MODEL, ...checkpoint };
+  return [[create, []], [load, [checkpoint.bytes.buffer]], ...sent(P.PAINT_VIEW)];
+}
+
+// The trial's verdict: WebGPU faster, and the demos move to its worker
+// once the CPU worker has sent their checkpoints and stopped; otherwise
+// its worker ends, and its GPU memory with it.
+function trialEnded(result) {
+  const ended = trial;
+  trial = null;
+  trialReport = { ...result, state: result.decision };
+  for (const record of records.values()) record.measured = record.options;
+  if (result.decision === 'webgpu' && worker) {
+    handover = { id: ended.id, worker: ended.worker, backend: ended.backend, message: trialFigures(trialReport) };
+    worker.postMessage({ type: P.CHECKPOINT_NOW, id: null, stop: true });
+  } else {
+    ended.worker.terminate();
+  }
+  announce();
+}
+
+// Every checkpoint is in (the demos' views keep them): the trial's worker
+// becomes the page's, and every demo goes on there from its checkpoint.
+function finishHandover() {
+  const { id, worker: next, backend: gpuBackend, message } = handover;
+  handover = null;
+  worker.terminate();
+  worker = next;
+  listen(worker);
+  // The trial's copy of the demo: the demo itself comes from its view.
+  worker.postMessage({ type: P.REMOVE, id });
+  choice = 'webgpu';
+  reason = message;
+  backend = { ...gpuBackend, reason: message };
+  for (const record of records.values()) record.points = [];
+  announce();
+  for (const handler of handlers.values()) handler({ type: P.HANDOVER, message });
+}
+
+// A trial underway ends with the worker it measures against.
+function abortTrial() {
+  trial?.abort();
+  trial = null;
+  if (trialReport?.state === 'measuring') trialReport = null;
+  handover?.worker.terminate();
+  handover = null;
 }
 
 function die(message) {
@@ -104,6 +275,7 @@ function die(message) {
 // The worker trapped: replace it, and tell every demo (each starts again in
 // the new worker, or stops if it was the culprit twice in a row).
 function crashed({ culprit, message }) {
+  abortTrial();
   worker.terminate();
   worker = null;
   pendingTraps.shift();
@@ -135,6 +307,7 @@ function webgpuFailed({ message }) {
 // Replaces the worker with one on the CPU backend, `why` being the reason
 // it gives, and tells every demo `notice`.
 function moveToCpu(why, notice) {
+  abortTrial();
   worker.terminate();
   choice = 'cpu';
   reason = why;
@@ -146,7 +319,7 @@ function moveToCpu(why, notice) {
 // if it has), without starting anything. Returns a function that unsubscribes.
 export function onBackend(listener) {
   backendListeners.add(listener);
-  if (backend) listener(backend);
+  if (backend) listener({ ...backend, trial: trialReport });
   return () => backendListeners.delete(listener);
 }
 
@@ -158,15 +331,19 @@ export function attach(handler, { backend: requested = null } = {}) {
   if (!worker && !fatal) startWorker(requested);
   const id = nextId++;
   handlers.set(id, handler);
+  records.set(id, { kind: null, sent: {}, options: null, measured: null, running: false, points: [] });
   if (fatal) queueMicrotask(() => handler({ type: P.FATAL, message: fatal }));
   return {
     id,
     send(msg, transfer = []) {
+      noteSent(id, msg);
       worker?.postMessage({ ...msg, id }, transfer);
     },
     detach() {
       handlers.delete(id);
       crashes.delete(id);
+      records.delete(id);
+      if (trial?.id === id) abortTrial();
       worker?.postMessage({ type: P.REMOVE, id });
     },
   };

@@ -6,12 +6,15 @@
 // demo trains only while it is in view and the tab is visible.
 //
 // Live state is mirrored on the element as data-* attributes (data-state,
-// data-backend, data-wasm-ms (the worker's wasm fetch and compile),
-// data-step, data-epoch, data-nll, data-psnr, ...) and as `mdn-progress`
+// data-backend, data-wasm-ms (the worker's wasm fetch and compile), the
+// backend trial's data-backend-trial ('measuring', 'cpu' or 'webgpu': its
+// decision), data-trial-webgpu and data-trial-cpu (the rates it measured,
+// in data-trial-unit: 'epochs/s' or 'steps/s'), data-step, data-epoch, data-nll, data-psnr, ...) and as `mdn-progress`
 // events whose detail holds the same values. The settings are
 // plain attributes (see www/attributes.js); changing one, from a control
 // inside the demo or from outside, takes effect at once.
 import { attach, onBackend } from './engine.js';
+import { trialText } from './backend-trial.js';
 import { ATTRIBUTES } from './attributes.js';
 import { createToy } from './toy.js';
 import { createPaint } from './paint.js';
@@ -169,6 +172,12 @@ export class MdnDemo extends HTMLElement {
       if (this.#state.state === 'failed') return;
       // Nothing had trained: the backend line says why it is the CPU.
       this.#inNewWorker(null);
+    } else if (msg.type === P.HANDOVER) {
+      if (this.#state.state === 'failed') return;
+      // On WebGPU, from the checkpoint the CPU worker sent as it stopped.
+      this.#inNewWorker(`Moved to WebGPU, which trains faster here: ${msg.message}.`, {
+        fromCheckpoint: true,
+      });
     } else if (msg.type === P.DEVICE_LOST) {
       if (this.#state.state === 'failed') return;
       // On the CPU, from the demo's last checkpoint.
@@ -206,12 +215,22 @@ export class MdnDemo extends HTMLElement {
     this.#view.fail(message);
   }
 
-  #showBackend({ kind, description, reason, device, module, wasmMs }) {
+  // The backend line: the backend and why, or the trial's figures and
+  // decision once it has them.
+  #showBackend({ kind, description, reason, device, module, wasmMs, trial }) {
     const text = this.shadowRoot.getElementById('backend-text');
-    text.textContent =
-      kind === 'webgpu' ? `WebGPU: ${description}${reason ? ` (${reason})` : ''}` : `CPU: ${reason}`;
+    const name = kind === 'webgpu' ? `WebGPU, ${description}` : 'CPU';
+    text.textContent = trial ? `${name}: ${trialText(trial)}` : `${name}${reason ? `: ${reason}` : ''}`;
     if (device) text.title = `device: ${device}; ${module} loaded and compiled in ${wasmMs} ms`;
-    this.#set({ backend: kind, wasmMs });
+    const measured = (rate) => (typeof rate === 'number' ? Number(rate.toPrecision(4)) : null);
+    this.#set({
+      backend: kind,
+      wasmMs,
+      backendTrial: trial?.state ?? null,
+      trialWebgpu: measured(trial?.gpu),
+      trialCpu: measured(trial?.cpu),
+      trialUnit: trial?.gpu === undefined ? null : trial.unit,
+    });
   }
 
   // Updates the live state: data-* attributes (a null value removes one) and

@@ -21,9 +21,11 @@
   // Page → worker.
   const TO_WORKER = {
     // {backend: 'webgpu' | 'cpu' | null, reason?: string, testHooks?:
-    // boolean, refuseGpuDevice?: boolean}: load the wasm and pick the
-    // backend (null: automatic; `reason`, when given, is why, as the page
-    // says it). Sent once to each worker, when the first demo starts or
+    // boolean, refuseGpuDevice?: boolean, trialSoftware?: boolean}: load
+    // the wasm and pick the backend (null: automatic, which starts on the
+    // CPU and names a hardware WebGPU adapter as the trial's candidate;
+    // `reason`, when given, is why, as the page says it). trialSoftware
+    // (tests only, with testHooks): a software adapter is a candidate too. Sent once to each worker, when the first demo starts or
     // after a crash, a GPU loss or a failed WebGPU start.
     // refuseGpuDevice (tests only, with testHooks): every GPU device
     // request is refused, as a browser may refuse one.
@@ -73,6 +75,11 @@
     // TOY_DATA, with `resumed`), a refusal as PAINT_ERROR or TOY_ERROR; the
     // running model then goes on.
     LOAD_MODEL: 'load-model',
+    // {id: id | null, stop: boolean}: a CHECKPOINT of this demo's model
+    // (every demo's with id null) now, then CHECKPOINTED. For the backend
+    // trial (www/backend-trial.js): its copy of the demo's model, and with
+    // `stop` the handover, after which this worker trains nothing more.
+    CHECKPOINT_NOW: 'checkpoint-now',
     // {}: tests only (honoured when INIT said testHooks): destroy the GPU
     // device, as a driver reset would lose it.
     TEST_LOSE_DEVICE: 'test-lose-device',
@@ -84,9 +91,11 @@
   // Worker → page.
   const FROM_WORKER = {
     // {kind: 'webgpu' | 'cpu', description?, reason, device, module,
-    // wasmMs}: the backend every demo runs on, why, the wasm file the
-    // worker loaded for it ('mdn-web_bg.wasm' or 'mdn-web-cpu_bg.wasm') and
-    // the milliseconds it took to fetch, compile and instantiate it.
+    // wasmMs, candidate?: string}: the backend every demo runs on, why, the
+    // wasm file the worker loaded for it ('mdn-web_bg.wasm' or
+    // 'mdn-web-cpu_bg.wasm') and the milliseconds it took to fetch, compile
+    // and instantiate it; `candidate` (on the CPU, chosen automatically):
+    // the WebGPU adapter the engine's trial measures against it.
     BACKEND: 'backend',
     // {message, loading: boolean}: the worker cannot run at all; `loading`:
     // because the wasm module could not be fetched, compiled or
@@ -107,8 +116,17 @@
     MODEL_FILE: 'model-file',
     // {id, bytes: Uint8Array, epoch, step}: on WebGPU, every few seconds,
     // the demo's model as a model file, kept by the page (host memory, which
-    // a lost GPU does not take with it) to go on from after DEVICE_LOST.
+    // a lost GPU does not take with it) to go on from after DEVICE_LOST;
+    // and on either backend whenever CHECKPOINT_NOW asks.
     CHECKPOINT: 'checkpoint',
+    // {id: id | null, stop}: every CHECKPOINT that CHECKPOINT_NOW asked
+    // for has been posted.
+    CHECKPOINTED: 'checkpointed',
+    // {message}: from the engine to every demo: the backend trial found
+    // WebGPU faster, and the demos move to its worker (`message` says so
+    // with both figures), each going on from the checkpoint it was just
+    // sent (CHECKPOINT_NOW with stop).
+    HANDOVER: 'handover',
     // {message}: the GPU device was lost (GPUDevice.lost; `message` is its
     // reason and message, as "destroyed: ..."); this worker
     // stops, the engine starts one on the CPU backend, and tells every demo

@@ -49,7 +49,8 @@ self.onmessage = (event) => {
       started = true;
       testHooks = msg.testHooks === true;
       if (testHooks && msg.refuseGpuDevice) MdnBackend.refuseDevices();
-      start(msg.backend, msg.reason).catch((e) => post({ type: P.FATAL, message: MdnBackend.messageOf(e) }));
+      const trialSoftware = testHooks && msg.trialSoftware === true;
+      start(msg.backend, msg.reason, trialSoftware).catch((e) => post({ type: P.FATAL, message: MdnBackend.messageOf(e) }));
     }
     return;
   }
@@ -160,6 +161,10 @@ function nextCommand() {
 }
 
 function runCommand(msg) {
+  if (msg.type === P.CHECKPOINT_NOW) {
+    checkpointNow(msg);
+    return;
+  }
   if (msg.type === P.CREATE) {
     const kind = MdnKinds[msg.kind];
     if (!kind) {
@@ -198,6 +203,24 @@ function modelFile(model) {
   return model.save().then((bytes) => ({ ...at, bytes: context.owned(bytes) }));
 }
 
+// Answers CHECKPOINT_NOW: a CHECKPOINT of demo `id`'s model (of every
+// demo's with id null) at once, then CHECKPOINTED. With `stop`, nothing
+// trains here any more: the engine moves the demos to another worker,
+// where they go on from these checkpoints.
+function checkpointNow({ id, stop }) {
+  const chosen = [...demos.values()].filter((demo) => id === null || demo.id === id);
+  if (stop) for (const demo of demos.values()) demo.running = false;
+  const files = chosen
+    .filter((demo) => demo.model)
+    .map((demo) =>
+      modelFile(demo.model).then(
+        (file) => post({ type: P.CHECKPOINT, id: demo.id, ...file }, [file.bytes]),
+        () => {}, // a lost device: the previous checkpoint stands
+      ),
+    );
+  Promise.all(files).then(() => post({ type: P.CHECKPOINTED, id, stop }));
+}
+
 // Answers SAVE_MODEL with `demo`'s model file, or why there is none.
 function saveModel(demo) {
   const refuse = (message) => post({ type: P.MODEL_FILE, id: demo.id, message });
@@ -211,9 +234,9 @@ function saveModel(demo) {
   );
 }
 
-async function start(requestedBackend, reason) {
+async function start(requestedBackend, reason, trialSoftware) {
   // Chosen before any wasm loads, from navigator.gpu and its adapter.
-  const choice = await MdnBackend.chooseBackend(requestedBackend);
+  const choice = await MdnBackend.chooseBackend(requestedBackend, { trialSoftware });
   if (reason) choice.reason = reason;
   if (choice.kind === 'webgpu') gpuDevices = MdnBackend.watchDevices(lose);
   const name = MdnBackend.MODULES[choice.kind];

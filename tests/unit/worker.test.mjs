@@ -38,16 +38,25 @@ test('the running demo with the least worker time goes next; a returning one sta
   assert.equal(ahead.used, 90, 'keeps a higher count');
 });
 
-test('the CPU is chosen without an adapter, for a software one, or when asked', async () => {
+test('the CPU first, always, unless WebGPU is asked for; a hardware adapter is the trial\'s candidate', async () => {
   const gpu = (info) => ({ requestAdapter: async () => (info ? { info } : null) });
-  assert.equal((await B.chooseBackend('cpu', gpu({ vendor: 'nvidia' }))).reason, 'requested in the URL');
-  assert.match((await B.chooseBackend(null, undefined)).reason, /navigator.gpu missing/);
-  assert.equal((await B.chooseBackend(null, gpu(null))).reason, 'no WebGPU adapter');
+  const choose = (requested, adapter, options = {}) => B.chooseBackend(requested, options, adapter);
+  assert.equal((await choose('cpu', gpu({ vendor: 'nvidia' }))).reason, 'requested in the URL');
+  assert.match((await choose(null, undefined)).reason, /navigator.gpu missing/);
+  assert.equal((await choose(null, gpu(null))).reason, 'no WebGPU adapter');
   const swiftshader = { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader' };
-  assert.equal((await B.chooseBackend(null, gpu(swiftshader))).kind, 'cpu');
-  assert.equal((await B.chooseBackend('webgpu', gpu(swiftshader))).kind, 'webgpu');
-  const hardware = await B.chooseBackend(null, gpu({ vendor: 'nvidia', description: 'H200' }));
-  assert.deepEqual(hardware, { kind: 'webgpu', description: 'H200', reason: null });
+  const software = await choose(null, gpu(swiftshader));
+  assert.equal(software.kind, 'cpu');
+  assert.equal(software.candidate, undefined, 'a software adapter is not tried');
+  assert.equal((await choose(null, gpu(swiftshader), { trialSoftware: true })).candidate, 'SwiftShader');
+  assert.equal((await choose('webgpu', gpu(swiftshader))).kind, 'webgpu');
+  const hardware = await choose(null, gpu({ vendor: 'nvidia', description: 'H200' }));
+  assert.deepEqual(hardware, {
+    kind: 'cpu',
+    reason: 'first, while WebGPU (H200) is measured against it',
+    candidate: 'H200',
+  });
+  assert.equal((await choose('cpu', gpu({ description: 'H200' }))).candidate, undefined, 'forced: no trial');
 });
 
 test('a WebGPU start that fails asks for the CPU module, and says why; a CPU one that fails throws', async () => {
@@ -71,7 +80,7 @@ test('a WebGPU start that fails asks for the CPU module, and says why; a CPU one
 test('every message type is spelled once, in www/protocol.js', () => {
   const names = Object.values(P);
   assert.equal(new Set(names).size, names.length, 'distinct names');
-  assert.equal(names.length, 30);
+  assert.equal(names.length, 33);
   const files = fs
     .readdirSync(www, { recursive: true })
     .filter((f) => f.endsWith('.js') && f !== 'protocol.js')

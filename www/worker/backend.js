@@ -1,5 +1,6 @@
-/* The worker's backend choice: WebGPU when the browser has a hardware
- * adapter (or the URL asks for it), burn's CPU backend in wasm otherwise,
+/* The worker's backend choice: burn's CPU backend in wasm, with a
+ * hardware WebGPU adapter named as the candidate the engine's trial
+ * measures (www/backend-trial.js), or WebGPU when the URL asks for it,
  * decided before the wasm initialises its device, with the reason the page
  * shows.
  *
@@ -34,8 +35,13 @@
   const MODULES = Object.freeze({ webgpu: 'mdn-web', cpu: 'mdn-web-cpu' });
 
   // Which backend to ask the wasm for, and why. `requested`: 'webgpu',
-  // 'cpu' or null (automatic).
-  async function chooseBackend(requested, gpu = global.navigator && global.navigator.gpu) {
+  // 'cpu' or null (automatic). Automatically the CPU, always: its module is
+  // a quarter of the WebGPU one's size and its first result comes at once,
+  // and for these small models a GPU is not always faster (a step is
+  // hundreds of small kernel dispatches); a hardware adapter (or, with
+  // `trialSoftware`, any) is returned as the `candidate` the engine's trial
+  // measures against the CPU while the demo runs (www/backend-trial.js).
+  async function chooseBackend(requested, { trialSoftware = false } = {}, gpu = global.navigator && global.navigator.gpu) {
     const cpu = (reason) => ({ kind: 'cpu', reason });
     if (requested === 'cpu') return cpu('requested in the URL');
     if (!gpu) return cpu('WebGPU unavailable (navigator.gpu missing)');
@@ -47,14 +53,11 @@
     }
     if (!adapter) return cpu('no WebGPU adapter');
     const description = describeAdapter(adapter);
-    if (isSoftwareAdapter(adapter) && requested !== 'webgpu') {
+    if (requested === 'webgpu') return { kind: 'webgpu', description, reason: 'requested in the URL' };
+    if (isSoftwareAdapter(adapter) && !trialSoftware) {
       return cpu(`only a software WebGPU adapter: ${description}`);
     }
-    return {
-      kind: 'webgpu',
-      description,
-      reason: requested === 'webgpu' ? 'requested in the URL' : null,
-    };
+    return { ...cpu(`first, while WebGPU (${description}) is measured against it`), candidate: description };
   }
 
   // Initialises `choice` (from chooseBackend) in the wasm (`bindings`:

@@ -1,0 +1,122 @@
+// The backend trial (www/backend-trial.js): the page starts on the CPU,
+// measures WebGPU on the running demo's model in a second worker, and moves
+// the demos there only when WebGPU is faster. The only adapter here is
+// SwiftShader, which the trial skips (a software rasteriser), so the tests'
+// hooks let it run (__mdnTrialSoftware); it is far slower than the CPU
+// module, and a second hook (__mdnTrialCpuSlowdown) makes the CPU's figure
+// slower still, for the handover.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CPU_WASM, MINUTE, WEBGPU_WASM, openPage, serveAndLaunch, waitForAttr, wasmRequests } from './helpers.mjs';
+
+// Small models, so that SwiftShader's epochs and steps come in seconds.
+const SMALL = 'size=16&encoding=fourier&paint-components=2&toy-components=3&hidden-units=8';
+
+// Switches the hooks on (`slowdown` divides the CPU's rate) and records,
+// from the mdn-progress events, every demo's progress on each backend.
+function hooks(slowdown) {
+  window.__mdnTestHooks = true;
+  window.__mdnTrialSoftware = true;
+  window.__mdnTrialCpuSlowdown = slowdown;
+  window.__seen = { toy: { cpu: [], webgpu: [] }, paint: { cpu: [], webgpu: [] } };
+  document.addEventListener('mdn-progress', ({ detail: d }) => {
+    const at = d.kind === 'paint' ? d.epoch : d.step;
+    if (typeof at === 'number' && d.backend) window.__seen[d.kind][d.backend].push(at);
+  });
+}
+
+// The page's demo workers (www/worker.js), not the toy's plot worker.
+const demoWorkers = (page) => page.workers().filter((w) => w.url().endsWith('/www/worker.js'));
+
+// Waits (10 s at most) for the page to have `n` demo workers: an ended
+// worker leaves page.workers() a moment after terminate().
+async function workersDownTo(page, n) {
+  for (let i = 0; i < 50 && demoWorkers(page).length > n; i++) await page.waitForTimeout(200);
+  assert.equal(demoWorkers(page).length, n, 'the other worker was ended');
+}
+
+describe('the backend trial', () => {
+  const env = serveAndLaunch({ webgpu: true });
+
+  test('finds WebGPU slower, keeps the CPU, shows both figures and ends its worker; a much larger model brings a new trial', async () => {
+    const from = env.server.requests.length;
+    const { page, context, errors } = await openPage(env.browser, `${env.server.url}?${SMALL}`, {
+      initScript: `(${hooks})(1)`,
+    });
+    // The CPU at once, with the candidate named.
+    assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
+    await waitForAttr(page, '#toy', 'data-backend-trial', (v) => v === 'measuring', { timeout: 2 * MINUTE });
+    assert.match(await page.textContent('#toy >> #backend-text'), /^CPU: measuring WebGPU \(.*swiftshader.*\) against the CPU/i);
+    assert.equal(demoWorkers(page).length, 2, 'the trial runs in a second worker');
+    await waitForAttr(page, '#toy', 'data-backend-trial', (v) => v === 'cpu', { timeout: 3 * MINUTE });
+
+    const rate = async (name) => Number(await page.getAttribute('#toy', name));
+    const [gpu, cpu] = [await rate('data-trial-webgpu'), await rate('data-trial-cpu')];
+    assert.equal(await page.getAttribute('#toy', 'data-trial-unit'), 'steps/s');
+    assert.ok(cpu > 0 && gpu < cpu, `WebGPU ${gpu}, CPU ${cpu} steps/s`);
+    const line = await page.textContent('#toy >> #backend-text');
+    assert.match(line, /^CPU: [\d.]+ steps\/s on WebGPU against [\d.]+ on the CPU \(.*swiftshader.*\): training on the CPU$/i);
+    assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
+    // The GPU worker is gone, and the toy trains on.
+    await workersDownTo(page, 1);
+    const step = Number(await page.getAttribute('#toy', 'data-step'));
+    await waitForAttr(page, '#toy', 'data-step', (v, s) => Number(v) > s + 100, { arg: step, timeout: 2 * MINUTE });
+    assert.deepEqual(wasmRequests(env.server.requests.slice(from)), [CPU_WASM, WEBGPU_WASM]);
+
+    // Eight times the components: eight times the work, measured again.
+    await page.$eval('#toy', (el) => el.setAttribute('components', '24'));
+    await waitForAttr(page, '#toy', 'data-backend-trial', (v) => v === 'measuring', { timeout: 2 * MINUTE });
+    await waitForAttr(page, '#toy', 'data-backend-trial', (v) => v === 'cpu', { timeout: 3 * MINUTE });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 12 * MINUTE });
+
+  test('hands both demos over to WebGPU when it measures faster: the epoch and the step go on', async () => {
+    const { page, context, errors } = await openPage(env.browser, `${env.server.url}?${SMALL}`, {
+      viewport: { width: 1280, height: 2200 },
+      initScript: `(${hooks})(1e6)`,
+    });
+    // Both demos in view: each is moved, whichever the trial measured.
+    await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 3 * MINUTE });
+    await waitForAttr(page, '#toy', 'data-backend', (v) => v === 'webgpu', { timeout: 4 * MINUTE });
+    assert.equal(await page.getAttribute('#toy', 'data-backend-trial'), 'webgpu');
+    const line = await page.textContent('#toy >> #backend-text');
+    assert.match(line, /^WebGPU, .*swiftshader.*: [\d.]+ (steps|epochs)\/s on WebGPU against [\d.]+ on the CPU: training on WebGPU$/i);
+    assert.match(await page.textContent('#toy-recovery'), /Moved to WebGPU, which trains faster here/);
+    // Both train on, on WebGPU, from where they were.
+    await waitForAttr(page, '#paint', 'data-state', (v) => v === 'running', { timeout: 2 * MINUTE });
+    const seen = await page.evaluate(() => window.__seen);
+    const epoch = Math.max(...seen.paint.webgpu);
+    await waitForAttr(page, '#paint', 'data-epoch', (v, e) => Number(v) > e, { arg: epoch, timeout: 4 * MINUTE });
+    const step = Math.max(...seen.toy.webgpu);
+    await waitForAttr(page, '#toy', 'data-step', (v, s) => Number(v) > s, { arg: step, timeout: 4 * MINUTE });
+    const after = await page.evaluate(() => window.__seen);
+    for (const kind of ['toy', 'paint']) {
+      const onCpu = Math.max(...after[kind].cpu);
+      const onGpu = Math.min(...after[kind].webgpu);
+      assert.ok(onCpu >= 1, `${kind} trained on the CPU first: ${onCpu}`);
+      assert.ok(onGpu >= onCpu, `${kind} went on from ${onCpu}, not from ${onGpu}: ${JSON.stringify(after[kind])}`);
+    }
+    await workersDownTo(page, 1);
+    assert.equal(await page.getAttribute('#paint', 'data-image'), 'astronaut.jpg');
+    assert.deepEqual(errors, []);
+    await context.close();
+  }, { timeout: 15 * MINUTE });
+
+  test('?backend=webgpu and ?backend=cpu run no trial', async () => {
+    for (const backend of ['webgpu', 'cpu']) {
+      const { page, context, errors } = await openPage(env.browser, `${env.server.url}?${SMALL}&backend=${backend}`, {
+        initScript: `(${hooks})(1e6)`,
+      });
+      await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0, { timeout: 4 * MINUTE });
+      // A trial would have started at the first result.
+      await page.waitForTimeout(1000);
+      assert.equal(await page.getAttribute('#toy', 'data-backend'), backend);
+      assert.equal(await page.getAttribute('#toy', 'data-backend-trial'), null);
+      assert.equal(demoWorkers(page).length, 1);
+      assert.match(await page.textContent('#toy >> #backend-text'), /requested in the URL/);
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  }, { timeout: 10 * MINUTE });
+});
