@@ -21,7 +21,10 @@ use crate::training::{Demo, Frame, Guarded, TrainConfig, Trainer, read_checked};
 /// Largest side [`PaintRun::render`] paints, in pixels.
 pub const MAX_RENDER_SIDE: u32 = 8192;
 
-/// Pixels per forward pass of [`PaintRun::render`] (bounds its memory).
+/// Pixels per forward pass of [`PaintRun::render`] and of a repaint
+/// (bounds their memory: a 256-unit hidden layer of 2¹⁶ pixels is 64 MiB,
+/// under WebGPU's default 128 MiB storage binding, where W4's 512 × 512
+/// pixels in one pass needed 256 MiB and failed on wgpu).
 const RENDER_CHUNK: usize = 1 << 16;
 
 /// The page's gradient clipping: a bound on each parameter tensor's
@@ -609,23 +612,40 @@ impl Demo for PaintRun {
 fn repaint_view(model: &Mdn, data: &Dataset, view: View, seed: u64) -> Vec<Tensor<1>> {
     // One forward pass for the colours, the guard's NLL and what the view
     // adds (on the CPU the first two come from one fused pass over the
-    // head's outputs).
-    let outputs = model.valid().outputs(data.inputs.clone());
-    let readout = outputs.readout(data.targets.clone());
+    // head's outputs), RENDER_CHUNK pixels at a time.
+    let model = model.valid();
     let pixels = data.len();
-    let mut values = vec![
-        readout.log_prob.mean().neg(),
-        readout.mode.reshape([pixels * 3]),
-        readout.mean.reshape([pixels * 3]),
-    ];
-    match view {
-        View::Sample { tau_pi, tau_sigma } => {
-            let mut rng = StdRng::seed_from_u64(seed);
-            let sample = outputs.mixture().sample(tau_pi, tau_sigma, &mut rng);
-            values.push(sample.reshape([pixels * 3]));
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (mut nll_sum, mut modes, mut means, mut extras) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for start in (0..pixels).step_by(RENDER_CHUNK) {
+        let rows = RENDER_CHUNK.min(pixels - start);
+        let outputs = model.outputs(data.inputs.clone().narrow(0, start, rows));
+        let readout = outputs.readout(data.targets.clone().narrow(0, start, rows));
+        nll_sum.push(readout.log_prob.sum());
+        modes.push(readout.mode.reshape([rows * 3]));
+        means.push(readout.mean.reshape([rows * 3]));
+        match view {
+            View::Sample { tau_pi, tau_sigma } => {
+                let sample = outputs.mixture().sample(tau_pi, tau_sigma, &mut rng);
+                extras.push(sample.reshape([rows * 3]));
+            }
+            View::Uncertainty => {
+                extras.push(outputs.mixture().total_variance().clamp_min(0.0).sqrt());
+            }
+            View::Mode | View::Mean => {}
         }
-        View::Uncertainty => values.push(outputs.mixture().total_variance().clamp_min(0.0).sqrt()),
-        View::Mode | View::Mean => {}
+    }
+    let mut values = vec![
+        Tensor::cat(nll_sum, 0)
+            .sum()
+            .div_scalar(pixels as f32)
+            .neg(),
+        Tensor::cat(modes, 0),
+        Tensor::cat(means, 0),
+    ];
+    if !extras.is_empty() {
+        values.push(Tensor::cat(extras, 0));
     }
     values
 }
