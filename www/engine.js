@@ -21,7 +21,7 @@
 // worker (HANDOVER), going on from a checkpoint taken as the CPU worker
 // stops. A setting that makes a demo's work much larger brings a new trial.
 import './protocol.js';
-import { BackendTrial, countOf, needsTrial, trialFigures } from './backend-trial.js';
+import { BackendTrial, CAP_MS, countOf, needsTrial, trialFigures } from './backend-trial.js';
 
 const P = globalThis.MdnProtocol;
 const BACKENDS = ['webgpu', 'cpu'];
@@ -204,7 +204,10 @@ function startTrial(id, record) {
     cpuPoints: () => record.points,
     onEnd: trialEnded,
     testHooks: testHooks(),
-    cpuSlowdown: testHooks() ? (globalThis.__mdnTrialCpuSlowdown ?? 1) : 1,
+    ...(testHooks() && {
+      cpuSlowdown: globalThis.__mdnTrialCpuSlowdown ?? 1,
+      capMs: globalThis.__mdnTrialCapMs ?? CAP_MS,
+    }),
   });
   worker.postMessage({ type: P.CHECKPOINT_NOW, id, stop: false });
   announce();
