@@ -188,6 +188,44 @@ fn a_painting_renders_at_any_size_and_at_its_own_size_as_its_repaint() {
 }
 
 #[test]
+fn a_repaint_of_more_pixels_than_one_pass_holds_is_the_render_at_its_size() {
+    // 320 × 240 = 76 800 pixels: two forward passes of at most 2¹⁶.
+    let (width, height) = (320u32, 240u32);
+    let field = common::colour_field();
+    let rgb = (0..height)
+        .flat_map(|y| {
+            (0..width).map(move |x| {
+                ((y * field.height / height) * field.width + x * field.width / width) as usize
+            })
+        })
+        .flat_map(|i| field.rgb[3 * i..3 * i + 3].to_vec())
+        .collect();
+    let picture = mdn_core::picture::Picture {
+        width,
+        height,
+        rgb,
+        had_transparency: false,
+    };
+    let config = PaintConfig {
+        covariance: Covariance::Diagonal,
+        batch_size: 1024,
+        seed: 5,
+        ..PaintConfig::for_encoding(Encoding::Fourier)
+    };
+    let mut run = PaintRun::new(picture, config, &Device::flex()).expect("valid settings");
+    run.train(3);
+    let repainted = repaint(&mut run);
+    assert_eq!(repainted.rgb.len(), (width * height * 3) as usize);
+    assert!(repainted.nll.is_finite(), "NLL {}", repainted.nll);
+    let rendered = pollster::block_on(run.render(width, height)).expect("renders");
+    let difference = max_difference(&rendered, &repainted.rgb);
+    assert!(
+        difference <= 1e-5,
+        "render and repaint differ by {difference}"
+    );
+}
+
+#[test]
 fn a_loaded_toy_snapshots_the_same_and_trains_on_as_if_never_saved() {
     // Over seeds 0–39 on the CPU, the 20 steps lowered the NLL by 0.092 to
     // 0.229.
