@@ -7,6 +7,7 @@
 //!
 //! - [`spec`]: the vocabulary without tensors: covariance kinds, the head's
 //!   raw output layout, Cholesky indexing, activations, constants;
+//! - [`counts`]: kernel dispatches and readbacks, counted for benchmarks;
 //! - [`data`] and [`picture`]: the sinusoid inversion data (W1) and photos
 //!   as training data (decode, downscale, coordinates, PSNR);
 //! - [`settings`]: every setting a reader can change, one table per demo;
@@ -34,6 +35,7 @@
 //! - [`workloads`]: the standard benchmark workloads W1–W4 as settings of
 //!   those runs.
 
+pub mod counts;
 pub mod data;
 #[cfg(feature = "flex")]
 mod fused;
@@ -57,8 +59,9 @@ pub mod workloads;
 #[cfg(test)]
 mod layering {
     /// Each module, leaves first (as the crate documentation lists them).
-    const LAYERS: [&str; 18] = [
+    const LAYERS: [&str; 19] = [
         "spec",
+        "counts",
         "data",
         "picture",
         "settings",
