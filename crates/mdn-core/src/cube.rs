@@ -34,8 +34,8 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::ops::FloatTensorOps;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::wgpu::CubeTensor;
-use burn::backend::{Autodiff, Backend, Cube, TensorMetadata, backend_extension};
+use burn::backend::wgpu::{CubeBackend, CubeTensor};
+use burn::backend::{Autodiff, AutodiffBackend, Backend, Cube, TensorMetadata, backend_extension};
 // The `#[cube]` macros name `cubecl`: burn's re-export.
 use burn::cubecl;
 use burn::cubecl::prelude::*;
@@ -45,15 +45,28 @@ use burn::tensor::FloatDType;
 use crate::spec::{GRID_HASH_PRIME, GridLayout};
 
 /// The grid as a burn backend extension. Only the cubecl backend (and
-/// autodiff over it) implements it; [`crate::ops`] calls it there only.
-#[backend_extension(Cube, Autodiff)]
+/// autodiff over it, and burn's fusion over it with the `fusion` feature,
+/// which queues these kernels among its fused ones) implements it;
+/// [`crate::ops`] calls it there only.
+#[backend_extension(Cube, Autodiff, Fusion: cfg(feature = "fusion"))]
 pub trait GridKernels: Backend {
     /// The grid's features `[batch, L · F]` of points `coords` `[batch, 2]`
     /// (x, y in [−1, 1], clamped onto the grid) from the table `[rows, F]`
     /// laid out as `layout`; the gradient reaches the table only.
+    #[fusion(dtype = table, shape = { burn::tensor::Shape::new([coords[0], layout.outputs()]) })]
     fn grid_features(
         coords: FloatTensor<Self>,
         table: FloatTensor<Self>,
+        layout: GridLayout,
+    ) -> FloatTensor<Self>;
+
+    /// ∂L/∂table `[rows, F]` from ∂L/∂features `grad` `[batch, L · F]` of
+    /// the points `coords` `[batch, 2]`: [`GridKernels::grid_features`]'
+    /// backward step.
+    #[fusion(dtype = grad, shape = { burn::tensor::Shape::new([layout.total_entries(), layout.features]) })]
+    fn grid_table_grad(
+        coords: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
         layout: GridLayout,
     ) -> FloatTensor<Self>;
 }
@@ -241,7 +254,7 @@ fn geometry(like: &CubeTensor, units: usize) -> (CubeCount, CubeDim) {
 /// Runs [`grid_forward_kernel`]: features `[batch, L · F]`.
 fn forward(coords: CubeTensor, table: CubeTensor, layout: &GridLayout) -> CubeTensor {
     let batch = coords.shape()[0];
-    let features = Cube::float_empty(
+    let features = CubeBackend::float_empty(
         [batch, layout.outputs()].into(),
         &coords.device,
         FloatDType::F32,
@@ -269,7 +282,7 @@ fn forward(coords: CubeTensor, table: CubeTensor, layout: &GridLayout) -> CubeTe
 fn backward(coords: CubeTensor, grad: CubeTensor, layout: &GridLayout) -> CubeTensor {
     let batch = coords.shape()[0];
     let rows = layout.total_entries();
-    let table_grad = Cube::float_zeros(
+    let table_grad = CubeBackend::float_zeros(
         [rows, layout.features].into(),
         &coords.device,
         FloatDType::F32,
@@ -293,9 +306,13 @@ fn backward(coords: CubeTensor, grad: CubeTensor, layout: &GridLayout) -> CubeTe
     table_grad
 }
 
-impl GridKernels for Cube {
+impl GridKernels for CubeBackend {
     fn grid_features(coords: CubeTensor, table: CubeTensor, layout: GridLayout) -> CubeTensor {
         forward(coords, table, &layout)
+    }
+
+    fn grid_table_grad(coords: CubeTensor, grad: CubeTensor, layout: GridLayout) -> CubeTensor {
+        backward(coords, grad, &layout)
     }
 }
 
@@ -312,7 +329,7 @@ impl<C: CheckpointStrategy> GridKernels for Autodiff<Cube, C> {
 
         impl Backward<Cube, 1> for GridBackward {
             /// The points and the grid's layout.
-            type State = (CubeTensor, GridLayout);
+            type State = (FloatTensor<Cube>, GridLayout);
 
             fn backward(
                 self,
@@ -325,7 +342,8 @@ impl<C: CheckpointStrategy> GridKernels for Autodiff<Cube, C> {
                     return;
                 };
                 let (coords, layout) = ops.state;
-                grads.register::<Cube>(parent.id, backward(coords, upstream, &layout));
+                let grad = Cube::grid_table_grad(coords, upstream, layout);
+                grads.register::<Cube>(parent.id, grad);
             }
         }
 
@@ -334,10 +352,23 @@ impl<C: CheckpointStrategy> GridKernels for Autodiff<Cube, C> {
         let table = table.into_primitive();
         match GridBackward.prepare::<C>([node]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
-                let features = forward(coords.clone(), table, &layout);
+                let features = Cube::grid_features(coords.clone(), table, layout);
                 prep.finish((coords, layout), features)
             }
-            OpsKind::UnTracked(prep) => prep.finish(forward(coords, table, &layout)),
+            OpsKind::UnTracked(prep) => prep.finish(Cube::grid_features(coords, table, layout)),
         }
+    }
+
+    fn grid_table_grad(
+        coords: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        layout: GridLayout,
+    ) -> FloatTensor<Self> {
+        // Not differentiated: a constant of the graph.
+        Self::from_inner(Cube::grid_table_grad(
+            Self::inner(coords),
+            Self::inner(grad),
+            layout,
+        ))
     }
 }
