@@ -53,7 +53,7 @@ pub trait GridKernels: Backend {
     /// The grid's features `[batch, L · F]` of points `coords` `[batch, 2]`
     /// (x, y in [−1, 1], clamped onto the grid) from the table `[rows, F]`
     /// laid out as `layout`; the gradient reaches the table only.
-    #[fusion(dtype = table, shape = { burn::tensor::Shape::new([coords[0], layout.outputs()]) })]
+    #[fusion(dtype = table, shape = burn::tensor::Shape::new([coords[0], layout.outputs()]))]
     fn grid_features(
         coords: FloatTensor<Self>,
         table: FloatTensor<Self>,
@@ -63,7 +63,7 @@ pub trait GridKernels: Backend {
     /// ∂L/∂table `[rows, F]` from ∂L/∂features `grad` `[batch, L · F]` of
     /// the points `coords` `[batch, 2]`: [`GridKernels::grid_features`]'
     /// backward step.
-    #[fusion(dtype = grad, shape = { burn::tensor::Shape::new([layout.total_entries(), layout.features]) })]
+    #[fusion(dtype = grad, shape = burn::tensor::Shape::new([layout.total_entries(), layout.features]))]
     fn grid_table_grad(
         coords: FloatTensor<Self>,
         grad: FloatTensor<Self>,
