@@ -163,7 +163,7 @@ fn grid_forward_kernel(
 /// atomic exchanges (see the module's documentation). What it carries is
 /// never lost: it is either in the cell or in hand.
 #[cube]
-fn add_f32(cells: &[Atomic<u32>], index: usize, value: f32) {
+fn add_f32(cells: &Tensor<Atomic<u32>>, index: usize, value: f32) {
     let mut carry = value;
     while carry != f32::new(0.0) {
         let taken = f32::reinterpret(cells[index].exchange(0u32));
@@ -174,15 +174,15 @@ fn add_f32(cells: &[Atomic<u32>], index: usize, value: f32) {
 
 /// Backward: for every element (s, l·F + f) of `grad` (∂L/∂features,
 /// `[batch, L · F]`, may be strided), its value times each corner's weight
-/// added to `table_grad[corner · F + f]` (∂L/∂table, contiguous `[rows,
-/// F]`, zeros on entry, as f32 bits). One invocation per element of
+/// added to `table_grad[corner, f]` (∂L/∂table, `[rows, F]`, zeros on
+/// entry, its f32s read as their bits). One invocation per element of
 /// `grad`.
 #[cube(launch)]
 fn grid_backward_kernel(
     coords: &Tensor<f32>,
     grad: &Tensor<f32>,
     levels: &[u32],
-    table_grad: &[Atomic<u32>],
+    table_grad: &Tensor<Atomic<u32>>,
     #[comptime] level_count: usize,
     #[comptime] feature_count: usize,
 ) {
@@ -200,25 +200,26 @@ fn grid_backward_kernel(
     let y = coords[sample * coords.stride(0) + coords.stride(1)];
     let (i, j, fx, fy) = cell(levels, level, x, y);
     let (gx, gy) = (f32::new(1.0) - fx, f32::new(1.0) - fy);
-    let f = feature_count;
+    let stride = table_grad.stride(0);
+    let column_offset = feature * table_grad.stride(1);
     add_f32(
         table_grad,
-        node_row(levels, level, i, j) * f + feature,
+        node_row(levels, level, i, j) * stride + column_offset,
         gx * gy * g,
     );
     add_f32(
         table_grad,
-        node_row(levels, level, i + 1, j) * f + feature,
+        node_row(levels, level, i + 1, j) * stride + column_offset,
         fx * gy * g,
     );
     add_f32(
         table_grad,
-        node_row(levels, level, i, j + 1) * f + feature,
+        node_row(levels, level, i, j + 1) * stride + column_offset,
         gx * fy * g,
     );
     add_f32(
         table_grad,
-        node_row(levels, level, i + 1, j + 1) * f + feature,
+        node_row(levels, level, i + 1, j + 1) * stride + column_offset,
         fx * fy * g,
     );
 }
@@ -298,8 +299,8 @@ fn backward(coords: CubeTensor, grad: CubeTensor, layout: &GridLayout) -> CubeTe
         grad.into_tensor_arg(),
         // SAFETY: `levels` holds exactly `fields` u32s.
         unsafe { BufferArg::from_raw_parts(levels, fields) },
-        // A fresh contiguous f32 tensor, read as the bits of its values.
-        table_grad.clone().into_buffer_arg(),
+        // Fresh zeros, their f32s read as their bits.
+        table_grad.clone().into_tensor_arg(),
         layout.levels,
         layout.features,
     );
