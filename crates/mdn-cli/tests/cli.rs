@@ -399,6 +399,14 @@ fn bench_w1_prints_json_with_every_field() {
             assert!(ms > 0.0, "{backend}: {stat} {ms}");
         }
         assert!(report["nll"].as_f64().is_some_and(f64::is_finite));
+        // Counted per step: no readback while training; kernel dispatches
+        // on wgpu only.
+        assert_eq!(report["per_step"]["readbacks"], 0.0, "{backend}");
+        let dispatches = &report["per_step"]["dispatches"];
+        match backend {
+            "wgpu" => assert!(dispatches.as_f64().is_some_and(|d| d >= 1.0)),
+            _ => assert!(dispatches.is_null(), "{backend}: {dispatches}"),
+        }
     }
 }
 

@@ -9,13 +9,15 @@ use burn::tensor::{Tensor, TensorData};
 #[error("reading results back from the device failed: {0}")]
 pub struct ReadbackError(pub String);
 
-/// Reads tensors back in one transaction, each as row-major `f32`s.
+/// Reads tensors back in one transaction, each as row-major `f32`s
+/// (counted by [`crate::counts::readbacks`]).
 ///
 /// # Errors
 /// [`ReadbackError`] when the device fails.
 pub async fn read_f32<const D: usize>(
     tensors: Vec<Tensor<D>>,
 ) -> Result<Vec<Vec<f32>>, ReadbackError> {
+    crate::counts::count_readback();
     let transaction = tensors
         .into_iter()
         .fold(Transaction::default(), |t, tensor| t.register(tensor));

@@ -7,6 +7,7 @@
 //!
 //! - [`spec`]: the vocabulary without tensors: covariance kinds, the head's
 //!   raw output layout, Cholesky indexing, activations, constants;
+//! - [`counts`]: kernel dispatches and readbacks, counted for benchmarks;
 //! - [`data`] and [`picture`]: the sinusoid inversion data (W1) and photos
 //!   as training data (decode, downscale, coordinates, PSNR);
 //! - [`settings`]: every setting a reader can change, one table per demo;
@@ -18,9 +19,12 @@
 //!   `log_prob`, `nll`, `logsumexp`, `scale_tril`, `sample`, `mode`, `mean`;
 //! - `fused` (private, with the `flex` feature): the CPU kernels, one pass
 //!   forward and backward;
+//! - `cube` (private, with the `wgpu` feature): the grid's kernels on
+//!   cubecl (wgpu), forward and backward, none looping over the batch;
 //! - [`ops`]: the backend choice: each operation the model is built from,
-//!   and Adam's step, fused on burn's CPU backend, composed elsewhere; the
-//!   only module that names `fused`;
+//!   and Adam's step, fused on burn's CPU backend, composed elsewhere (the
+//!   grid has its kernels on wgpu); the only module that names `fused` and
+//!   `cube`;
 //! - [`grid`]: the learned multiresolution grid, an input encoding;
 //! - [`head`]: the mixture head (a dense layer read as a mixture);
 //! - [`model`]: the MDN (tanh MLP trunk + head) and the least-squares
@@ -34,6 +38,9 @@
 //! - [`workloads`]: the standard benchmark workloads W1–W4 as settings of
 //!   those runs.
 
+pub mod counts;
+#[cfg(feature = "wgpu")]
+mod cube;
 pub mod data;
 #[cfg(feature = "flex")]
 mod fused;
@@ -57,8 +64,9 @@ pub mod workloads;
 #[cfg(test)]
 mod layering {
     /// Each module, leaves first (as the crate documentation lists them).
-    const LAYERS: [&str; 18] = [
+    const LAYERS: [&str; 20] = [
         "spec",
+        "counts",
         "data",
         "picture",
         "settings",
@@ -66,6 +74,7 @@ mod layering {
         "records",
         "mixture",
         "fused",
+        "cube",
         "ops",
         "grid",
         "head",
@@ -95,7 +104,7 @@ mod layering {
     }
 
     #[test]
-    fn modules_import_only_modules_above_them_and_only_ops_names_fused() {
+    fn modules_import_only_modules_above_them_and_only_ops_names_the_kernels() {
         let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
         let mut files = vec![];
         for entry in std::fs::read_dir(src).expect("src").flatten() {
@@ -123,10 +132,10 @@ mod layering {
                     "{} names crate::{named}, which comes after {module}",
                     path.display()
                 );
-                if named == "fused" {
+                if named == "fused" || named == "cube" {
                     assert!(
-                        ["ops", "fused", "spec", "lib"].contains(&module.as_str()),
-                        "{} names the fused kernels: only ops chooses them",
+                        ["ops", named, "spec", "lib"].contains(&module.as_str()),
+                        "{} names the {named} kernels: only ops chooses them",
                         path.display()
                     );
                 }

@@ -12,7 +12,9 @@
 //! On burn's flex CPU backend (the `flex` feature) each runs as one fused
 //! pass forward and one backward (`crate::fused`), where burn's composed tensor operations
 //! take dozens of passes over memory. On every other backend (wgpu) the
-//! composed operations run as they are, which a GPU runs as fast kernels.
+//! composed operations run as they are, which a GPU runs as fast kernels,
+//! except the grid, which has its own two kernels there (`crate::cube`):
+//! the backward pass of burn's `select` walks the batch serially.
 //! Both bodies give the same values and gradients to f32 rounding (tested
 //! below). The model and the mixture maths call these functions and never
 //! ask which backend they run on.
@@ -88,7 +90,34 @@ pub fn grid_encode(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> 
     if on_flex(&table) {
         return fused_grid(coords, table, layout);
     }
+    #[cfg(feature = "wgpu")]
+    if on_cube(&table) && on_cube(&coords) {
+        return cube_grid(coords, table, layout);
+    }
     composed_grid(coords, table, layout)
+}
+
+/// Whether `tensor` is f32 on a cubecl device (wgpu), with or without
+/// autodiff, where the grid's kernels run.
+#[cfg(feature = "wgpu")]
+fn on_cube<const D: usize>(tensor: &Tensor<D>) -> bool {
+    tensor.dtype() == burn::tensor::DType::F32
+        && matches!(
+            tensor.device().without_autodiff().as_dispatch(),
+            burn::backend::DispatchDevice::Cube(_)
+        )
+}
+
+/// The grid's two kernels on a cubecl device (`crate::cube`): one
+/// invocation per (sample, level, feature) forward and backward.
+#[cfg(feature = "wgpu")]
+fn cube_grid(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> Tensor<2> {
+    use crate::cube::GridKernels;
+    Tensor::from_dispatch(<burn::backend::Dispatch as GridKernels>::grid_features(
+        coords.into_dispatch(),
+        table.into_dispatch(),
+        *layout,
+    ))
 }
 
 /// Adam's hyper-parameters (Kingma & Ba 2015, Algorithm 1); no weight

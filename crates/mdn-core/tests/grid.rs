@@ -117,6 +117,95 @@ fn interpolation_and_table_gradient_match_an_f64_reference() {
     }
 }
 
+/// The table's gradient where thousands of points share each node (on
+/// wgpu the backward kernel adds them with atomics, one invocation per
+/// point, level and feature), on a grid with a hashed level, from
+/// coordinates read through a strided view: every device against the exact
+/// gradient, summed in f64. Each entry may differ from it by f32 rounding
+/// of its sum, in whatever order the adds land.
+#[test]
+fn the_table_gradient_is_exact_where_thousands_of_points_share_a_node() {
+    let layout = GridLayout {
+        levels: 3,
+        base: 2,
+        top: 9,
+        features: 3,
+        hash_above: 40,
+        table: 32,
+    };
+    assert!(layout.hashed(2) && !layout.hashed(0));
+    let batch = 6000;
+    let width = layout.outputs();
+    let features = layout.features;
+    // x, y and a column the grid does not read, so that the points are a
+    // strided view; deterministic values, the square's edges included.
+    let unit = |i: usize, k: usize| ((i * 7919 + k * 104_729) % 2003) as f32 / 1001.0 - 1.0;
+    let wide: Vec<f32> = (0..batch)
+        .flat_map(|i| {
+            [
+                9.0,
+                unit(i, 1).clamp(-1.0, 1.0),
+                unit(i, 2).clamp(-1.0, 1.0),
+            ]
+        })
+        .collect();
+    let c: Vec<f32> = (0..batch * width)
+        .map(|i| (i as f32 * 0.61).sin())
+        .collect();
+    let rows = layout.total_entries();
+    // The exact gradient, and each entry's Σ|term| for its rounding bound.
+    let mut exact = vec![0.0f64; rows * features];
+    let mut magnitude = vec![0.0f64; rows * features];
+    for p in 0..batch {
+        let (x, y) = (f64::from(wide[p * 3 + 1]), f64::from(wide[p * 3 + 2]));
+        for l in 0..layout.levels {
+            let side = layout.side(l);
+            let last = (side - 1) as f64;
+            let (u, v) = ((x + 1.0) / 2.0 * last, (y + 1.0) / 2.0 * last);
+            let i = (u.floor() as usize).min(side - 2);
+            let j = (v.floor() as usize).min(side - 2);
+            let (fx, fy) = (u - i as f64, v - j as f64);
+            let corners = [
+                (i, j, (1.0 - fx) * (1.0 - fy)),
+                (i + 1, j, fx * (1.0 - fy)),
+                (i, j + 1, (1.0 - fx) * fy),
+                (i + 1, j + 1, fx * fy),
+            ];
+            for (a, b, w) in corners {
+                let row = layout.row(l, a, b);
+                for f in 0..features {
+                    let term = w * f64::from(c[p * width + l * features + f]);
+                    exact[row * features + f] += term;
+                    magnitude[row * features + f] += term.abs();
+                }
+            }
+        }
+    }
+    let table: Vec<f32> = (0..rows * features)
+        .map(|i| ((i * 31) % 17) as f32 / 8.0 - 1.0)
+        .collect();
+    for (name, plain) in common::devices() {
+        let device = plain.autodiff();
+        let t = Tensor::<2>::from_data(TensorData::new(table.clone(), [rows, features]), &device)
+            .require_grad();
+        let points = Tensor::<2>::from_data(TensorData::new(wide.clone(), [batch, 3]), &device)
+            .narrow(1, 1, 2);
+        let weights = Tensor::<2>::from_data(TensorData::new(c.clone(), [batch, width]), &device);
+        let grads = (grid_encode(points, t.clone(), &layout) * weights)
+            .sum()
+            .backward();
+        let gradient = read(t.grad(&grads).expect("the table takes part"));
+        assert_eq!(gradient.len(), exact.len(), "{name}");
+        for (k, (&got, &want)) in gradient.iter().zip(&exact).enumerate() {
+            assert!(
+                (f64::from(got) - want).abs() <= 1e-5 * (1.0 + magnitude[k]),
+                "{name}: ∂table[{k}]: {got} vs {want} (Σ|term| {})",
+                magnitude[k]
+            );
+        }
+    }
+}
+
 #[test]
 fn a_hashed_level_without_collisions_equals_the_dense_level() {
     let dense = GridLayout {
