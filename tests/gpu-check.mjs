@@ -42,9 +42,10 @@ function native() {
     }
     const report = JSON.parse(run.stdout.trim().split('\n').pop());
     const [unit, stats] = report.ms_per_step ? ['ms/step', report.ms_per_step] : ['ms/epoch', report.ms_per_epoch];
-    const counts = ['dispatches_per_step', 'readbacks_per_step', 'dispatches_per_repaint', 'readbacks_per_repaint']
-      .filter((key) => report[key] !== undefined)
-      .map((key) => `${key.replaceAll('_', ' ')} ${report[key]}`);
+    // Kernel dispatches and readbacks (`mdn bench`'s per_step and per_repaint).
+    const counts = ['per_step', 'per_repaint']
+      .filter((key) => report[key])
+      .map((key) => `${report[key].dispatches} dispatches, ${report[key].readbacks} readbacks ${key.replace('_', ' ')}`);
     const repaint = report.ms_per_repaint ? [`repaint ${report.ms_per_repaint.median ?? report.ms_per_repaint} ms`] : [];
     rows.push([
       `native ${workload} (${extra.join(' ')})`,
