@@ -39,20 +39,30 @@ fn case() -> (GridLayout, Vec<f32>, Vec<f32>) {
     (layout, table, coords)
 }
 
-/// Level `level`'s feature `f` at (x, y), in f64.
-fn reference(layout: &GridLayout, table: &[f64], x: f64, y: f64, level: usize, f: usize) -> f64 {
+/// The four nodes (a, b) of level `level` around (x, y) and their bilinear
+/// weights, in f64.
+fn corners(layout: &GridLayout, x: f64, y: f64, level: usize) -> [(usize, usize, f64); 4] {
     let side = layout.side(level);
     let last = (side - 1) as f64;
     let (u, v) = ((x + 1.0) / 2.0 * last, (y + 1.0) / 2.0 * last);
     let i = (u.floor() as usize).min(side - 2);
     let j = (v.floor() as usize).min(side - 2);
     let (fx, fy) = (u - i as f64, v - j as f64);
+    [
+        (i, j, (1.0 - fx) * (1.0 - fy)),
+        (i + 1, j, fx * (1.0 - fy)),
+        (i, j + 1, (1.0 - fx) * fy),
+        (i + 1, j + 1, fx * fy),
+    ]
+}
+
+/// Level `level`'s feature `f` at (x, y), in f64.
+fn reference(layout: &GridLayout, table: &[f64], x: f64, y: f64, level: usize, f: usize) -> f64 {
     let features = layout.features;
-    let at = |a, b| table[layout.row(level, a, b) * features + f];
-    (1.0 - fx) * (1.0 - fy) * at(i, j)
-        + fx * (1.0 - fy) * at(i + 1, j)
-        + (1.0 - fx) * fy * at(i, j + 1)
-        + fx * fy * at(i + 1, j + 1)
+    corners(layout, x, y, level)
+        .iter()
+        .map(|&(a, b, w)| w * table[layout.row(level, a, b) * features + f])
+        .sum()
 }
 
 #[test]
@@ -159,19 +169,7 @@ fn the_table_gradient_is_exact_where_thousands_of_points_share_a_node() {
     for p in 0..batch {
         let (x, y) = (f64::from(wide[p * 3 + 1]), f64::from(wide[p * 3 + 2]));
         for l in 0..layout.levels {
-            let side = layout.side(l);
-            let last = (side - 1) as f64;
-            let (u, v) = ((x + 1.0) / 2.0 * last, (y + 1.0) / 2.0 * last);
-            let i = (u.floor() as usize).min(side - 2);
-            let j = (v.floor() as usize).min(side - 2);
-            let (fx, fy) = (u - i as f64, v - j as f64);
-            let corners = [
-                (i, j, (1.0 - fx) * (1.0 - fy)),
-                (i + 1, j, fx * (1.0 - fy)),
-                (i, j + 1, (1.0 - fx) * fy),
-                (i + 1, j + 1, fx * fy),
-            ];
-            for (a, b, w) in corners {
+            for (a, b, w) in corners(&layout, x, y, l) {
                 let row = layout.row(l, a, b);
                 for f in 0..features {
                     let term = w * f64::from(c[p * width + l * features + f]);
