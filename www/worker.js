@@ -108,14 +108,20 @@ async function lostMeanwhile() {
   return lostMessage !== null;
 }
 
-// Sends `demo`'s model to the page as a checkpoint when one is due, read
-// back while training goes on; one of a model since replaced is dropped.
+// Sends `demo`'s model to the page as a checkpoint when one is due.
 function checkpoint(demo) {
-  const model = demo.model;
   const now = performance.now();
-  if (!model || now - (demo.checkpointAt ?? -Infinity) < CHECKPOINT_EVERY_MS) return;
+  if (!demo.model || now - (demo.checkpointAt ?? -Infinity) < CHECKPOINT_EVERY_MS) return;
   demo.checkpointAt = now;
-  modelFile(model).then(
+  postCheckpoint(demo);
+}
+
+// Sends `demo`'s model (it has one) to the page as a CHECKPOINT, read back
+// while training goes on; one of a model since replaced is dropped.
+// Resolves once it is posted or dropped.
+function postCheckpoint(demo) {
+  const model = demo.model;
+  return modelFile(model).then(
     (file) => {
       if (demo.model !== model || lostMessage) return;
       post({ type: P.CHECKPOINT, id: demo.id, ...file }, [file.bytes]);
@@ -210,14 +216,7 @@ function modelFile(model) {
 function checkpointNow({ id, stop }) {
   const chosen = [...demos.values()].filter((demo) => id === null || demo.id === id);
   if (stop) for (const demo of demos.values()) demo.running = false;
-  const files = chosen
-    .filter((demo) => demo.model)
-    .map((demo) =>
-      modelFile(demo.model).then(
-        (file) => post({ type: P.CHECKPOINT, id: demo.id, ...file }, [file.bytes]),
-        () => {}, // a lost device: the previous checkpoint stands
-      ),
-    );
+  const files = chosen.filter((demo) => demo.model).map(postCheckpoint);
   Promise.all(files).then(() => post({ type: P.CHECKPOINTED, id, stop }));
 }
 
