@@ -84,9 +84,12 @@ function startWorker(requested) {
   spawn();
 }
 
+// A new Worker running www/worker.js (throws where the page may not have one).
+const newWorker = () => new Worker(new URL('./worker.js', import.meta.url));
+
 function spawn() {
   try {
-    worker = new Worker(new URL('./worker.js', import.meta.url));
+    worker = newWorker();
   } catch (e) {
     // A script from another origin, or one the page's policy forbids.
     worker = null;
@@ -191,7 +194,7 @@ function noted(msg) {
 function startTrial(id, record) {
   let trialWorker;
   try {
-    trialWorker = new Worker(new URL('./worker.js', import.meta.url));
+    trialWorker = newWorker();
   } catch {
     trialWanted = false; // the page's worker was allowed; this one cannot differ
     return;
