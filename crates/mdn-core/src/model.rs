@@ -131,7 +131,7 @@ impl Mdn {
     /// Negative log-likelihood averaged over the batch, `[1]`, in nats: the
     /// MDN training loss −mean_i log p(y_i | x_i) (Bishop 1994, eq. 29).
     pub fn nll(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-        self.log_prob(inputs, targets).mean().neg()
+        ops::batch_mean(self.log_prob(inputs, targets)).neg()
     }
 
     /// The head's raw outputs for inputs `[batch, input_dim]`, read as a

@@ -29,6 +29,8 @@ use burn::optim::{Adam, AdamConfig, AdamState, LearningRate, Optimizer};
 use burn::tensor::{DType, Device};
 use burn::tensor::{Int, Tensor};
 
+#[cfg(feature = "wgpu")]
+use crate::cube::CubeOps;
 #[cfg(feature = "flex")]
 use crate::fused::{FusedOps, MAX_DIM, adam::AdamStep};
 use crate::mixture::Mixture;
@@ -40,6 +42,10 @@ pub fn dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> 
     #[cfg(feature = "flex")]
     if on_flex(&x) && layer.bias.is_some() {
         return fused_dense(layer, x, activation);
+    }
+    #[cfg(feature = "wgpu")]
+    if on_cube(&x) && layer.bias.is_some() {
+        return cube_dense(layer, x, activation);
     }
     composed_dense(layer, x, activation)
 }
@@ -54,7 +60,25 @@ pub fn head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) ->
     if on_flex(&raw) && layout.dim <= MAX_DIM {
         return fused_head_log_prob(raw, targets, layout);
     }
+    #[cfg(feature = "wgpu")]
+    if on_cube(&raw) && on_cube(&targets) {
+        return cube_head_log_prob(raw, targets, layout);
+    }
     composed_head_log_prob(raw, targets, layout)
+}
+
+/// The mean over the batch of `values` `[batch]`: `[1]`. On a cubecl
+/// device a sum by workgroup trees (`crate::cube`), where burn's reduction
+/// gives one invocation the whole batch.
+pub fn batch_mean(values: Tensor<1>) -> Tensor<1> {
+    #[cfg(feature = "wgpu")]
+    if on_cube(&values) {
+        let batch = values.dims()[0];
+        return cube_batch_sum(values.reshape([batch, 1]))
+            .reshape([1])
+            .div_scalar(batch as f32);
+    }
+    values.mean()
 }
 
 /// What a repaint reads from a head's raw outputs `raw` (`[batch,
@@ -112,11 +136,46 @@ fn on_cube<const D: usize>(tensor: &Tensor<D>) -> bool {
 /// invocation per (sample, level, feature) forward and backward.
 #[cfg(feature = "wgpu")]
 fn cube_grid(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> Tensor<2> {
-    use crate::cube::GridKernels;
-    Tensor::from_dispatch(<burn::backend::Dispatch as GridKernels>::grid_features(
+    Tensor::from_dispatch(<burn::backend::Dispatch as CubeOps>::grid_features(
         coords.into_dispatch(),
         table.into_dispatch(),
         *layout,
+    ))
+}
+
+/// A dense layer on a cubecl device (`crate::cube`): burn's matrix
+/// product and one kernel for the bias and the activation; backward, the
+/// weight gradient split over the batch and the bias's by workgroup trees.
+#[cfg(feature = "wgpu")]
+fn cube_dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
+    let Some(bias) = &layer.bias else {
+        return composed_dense(layer, x, activation);
+    };
+    Tensor::from_dispatch(<burn::backend::Dispatch as CubeOps>::dense(
+        x.into_dispatch(),
+        layer.weight.val().into_dispatch(),
+        bias.val().into_dispatch(),
+        activation,
+    ))
+}
+
+/// The head's log-density on a cubecl device (`crate::cube`): one kernel
+/// forward, one backward.
+#[cfg(feature = "wgpu")]
+fn cube_head_log_prob(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) -> Tensor<1> {
+    Tensor::from_dispatch(<burn::backend::Dispatch as CubeOps>::head_log_prob(
+        raw.into_dispatch(),
+        targets.into_dispatch(),
+        *layout,
+    ))
+}
+
+/// Σ over the rows of `values` `[rows, columns]`: `[1, columns]`
+/// (`crate::cube`).
+#[cfg(feature = "wgpu")]
+fn cube_batch_sum(values: Tensor<2>) -> Tensor<2> {
+    Tensor::from_dispatch(<burn::backend::Dispatch as CubeOps>::batch_sum(
+        values.into_dispatch(),
     ))
 }
 
@@ -344,6 +403,7 @@ mod tests {
 
     fn assert_close(fused: &[f32], composed: &[f32], tolerance: f32, what: &str) {
         assert_eq!(fused.len(), composed.len(), "{what}: length");
+
         for (i, (&f, &c)) in fused.iter().zip(composed).enumerate() {
             assert!(
                 (f - c).abs() <= tolerance * (1.0 + c.abs()),
@@ -358,18 +418,42 @@ mod tests {
     /// saturation.
     #[test]
     fn fused_dense_layer_matches_the_composed_layer() {
-        let device = Device::flex().autodiff();
-        let (batch, fan_in, fan_out) = (300, 6, 9);
+        check_dense(&Device::flex().autodiff(), fused_dense, 300);
+    }
+
+    /// As on flex, on a cubecl device (lavapipe here) against burn's
+    /// composed layer there: 300 rows split into blocks of 60 for the
+    /// weight gradient and summed in two rounds for the bias's, and 1000
+    /// (blocks of 50), 40 (no split) and 67 (prime: the product whole).
+    #[cfg(feature = "wgpu")]
+    #[test]
+    fn cube_dense_layer_matches_the_composed_layer() {
+        let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice).autodiff();
+        for batch in [300, 1000, 40, 67] {
+            check_dense(&device, cube_dense, batch);
+        }
+    }
+
+    /// `body` against burn's composed dense layer (`Linear::forward`, the
+    /// backend's tanh) on `device`: values, and the gradients of the input,
+    /// the weight and the bias, for both activations and a batch of `batch`
+    /// rows that reaches tanh's saturation.
+    fn check_dense(
+        device: &Device,
+        body: fn(&Linear, Tensor<2>, Activation) -> Tensor<2>,
+        batch: usize,
+    ) {
+        let (fan_in, fan_out) = (6, 9);
         let mut rng = StdRng::seed_from_u64(7);
-        let layer = LinearConfig::new(fan_in, fan_out).init(&device);
+        let layer = LinearConfig::new(fan_in, fan_out).init(device);
         let mut values = |n: usize, scale: f32| -> Vec<f32> {
             (0..n).map(|_| rng.random_range(-scale..scale)).collect()
         };
         let x = values(batch * fan_in, 12.0);
         let c = values(batch * fan_out, 1.0);
-        let c = Tensor::<2>::from_data(TensorData::new(c, [batch, fan_out]), &device);
+        let c = Tensor::<2>::from_data(TensorData::new(c, [batch, fan_out]), device);
         let run = |body: fn(&Linear, Tensor<2>, Activation) -> Tensor<2>, activation| {
-            let x = Tensor::<2>::from_data(TensorData::new(x.clone(), [batch, fan_in]), &device)
+            let x = Tensor::<2>::from_data(TensorData::new(x.clone(), [batch, fan_in]), device)
                 .require_grad();
             let y = body(&layer, x.clone(), activation);
             let grads = (y.clone() * c.clone()).sum().backward();
@@ -382,13 +466,14 @@ mod tests {
             ]
         };
         for activation in [Activation::Identity, Activation::Tanh] {
-            let fused = run(fused_dense, activation);
+            let fused = run(body, activation);
             let composed = run(composed_dense, activation);
             for (what, (fused, composed)) in ["y", "grad x", "grad weight", "grad bias"]
                 .iter()
                 .zip(fused.iter().zip(&composed))
             {
-                assert_close(fused, composed, 2e-5, &format!("{activation:?} {what}"));
+                let what = format!("{activation:?} batch {batch} {what}");
+                assert_close(fused, composed, 2e-5, &what);
             }
         }
     }
@@ -430,24 +515,75 @@ mod tests {
         )
     }
 
-    /// The fused head against the composed tensor operations (which wgpu
-    /// runs): log-densities and the gradients of the raw outputs, for every
-    /// kind and D = 1..4, with scales near σ_min and above the cap, and
-    /// components far enough from the target to fall below the log-sum-exp
-    /// floor.
     #[test]
     fn fused_head_log_prob_matches_the_composed_operations() {
-        let device = Device::flex().autodiff();
+        check_head_log_prob(&Device::flex().autodiff(), fused_head_log_prob);
+    }
+
+    /// As on flex, on a cubecl device (lavapipe here): the head's two
+    /// kernels against burn's composed operations there.
+    #[cfg(feature = "wgpu")]
+    #[test]
+    fn cube_head_log_prob_matches_the_composed_operations() {
+        let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice).autodiff();
+        check_head_log_prob(&device, cube_head_log_prob);
+    }
+
+    /// The mean by workgroup trees against burn's, with its gradient, for
+    /// batches of one, of one workgroup less one, and of three rounds.
+    #[cfg(feature = "wgpu")]
+    #[test]
+    fn cube_batch_mean_matches_burns_mean() {
+        let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice).autodiff();
+        let mut rng = StdRng::seed_from_u64(5);
+        for batch in [1, 255, 70_000] {
+            let values: Vec<f32> = (0..batch).map(|_| rng.random_range(-2.0..3.0)).collect();
+            let exact = values.iter().map(|&v| f64::from(v)).sum::<f64>() / batch as f64;
+            let run = |body: fn(Tensor<1>) -> Tensor<1>| {
+                let x = Tensor::<1>::from_data(TensorData::new(values.clone(), [batch]), &device)
+                    .require_grad();
+                let mean = body(x.clone());
+                let grads = (mean.clone() * 3.0).sum().backward();
+                (
+                    values_of(mean),
+                    values_of(x.grad(&grads).expect("x takes part")),
+                )
+            };
+            let (mean, grad) = run(batch_mean);
+            let (burns, burns_grad) = run(|x| x.mean());
+            assert!(
+                (f64::from(mean[0]) - exact).abs() < 1e-5,
+                "batch {batch}: {mean:?}, exact {exact}"
+            );
+            assert_close(&mean, &burns, 1e-5, &format!("batch {batch}: mean"));
+            assert_close(
+                &grad,
+                &burns_grad,
+                1e-6,
+                &format!("batch {batch}: gradient"),
+            );
+        }
+    }
+
+    /// `body` against the composed tensor operations on `device`:
+    /// log-densities and the gradients of the raw outputs, for every kind
+    /// and D = 1..4, with scales near σ_min and above the cap, and
+    /// components far enough from the target to fall below the log-sum-exp
+    /// floor.
+    fn check_head_log_prob(
+        device: &Device,
+        body: fn(Tensor<2>, Tensor<2>, &HeadLayout) -> Tensor<1>,
+    ) {
         let mut rng = StdRng::seed_from_u64(7);
         for covariance in Covariance::ALL {
             for dim in 1..=4 {
                 let batch = 6;
-                let (layout, raw, targets) = head_case(&mut rng, covariance, dim, batch, &device);
+                let (layout, raw, targets) = head_case(&mut rng, covariance, dim, batch, device);
                 let raw = raw.require_grad();
                 // Weights per sample, so that a per-row mistake shows.
                 let weights = Tensor::<1>::from_data(
                     TensorData::new((1..=batch).map(|i| i as f32).collect(), [batch]),
-                    &device,
+                    device,
                 );
                 let run = |body: fn(Tensor<2>, Tensor<2>, &HeadLayout) -> Tensor<1>| {
                     let log_prob = body(raw.clone(), targets.clone(), &layout);
@@ -456,7 +592,7 @@ mod tests {
                     (values_of(log_prob), values_of(grad))
                 };
                 let what = format!("{covariance:?} D={dim}");
-                let (fused, fused_grad) = run(fused_head_log_prob);
+                let (fused, fused_grad) = run(body);
                 let (composed, composed_grad) = run(composed_head_log_prob);
                 assert_close(&fused, &composed, 1e-5, &format!("{what}: log p"));
                 assert_close(

@@ -1,7 +1,5 @@
-//! The learned multiresolution grid on burn's cubecl backend (wgpu: Vulkan,
-//! Metal, DX12, WebGPU): one kernel forward and one backward, given to burn
-//! as a backend extension (`#[backend_extension]`) with its own backward
-//! step, as [`crate::fused`] does for the CPU.
+//! The learned multiresolution grid's two kernels: one forward and one
+//! backward.
 //!
 //! Composed from burn's tensor operations, the grid took 4 `select`s and
 //! some 25 element-wise kernels per level forward, and backward burn's
@@ -25,51 +23,17 @@
 //!   fail spuriously), and cubecl 0.11 returns only the old value. The
 //!   order of the adds varies between runs, so the gradient's rounding
 //!   does (by an f32 ulp or so).
-//!
-//! [`crate::ops::grid_encode`] picks this on a cubecl device.
 
-use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
-use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::TensorMetadata;
 use burn::backend::ops::FloatTensorOps;
-use burn::backend::tensor::FloatTensor;
 use burn::backend::wgpu::{CubeBackend, CubeTensor};
-use burn::backend::{Autodiff, AutodiffBackend, Backend, Cube, TensorMetadata, backend_extension};
 // The `#[cube]` macros name `cubecl`: burn's re-export.
 use burn::cubecl;
 use burn::cubecl::prelude::*;
-use burn::cubecl::{CubeDim, calculate_cube_count_elemwise};
 use burn::tensor::FloatDType;
 
+use super::geometry;
 use crate::spec::{GRID_HASH_PRIME, GridLayout};
-
-/// The grid as a burn backend extension. Only the cubecl backend (and
-/// autodiff over it, and burn's fusion over it with the `fusion` feature,
-/// which queues these kernels among its fused ones) implements it;
-/// [`crate::ops`] calls it there only.
-#[backend_extension(Cube, Autodiff, Fusion: cfg(feature = "fusion"))]
-pub trait GridKernels: Backend {
-    /// The grid's features `[batch, L · F]` of points `coords` `[batch, 2]`
-    /// (x, y in [−1, 1], clamped onto the grid) from the table `[rows, F]`
-    /// laid out as `layout`; the gradient reaches the table only.
-    #[fusion(dtype = table, shape = burn::tensor::Shape::new([coords[0], layout.outputs()]))]
-    fn grid_features(
-        coords: FloatTensor<Self>,
-        table: FloatTensor<Self>,
-        layout: GridLayout,
-    ) -> FloatTensor<Self>;
-
-    /// ∂L/∂table `[rows, F]` from ∂L/∂features `grad` `[batch, L · F]` of
-    /// the points `coords` `[batch, 2]`: [`GridKernels::grid_features`]'
-    /// backward step.
-    #[fusion(dtype = grad, shape = burn::tensor::Shape::new([layout.total_entries(), layout.features]))]
-    fn grid_table_grad(
-        coords: FloatTensor<Self>,
-        grad: FloatTensor<Self>,
-        layout: GridLayout,
-    ) -> FloatTensor<Self>;
-}
 
 /// Per level, four `u32`s: side R, the level's first row in the table,
 /// whether it is hashed (0 or 1), and the hashed table's size − 1 (a mask:
@@ -245,15 +209,8 @@ fn level_table(like: &CubeTensor, layout: &GridLayout) -> (burn::cubecl::server:
     (like.client.create_from_slice(&bytes), fields.len())
 }
 
-/// The launch geometry for `units` invocations on `like`'s device.
-fn geometry(like: &CubeTensor, units: usize) -> (CubeCount, CubeDim) {
-    let cube_dim = CubeDim::new(&like.client, units);
-    let cube_count = calculate_cube_count_elemwise(&like.client, units, cube_dim);
-    (cube_count, cube_dim)
-}
-
 /// Runs [`grid_forward_kernel`]: features `[batch, L · F]`.
-fn forward(coords: CubeTensor, table: CubeTensor, layout: &GridLayout) -> CubeTensor {
+pub(super) fn forward(coords: CubeTensor, table: CubeTensor, layout: &GridLayout) -> CubeTensor {
     let batch = coords.shape()[0];
     let features = CubeBackend::float_empty(
         [batch, layout.outputs()].into(),
@@ -280,7 +237,7 @@ fn forward(coords: CubeTensor, table: CubeTensor, layout: &GridLayout) -> CubeTe
 
 /// Runs [`grid_backward_kernel`]: ∂L/∂table `[rows, F]` from ∂L/∂features
 /// `grad` `[batch, L · F]`.
-fn backward(coords: CubeTensor, grad: CubeTensor, layout: &GridLayout) -> CubeTensor {
+pub(super) fn backward(coords: CubeTensor, grad: CubeTensor, layout: &GridLayout) -> CubeTensor {
     let batch = coords.shape()[0];
     let rows = layout.total_entries();
     let table_grad = CubeBackend::float_zeros(
@@ -305,71 +262,4 @@ fn backward(coords: CubeTensor, grad: CubeTensor, layout: &GridLayout) -> CubeTe
         layout.features,
     );
     table_grad
-}
-
-impl GridKernels for CubeBackend {
-    fn grid_features(coords: CubeTensor, table: CubeTensor, layout: GridLayout) -> CubeTensor {
-        forward(coords, table, &layout)
-    }
-
-    fn grid_table_grad(coords: CubeTensor, grad: CubeTensor, layout: GridLayout) -> CubeTensor {
-        backward(coords, grad, &layout)
-    }
-}
-
-impl<C: CheckpointStrategy> GridKernels for Autodiff<Cube, C> {
-    fn grid_features(
-        coords: FloatTensor<Self>,
-        table: FloatTensor<Self>,
-        layout: GridLayout,
-    ) -> FloatTensor<Self> {
-        /// ∂L/∂table from ∂L/∂features (the coordinates are data: no
-        /// gradient).
-        #[derive(Debug)]
-        struct GridBackward;
-
-        impl Backward<Cube, 1> for GridBackward {
-            /// The points and the grid's layout.
-            type State = (FloatTensor<Cube>, GridLayout);
-
-            fn backward(
-                self,
-                ops: Ops<Self::State, 1>,
-                grads: &mut Gradients,
-                _: &mut Checkpointer,
-            ) {
-                let upstream = grads.consume::<Cube>(&ops.node);
-                let [Some(parent)] = ops.parents else {
-                    return;
-                };
-                let (coords, layout) = ops.state;
-                let grad = Cube::grid_table_grad(coords, upstream, layout);
-                grads.register::<Cube>(parent.id, grad);
-            }
-        }
-
-        let node = table.node();
-        let coords = coords.into_primitive();
-        let table = table.into_primitive();
-        match GridBackward.prepare::<C>([node]).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => {
-                let features = Cube::grid_features(coords.clone(), table, layout);
-                prep.finish((coords, layout), features)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(Cube::grid_features(coords, table, layout)),
-        }
-    }
-
-    fn grid_table_grad(
-        coords: FloatTensor<Self>,
-        grad: FloatTensor<Self>,
-        layout: GridLayout,
-    ) -> FloatTensor<Self> {
-        // Not differentiated: a constant of the graph.
-        Self::from_inner(Cube::grid_table_grad(
-            Self::inner(coords),
-            Self::inner(grad),
-            layout,
-        ))
-    }
 }
