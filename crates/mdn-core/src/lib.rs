@@ -17,14 +17,16 @@
 //!   WebGPU;
 //! - [`mixture`]: a batch of Gaussian mixtures and their maths on tensors:
 //!   `log_prob`, `nll`, `logsumexp`, `scale_tril`, `sample`, `mode`, `mean`;
+//! - `adam` (private): Adam's update of one value, which both kernel
+//!   modules apply;
 //! - `fused` (private, with the `flex` feature): the CPU kernels, one pass
 //!   forward and backward;
-//! - `cube` (private, with the `wgpu` feature): the grid's kernels on
-//!   cubecl (wgpu), forward and backward, none looping over the batch;
+//! - `cube` (private, with the `wgpu` feature): the GPU kernels on cubecl
+//!   (wgpu): the grid, the mixture head, a dense layer's ends, sums over
+//!   the batch and Adam's step, none looping over the batch;
 //! - [`ops`]: the backend choice: each operation the model is built from,
-//!   and Adam's step, fused on burn's CPU backend, composed elsewhere (the
-//!   grid has its kernels on wgpu); the only module that names `fused` and
-//!   `cube`;
+//!   and Adam's step, fused on burn's CPU backend, our own kernels on wgpu,
+//!   composed elsewhere; the only module that names `fused` and `cube`;
 //! - [`grid`]: the learned multiresolution grid, an input encoding;
 //! - [`head`]: the mixture head (a dense layer read as a mixture);
 //! - [`model`]: the MDN (tanh MLP trunk + head) and the least-squares
@@ -38,6 +40,8 @@
 //! - [`workloads`]: the standard benchmark workloads W1–W4 as settings of
 //!   those runs.
 
+#[cfg(any(feature = "flex", feature = "wgpu"))]
+mod adam;
 pub mod counts;
 #[cfg(feature = "wgpu")]
 mod cube;
@@ -64,7 +68,7 @@ pub mod workloads;
 #[cfg(test)]
 mod layering {
     /// Each module, leaves first (as the crate documentation lists them).
-    const LAYERS: [&str; 20] = [
+    const LAYERS: [&str; 21] = [
         "spec",
         "counts",
         "data",
@@ -73,6 +77,7 @@ mod layering {
         "inference",
         "records",
         "mixture",
+        "adam",
         "fused",
         "cube",
         "ops",

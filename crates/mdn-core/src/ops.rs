@@ -22,17 +22,19 @@
 #[cfg(feature = "flex")]
 use burn::backend::Dispatch;
 use burn::nn::Linear;
-#[cfg(feature = "flex")]
+#[cfg(any(feature = "flex", feature = "wgpu"))]
 use burn::optim::AdaptiveMomentumState;
 use burn::optim::{Adam, AdamConfig, AdamState, LearningRate, Optimizer};
 #[cfg(feature = "flex")]
 use burn::tensor::{DType, Device};
 use burn::tensor::{Int, Tensor};
 
+#[cfg(any(feature = "flex", feature = "wgpu"))]
+use crate::adam::AdamStep;
 #[cfg(feature = "wgpu")]
 use crate::cube::CubeOps;
 #[cfg(feature = "flex")]
-use crate::fused::{FusedOps, MAX_DIM, adam::AdamStep};
+use crate::fused::{FusedOps, MAX_DIM};
 use crate::mixture::Mixture;
 use crate::spec::{Activation, GRID_HASH_PRIME, GridLayout, HeadLayout};
 
@@ -91,6 +93,10 @@ pub fn head_readout(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) -> 
     if on_flex(&raw) && layout.dim <= MAX_DIM {
         return fused_head_readout(raw, targets, layout);
     }
+    #[cfg(feature = "wgpu")]
+    if on_cube(&raw) && on_cube(&targets) {
+        return cube_head_readout(raw, targets, layout);
+    }
     composed_head_readout(raw, targets, layout)
 }
 
@@ -103,6 +109,21 @@ pub struct Readout {
     pub mode: Tensor<2>,
     /// The mixture's expectation Σ_k π_k μ_k, `[batch, D]`.
     pub mean: Tensor<2>,
+}
+
+impl Readout {
+    /// The readout from the kernels' packing, `[batch, 1 + 2D]`: log p,
+    /// then the mode, then the mean.
+    #[cfg(any(feature = "flex", feature = "wgpu"))]
+    fn unpack(packed: Tensor<2>) -> Self {
+        let [batch, width] = packed.dims();
+        let dim = (width - 1) / 2;
+        Self {
+            log_prob: packed.clone().narrow(1, 0, 1).reshape([batch]),
+            mode: packed.clone().narrow(1, 1, dim),
+            mean: packed.narrow(1, 1 + dim, dim),
+        }
+    }
 }
 
 /// The features `[batch, L · F]` of points `coords` (`[batch, 2]`, x and y
@@ -227,17 +248,27 @@ pub fn adam_step<const D: usize>(
     {
         return fused_adam_step(settings, lr, param, grad, state);
     }
+    #[cfg(feature = "wgpu")]
+    if on_cube(&param)
+        && on_cube(&grad)
+        && state
+            .as_ref()
+            .is_none_or(|state| state.momentum.max_moment_2.is_none())
+    {
+        return cube_adam_step(settings, lr, param, grad, state);
+    }
     settings.adam().step(lr, param, grad, state)
 }
 
-#[cfg(feature = "flex")]
-fn fused_adam_step<const D: usize>(
+/// This step's number, constants and moments (zeros before a parameter's
+/// first step), for the one-pass bodies of [`adam_step`].
+#[cfg(any(feature = "flex", feature = "wgpu"))]
+fn adam_inputs<const D: usize>(
     settings: &AdamSettings,
     lr: LearningRate,
-    param: Tensor<D>,
-    grad: Tensor<D>,
+    param: &Tensor<D>,
     state: Option<AdamState<D>>,
-) -> (Tensor<D>, Option<AdamState<D>>) {
+) -> (AdamStep, Tensor<D>, Tensor<D>) {
     let (time, moment_1, moment_2) = match state {
         Some(state) => (
             state.momentum.time + 1,
@@ -253,6 +284,30 @@ fn fused_adam_step<const D: usize>(
         epsilon: settings.epsilon,
         time,
     };
+    (step, moment_1, moment_2)
+}
+
+/// The new parameter and burn's `AdamState` after step `time`.
+#[cfg(any(feature = "flex", feature = "wgpu"))]
+fn adam_outputs<const D: usize>(
+    time: usize,
+    param: Tensor<D>,
+    moment_1: Tensor<D>,
+    moment_2: Tensor<D>,
+) -> (Tensor<D>, Option<AdamState<D>>) {
+    let momentum = AdaptiveMomentumState::new(time, moment_1, moment_2);
+    (param, Some(AdamState::new(momentum)))
+}
+
+#[cfg(feature = "flex")]
+fn fused_adam_step<const D: usize>(
+    settings: &AdamSettings,
+    lr: LearningRate,
+    param: Tensor<D>,
+    grad: Tensor<D>,
+    state: Option<AdamState<D>>,
+) -> (Tensor<D>, Option<AdamState<D>>) {
+    let (step, moment_1, moment_2) = adam_inputs(settings, lr, &param, state);
     let (param, moment_1, moment_2) = <Dispatch as FusedOps>::fused_adam(
         param.into_dispatch(),
         grad.into_dispatch(),
@@ -260,12 +315,35 @@ fn fused_adam_step<const D: usize>(
         moment_2.into_dispatch(),
         step,
     );
-    let momentum = AdaptiveMomentumState::new(
-        time,
+    adam_outputs(
+        step.time,
+        Tensor::from_dispatch(param),
         Tensor::from_dispatch(moment_1),
         Tensor::from_dispatch(moment_2),
-    );
-    (Tensor::from_dispatch(param), Some(AdamState::new(momentum)))
+    )
+}
+
+/// Adam's step on a cubecl device (`crate::cube`): one kernel writes the
+/// new parameter and moments, `[3, n]`, read back as three views.
+#[cfg(feature = "wgpu")]
+fn cube_adam_step<const D: usize>(
+    settings: &AdamSettings,
+    lr: LearningRate,
+    param: Tensor<D>,
+    grad: Tensor<D>,
+    state: Option<AdamState<D>>,
+) -> (Tensor<D>, Option<AdamState<D>>) {
+    let (step, moment_1, moment_2) = adam_inputs(settings, lr, &param, state);
+    let shape = param.shape();
+    let packed: Tensor<2> = Tensor::from_dispatch(<burn::backend::Dispatch as CubeOps>::adam(
+        param.into_dispatch(),
+        grad.into_dispatch(),
+        moment_1.into_dispatch(),
+        moment_2.into_dispatch(),
+        step,
+    ));
+    let row = |i: usize| packed.clone().slice(i..i + 1).reshape(shape.clone());
+    adam_outputs(step.time, row(0), row(1), row(2))
 }
 
 /// Whether `tensor` is f32 on the flex device (with or without autodiff),
@@ -320,18 +398,25 @@ fn composed_head_readout(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout
 
 #[cfg(feature = "flex")]
 fn fused_head_readout(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) -> Readout {
-    let batch = raw.dims()[0];
-    let dim = layout.dim;
-    let packed: Tensor<2> = Tensor::from_dispatch(<Dispatch as FusedOps>::fused_head_readout(
-        raw.into_dispatch(),
-        targets.into_dispatch(),
-        *layout,
-    ));
-    Readout {
-        log_prob: packed.clone().narrow(1, 0, 1).reshape([batch]),
-        mode: packed.clone().narrow(1, 1, dim),
-        mean: packed.narrow(1, 1 + dim, dim),
-    }
+    Readout::unpack(Tensor::from_dispatch(
+        <Dispatch as FusedOps>::fused_head_readout(
+            raw.into_dispatch(),
+            targets.into_dispatch(),
+            *layout,
+        ),
+    ))
+}
+
+/// The readout on a cubecl device (`crate::cube`): one kernel.
+#[cfg(feature = "wgpu")]
+fn cube_head_readout(raw: Tensor<2>, targets: Tensor<2>, layout: &HeadLayout) -> Readout {
+    Readout::unpack(Tensor::from_dispatch(
+        <burn::backend::Dispatch as CubeOps>::head_readout(
+            raw.into_dispatch(),
+            targets.into_dispatch(),
+            *layout,
+        ),
+    ))
 }
 
 #[cfg(feature = "flex")]
@@ -611,13 +696,32 @@ mod tests {
     /// logit, ties impossible here).
     #[test]
     fn fused_head_readout_matches_the_composed_operations() {
+        check_head_readout(
+            &[Device::flex(), Device::flex().autodiff()],
+            fused_head_readout,
+        );
+    }
+
+    /// As on flex, on a cubecl device (lavapipe here).
+    #[cfg(feature = "wgpu")]
+    #[test]
+    fn cube_head_readout_matches_the_composed_operations() {
+        let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
+        check_head_readout(&[device.clone(), device.autodiff()], cube_head_readout);
+    }
+
+    /// `body` against the composed readout on each of `devices`.
+    fn check_head_readout(
+        devices: &[Device],
+        body: fn(Tensor<2>, Tensor<2>, &HeadLayout) -> Readout,
+    ) {
         let mut rng = StdRng::seed_from_u64(11);
-        for device in [Device::flex(), Device::flex().autodiff()] {
+        for device in devices {
             for covariance in Covariance::ALL {
                 for dim in 1..=4 {
-                    let (layout, raw, targets) = head_case(&mut rng, covariance, dim, 40, &device);
+                    let (layout, raw, targets) = head_case(&mut rng, covariance, dim, 40, device);
                     let what = format!("{covariance:?} D={dim} on {device:?}");
-                    let fused = fused_head_readout(raw.clone(), targets.clone(), &layout);
+                    let fused = body(raw.clone(), targets.clone(), &layout);
                     let composed = composed_head_readout(raw, targets, &layout);
                     assert_close(
                         &values_of(fused.log_prob),
@@ -696,54 +800,79 @@ mod tests {
     /// size.
     #[test]
     fn fused_adam_step_matches_burns_adam() {
-        fn check<const D: usize>(shape: [usize; D], rng: &mut StdRng) {
-            let device = Device::flex();
-            let settings = AdamSettings {
-                beta_1: 0.9,
-                beta_2: 0.99,
-                epsilon: 1e-8,
+        let mut rng = StdRng::seed_from_u64(23);
+        check_adam([7, 13], &mut rng, &Device::flex(), fused_adam_step);
+        check_adam([61], &mut rng, &Device::flex(), fused_adam_step);
+    }
+
+    /// As on flex, on a cubecl device (lavapipe here).
+    #[cfg(feature = "wgpu")]
+    #[test]
+    fn cube_adam_step_matches_burns_adam() {
+        let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
+        let mut rng = StdRng::seed_from_u64(23);
+        check_adam([7, 13], &mut rng, &device, cube_adam_step);
+        check_adam([61], &mut rng, &device, cube_adam_step);
+    }
+
+    /// One Adam step's body, as [`adam_step`] takes it.
+    type AdamBody<const D: usize> = fn(
+        &AdamSettings,
+        LearningRate,
+        Tensor<D>,
+        Tensor<D>,
+        Option<AdamState<D>>,
+    ) -> (Tensor<D>, Option<AdamState<D>>);
+
+    /// Six steps of `body` against burn's `Adam` on `device`, from the same
+    /// start and gradients (some zero, some tiny): parameters and both
+    /// moments after every step.
+    fn check_adam<const D: usize>(
+        shape: [usize; D],
+        rng: &mut StdRng,
+        device: &Device,
+        body: AdamBody<D>,
+    ) {
+        let settings = AdamSettings {
+            beta_1: 0.9,
+            beta_2: 0.99,
+            epsilon: 1e-8,
+        };
+        let n = shape.iter().product::<usize>();
+        let mut random = |scale: f32| -> Tensor<D> {
+            let values = (0..n)
+                .map(|i| match i % 5 {
+                    0 => 0.0,
+                    1 => rng.random_range(-scale..scale) * 1e-4,
+                    _ => rng.random_range(-scale..scale),
+                })
+                .collect::<Vec<f32>>();
+            Tensor::from_data(TensorData::new(values, shape), device)
+        };
+        let start = random(1.0);
+        let (mut fused, mut fused_state) = (start.clone(), None);
+        let (mut composed, mut composed_state) = (start, None);
+        for step in 1..=6 {
+            let grad = random(3.0);
+            let lr = 1e-2 / step as f64;
+            (fused, fused_state) = body(&settings, lr, fused, grad.clone(), fused_state);
+            (composed, composed_state) = settings.adam().step(lr, composed, grad, composed_state);
+            let (Some(f), Some(c)) = (&fused_state, &composed_state) else {
+                panic!("Adam keeps a state after every step");
             };
-            let n = shape.iter().product::<usize>();
-            let mut random = |scale: f32| -> Tensor<D> {
-                let values = (0..n)
-                    .map(|i| match i % 5 {
-                        0 => 0.0,
-                        1 => rng.random_range(-scale..scale) * 1e-4,
-                        _ => rng.random_range(-scale..scale),
-                    })
-                    .collect::<Vec<f32>>();
-                Tensor::from_data(TensorData::new(values, shape), &device)
-            };
-            let start = random(1.0);
-            let (mut fused, mut fused_state) = (start.clone(), None);
-            let (mut composed, mut composed_state) = (start, None);
-            for step in 1..=6 {
-                let grad = random(3.0);
-                let lr = 1e-2 / step as f64;
-                (fused, fused_state) =
-                    fused_adam_step(&settings, lr, fused, grad.clone(), fused_state);
-                (composed, composed_state) =
-                    settings.adam().step(lr, composed, grad, composed_state);
-                let (Some(f), Some(c)) = (&fused_state, &composed_state) else {
-                    panic!("Adam keeps a state after every step");
-                };
-                assert_eq!(f.momentum.time, step);
-                assert_eq!(c.momentum.time, step);
-                let what = format!("rank {D}, step {step}");
-                let (f_m, c_m) = (&f.momentum, &c.momentum);
-                for (fused, composed, name) in [
-                    (&f_m.moment_1, &c_m.moment_1, "moment_1"),
-                    (&f_m.moment_2, &c_m.moment_2, "moment_2"),
-                    (&fused, &composed, "parameter"),
-                ] {
-                    assert_eq!(fused.dims(), composed.dims());
-                    let (fused, composed) = (values_of(fused.clone()), values_of(composed.clone()));
-                    assert_close(&fused, &composed, 1e-6, &format!("{what}: {name}"));
-                }
+            assert_eq!(f.momentum.time, step);
+            assert_eq!(c.momentum.time, step);
+            let what = format!("rank {D}, step {step}");
+            let (f_m, c_m) = (&f.momentum, &c.momentum);
+            for (fused, composed, name) in [
+                (&f_m.moment_1, &c_m.moment_1, "moment_1"),
+                (&f_m.moment_2, &c_m.moment_2, "moment_2"),
+                (&fused, &composed, "parameter"),
+            ] {
+                assert_eq!(fused.dims(), composed.dims());
+                let (fused, composed) = (values_of(fused.clone()), values_of(composed.clone()));
+                assert_close(&fused, &composed, 1e-6, &format!("{what}: {name}"));
             }
         }
-        let mut rng = StdRng::seed_from_u64(23);
-        check([7, 13], &mut rng);
-        check([61], &mut rng);
     }
 }

@@ -62,7 +62,9 @@ impl Objective for Mdn {
 impl Objective for Regressor {
     /// Mean squared error, in target units squared.
     fn loss(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-        (self.forward(inputs) - targets).square().mean()
+        let squares = (self.forward(inputs) - targets).square();
+        let count: usize = squares.dims().iter().product();
+        ops::batch_mean(squares.reshape([count]))
     }
 }
 

@@ -311,6 +311,74 @@ fn head_log_prob_grad_kernel(
     }
 }
 
+/// What a repaint reads, `out` `[batch, 1 + 2D]` (contiguous): per
+/// sample its log p, the mean of its first component with the largest
+/// logit (the mode prediction), and the mixture's mean Σ_k π_k μ_k (Bishop
+/// 1994, eq. 30).
+#[cube(launch)]
+fn head_readout_kernel(
+    raw: &Tensor<f32>,
+    targets: &Tensor<f32>,
+    out: &mut Tensor<f32>,
+    sigma_min: f32,
+    #[comptime] shape: Shape,
+) {
+    let sample = ABSOLUTE_POS;
+    if sample >= targets.shape(0) {
+        terminate!();
+    }
+    let dim = shape.dim;
+    let row = sample * (1 + 2 * dim);
+    let mut z = Array::<f32>::new(dim);
+    let mut inv = Array::<f32>::new(dim);
+    let norm = log_norm(raw, sample, shape);
+    let (max, sum) = log_prob_of(
+        raw, targets, sample, norm, sigma_min, &mut z, &mut inv, shape,
+    );
+    out[row] = max + sum.ln();
+    let mut best = 0usize;
+    let mut best_logit = at(raw, sample, 0);
+    for k in 1..shape.components {
+        let logit = at(raw, sample, k);
+        if logit > best_logit {
+            best_logit = logit;
+            best = k;
+        }
+    }
+    for d in 0..dim {
+        out[row + 1 + d] = at(raw, sample, shape.components + best * dim + d);
+        let mut mean = f32::new(0.0);
+        for k in 0..shape.components {
+            let pi = (at(raw, sample, k) - norm).exp();
+            mean += pi * at(raw, sample, shape.components + k * dim + d);
+        }
+        out[row + 1 + dim + d] = mean;
+    }
+}
+
+/// Runs [`head_readout_kernel`]: `[batch, 1 + 2D]`.
+pub(super) fn readout(raw: CubeTensor, targets: CubeTensor, layout: &HeadLayout) -> CubeTensor {
+    let batch = targets.shape()[0];
+    let out = CubeBackend::float_empty(
+        [batch, 1 + 2 * layout.dim].into(),
+        &raw.device,
+        FloatDType::F32,
+    );
+    let (cube_count, cube_dim) = geometry(&raw, batch);
+    let client = raw.client.clone();
+    head_readout_kernel::launch(
+        &client,
+        cube_count,
+        cube_dim,
+        raw.into_tensor_arg(),
+        targets.into_tensor_arg(),
+        out.clone().into_tensor_arg(),
+        layout.sigma_min,
+        Shape::of(layout),
+    );
+    out
+}
+
 /// Runs [`head_log_prob_kernel`]: log p `[batch]`.
 pub(super) fn log_prob(raw: CubeTensor, targets: CubeTensor, layout: &HeadLayout) -> CubeTensor {
     let batch = targets.shape()[0];

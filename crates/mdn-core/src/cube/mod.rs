@@ -8,17 +8,19 @@
 //! - [`grid`]: the learned multiresolution grid, one kernel each way (its
 //!   backward adds with atomics instead of `select_assign`'s serial walk);
 //! - [`head`]: the mixture head's log-density, one kernel each way instead
-//!   of some forty;
+//!   of some forty, and a repaint's readout in one;
 //! - [`dense`]: a dense layer's bias and tanh after burn's matrix product,
 //!   and tanh's backward step;
 //! - [`reduce`]: sums over the batch as workgroup trees (the biases'
-//!   gradients, the loss's mean).
+//!   gradients, the loss's mean);
+//! - [`adam`]: Adam's step of a parameter, one kernel instead of thirteen.
 //!
 //! In a training step no kernel gives one invocation a loop over the
 //! batch: besides these, the dense layer's weight gradient Xᵀ·G is split
 //! into blocks of rows (`split_rows`), one matrix product per block in one
 //! batched launch, then summed over the blocks.
 
+mod adam;
 mod dense;
 mod grid;
 mod head;
@@ -35,6 +37,7 @@ use burn::backend::{Autodiff, AutodiffBackend, Backend, Cube, TensorMetadata, ba
 use burn::cubecl::prelude::*;
 use burn::cubecl::{CubeDim, calculate_cube_count_elemwise};
 
+use crate::adam::AdamStep;
 use crate::spec::{Activation, GridLayout, HeadLayout};
 
 /// The kernels as a burn backend extension. Only the cubecl backend (and
@@ -83,6 +86,16 @@ pub trait CubeOps: Backend {
         layout: HeadLayout,
     ) -> FloatTensor<Self>;
 
+    /// [`crate::ops::head_readout`] packed as `[batch, 1 + 2D]`: each
+    /// sample's log-density, mode, then mean. No gradient: a repaint reads
+    /// it from the plain model.
+    #[fusion(dtype = raw, shape = burn::tensor::Shape::new([raw[0], 1 + 2 * targets[1]]))]
+    fn head_readout(
+        raw: FloatTensor<Self>,
+        targets: FloatTensor<Self>,
+        layout: HeadLayout,
+    ) -> FloatTensor<Self>;
+
     /// act(x W + b), `[batch, fan_out]`, for x `[batch, fan_in]`, W
     /// `[fan_in, fan_out]`, b `[fan_out]`: burn's matrix product, then one
     /// kernel for the bias and the activation.
@@ -103,6 +116,19 @@ pub trait CubeOps: Backend {
     /// `[1, columns]`, by workgroup trees (see [`reduce`]).
     #[fusion(dtype = input, shape = burn::tensor::Shape::new([1, input[1]]))]
     fn batch_sum(input: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// One Adam step of a parameter of n values (any shape) from its
+    /// gradient and two moments (the parameter's shape): `[3, n]`, the new
+    /// parameter, first moment and second moment, row-major. Plain
+    /// tensors: an optimiser step is not differentiated.
+    #[fusion(dtype = param, shape = burn::tensor::Shape::new([3, param.num_elements()]))]
+    fn adam(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moment_1: FloatTensor<Self>,
+        moment_2: FloatTensor<Self>,
+        step: AdamStep,
+    ) -> FloatTensor<Self>;
 }
 
 /// The launch geometry for `units` invocations, one per unit of work, on
@@ -135,6 +161,10 @@ impl CubeOps for CubeBackend {
         head::log_prob_grad(raw, targets, upstream, &layout)
     }
 
+    fn head_readout(raw: CubeTensor, targets: CubeTensor, layout: HeadLayout) -> CubeTensor {
+        head::readout(raw, targets, &layout)
+    }
+
     fn dense(
         x: CubeTensor,
         weight: CubeTensor,
@@ -151,6 +181,16 @@ impl CubeOps for CubeBackend {
 
     fn batch_sum(input: CubeTensor) -> CubeTensor {
         reduce::batch_sum(input)
+    }
+
+    fn adam(
+        param: CubeTensor,
+        grad: CubeTensor,
+        moment_1: CubeTensor,
+        moment_2: CubeTensor,
+        step: AdamStep,
+    ) -> CubeTensor {
+        adam::step(param, grad, moment_1, moment_2, step)
     }
 }
 
@@ -293,6 +333,19 @@ impl<C: CheckpointStrategy> CubeOps for Autodiff<Cube, C> {
         ))
     }
 
+    fn head_readout(
+        raw: FloatTensor<Self>,
+        targets: FloatTensor<Self>,
+        layout: HeadLayout,
+    ) -> FloatTensor<Self> {
+        // Not differentiated: a repaint's values.
+        Self::from_inner(Cube::head_readout(
+            Self::inner(raw),
+            Self::inner(targets),
+            layout,
+        ))
+    }
+
     fn dense(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -393,5 +446,22 @@ impl<C: CheckpointStrategy> CubeOps for Autodiff<Cube, C> {
             }
             OpsKind::UnTracked(prep) => prep.finish(Cube::batch_sum(input)),
         }
+    }
+
+    fn adam(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moment_1: FloatTensor<Self>,
+        moment_2: FloatTensor<Self>,
+        step: AdamStep,
+    ) -> FloatTensor<Self> {
+        // Not differentiated: an optimiser step.
+        Self::from_inner(Cube::adam(
+            Self::inner(param),
+            Self::inner(grad),
+            Self::inner(moment_1),
+            Self::inner(moment_2),
+            step,
+        ))
     }
 }

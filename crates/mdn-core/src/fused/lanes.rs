@@ -18,7 +18,7 @@
 
 use std::ops::{Add, Div, Mul, Sub};
 
-use super::adam::{self, Arithmetic, Factors};
+use crate::adam::{self, Arithmetic, Factors};
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use std::arch::wasm32::{

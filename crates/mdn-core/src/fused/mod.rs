@@ -50,8 +50,8 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, backend_extension};
 use burn::tensor::TensorData;
 
+use crate::adam::AdamStep;
 use crate::spec::{Activation, GridLayout, HeadLayout};
-use adam::AdamStep;
 use linear::Dense;
 
 pub use kernels::MAX_DIM;
@@ -100,7 +100,7 @@ pub trait FusedOps: Backend {
     /// One Adam step of a parameter (any shape) from its gradient and its
     /// two moments (the parameter's shape; zeros before its first step):
     /// the new parameter, first moment and second moment (see
-    /// [`adam::update`]). Plain tensors: an optimiser step is not
+    /// [`crate::adam::update`]). Plain tensors: an optimiser step is not
     /// differentiated.
     fn fused_adam(
         param: FloatTensor<Self>,
