@@ -1,6 +1,6 @@
 //! Adam's step of one parameter as one kernel: burn's `Adam` is thirteen
-//! tensor operations per parameter, each its own kernel without burn's
-//! fusion (the page's WebGPU module has none). One invocation per value
+//! tensor operations per parameter, each its own kernel (burn's fusion is
+//! not built, see [`super::CubeOps`]). One invocation per value
 //! reads the parameter, its gradient and both moments once and writes the
 //! three new values (the maths: [`crate::adam::update`]).
 

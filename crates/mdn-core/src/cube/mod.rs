@@ -41,15 +41,14 @@ use crate::adam::AdamStep;
 use crate::spec::{Activation, GridLayout, HeadLayout};
 
 /// The kernels as a burn backend extension. Only the cubecl backend (and
-/// autodiff over it, and burn's fusion over it with the `fusion` feature,
-/// which queues these kernels among its fused ones) implements it;
-/// [`crate::ops`] calls it there only.
-#[backend_extension(Cube, Autodiff, Fusion: cfg(feature = "fusion"))]
+/// autodiff over it) implements it; [`crate::ops`] calls it there only.
+/// burn's fusion is not built: with these kernels it saves 3 of W5's 45
+/// dispatches per step and costs time (docs/PERFORMANCE.md).
+#[backend_extension(Cube, Autodiff)]
 pub trait CubeOps: Backend {
     /// The grid's features `[batch, L · F]` of points `coords` `[batch, 2]`
     /// (x, y in [−1, 1], clamped onto the grid) from the table `[rows, F]`
     /// laid out as `layout`; the gradient reaches the table only.
-    #[fusion(dtype = table, shape = burn::tensor::Shape::new([coords[0], layout.outputs()]))]
     fn grid_features(
         coords: FloatTensor<Self>,
         table: FloatTensor<Self>,
@@ -59,7 +58,6 @@ pub trait CubeOps: Backend {
     /// ∂L/∂table `[rows, F]` from ∂L/∂features `grad` `[batch, L · F]` of
     /// the points `coords` `[batch, 2]`: [`CubeOps::grid_features`]'
     /// backward step.
-    #[fusion(dtype = grad, shape = burn::tensor::Shape::new([layout.total_entries(), layout.features]))]
     fn grid_table_grad(
         coords: FloatTensor<Self>,
         grad: FloatTensor<Self>,
@@ -69,7 +67,6 @@ pub trait CubeOps: Backend {
     /// The mixture head's log-density of [`crate::ops::head_log_prob`],
     /// `[batch]` in nats, from raw outputs `[batch, layout.outputs()]` and
     /// targets `[batch, D]`; the gradient reaches `raw` only.
-    #[fusion(dtype = raw, shape = burn::tensor::Shape::new([raw[0]]))]
     fn head_log_prob(
         raw: FloatTensor<Self>,
         targets: FloatTensor<Self>,
@@ -78,7 +75,6 @@ pub trait CubeOps: Backend {
 
     /// ∂L/∂raw `[batch, layout.outputs()]` from ∂L/∂ log p `upstream`
     /// `[batch]`: [`CubeOps::head_log_prob`]'s backward step.
-    #[fusion(dtype = raw, shape = burn::tensor::Shape::new([raw[0], raw[1]]))]
     fn head_log_prob_grad(
         raw: FloatTensor<Self>,
         targets: FloatTensor<Self>,
@@ -89,7 +85,6 @@ pub trait CubeOps: Backend {
     /// [`crate::ops::head_readout`] packed as `[batch, 1 + 2D]`: each
     /// sample's log-density, mode, then mean. No gradient: a repaint reads
     /// it from the plain model.
-    #[fusion(dtype = raw, shape = burn::tensor::Shape::new([raw[0], 1 + 2 * targets[1]]))]
     fn head_readout(
         raw: FloatTensor<Self>,
         targets: FloatTensor<Self>,
@@ -99,7 +94,6 @@ pub trait CubeOps: Backend {
     /// act(x W + b), `[batch, fan_out]`, for x `[batch, fan_in]`, W
     /// `[fan_in, fan_out]`, b `[fan_out]`: burn's matrix product, then one
     /// kernel for the bias and the activation.
-    #[fusion(dtype = x, shape = burn::tensor::Shape::new([x[0], weight[1]]))]
     fn dense(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -109,19 +103,16 @@ pub trait CubeOps: Backend {
 
     /// ∂L/∂h = `upstream` · (1 − y²) for y = tanh(h), both `[rows,
     /// columns]`.
-    #[fusion(dtype = y, shape = burn::tensor::Shape::new([y[0], y[1]]))]
     fn tanh_grad(y: FloatTensor<Self>, upstream: FloatTensor<Self>) -> FloatTensor<Self>;
 
     /// Σ over the rows of `input` `[rows, columns]` (columns < 65 536):
     /// `[1, columns]`, by workgroup trees (see [`reduce`]).
-    #[fusion(dtype = input, shape = burn::tensor::Shape::new([1, input[1]]))]
     fn batch_sum(input: FloatTensor<Self>) -> FloatTensor<Self>;
 
     /// One Adam step of a parameter of n values (any shape) from its
     /// gradient and two moments (the parameter's shape): `[3, n]`, the new
     /// parameter, first moment and second moment, row-major. Plain
     /// tensors: an optimiser step is not differentiated.
-    #[fusion(dtype = param, shape = burn::tensor::Shape::new([3, param.num_elements()]))]
     fn adam(
         param: FloatTensor<Self>,
         grad: FloatTensor<Self>,
