@@ -3,7 +3,7 @@
 // crates/mdn-core/src/settings.rs) read with the core's one policy for a
 // bad value: it is refused with a message that names the allowed range, and
 // the default is used. A blank or absent attribute means the default.
-import { SETTINGS } from './settings.js';
+import { PATTERNS, SETTINGS } from './settings.js';
 
 // The attributes each demo kind reads: its settings and, for a painting,
 // `src` (the picture's URL, which only the page knows about).
@@ -21,21 +21,21 @@ export function setting(kind, name) {
 
 // The value `raw` (a string) stands for, as the core's Setting::parse reads
 // it: {value} (a number, or a choice's canonical name), or {error} naming
-// the allowed range.
+// the allowed range. What a value may look like is the core's PATTERNS
+// (generated into settings.js), so that both sides accept the same text.
 export function parseSetting(s, raw) {
-  const text = raw.trim();
   const { range } = s;
+  const text = PATTERNS[range.kind].exec(raw)?.[1];
   let value = null;
-  if (range.kind === 'whole') {
-    const v = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (v >= range.min && v <= range.max) value = v;
-  } else if (range.kind === 'number') {
-    const v = text === '' ? NaN : Number(text);
-    if (Number.isFinite(v) && v >= range.min && v <= range.max) value = v;
-  } else {
+  if (text === undefined) {
+    // Not the shape of a value of this kind.
+  } else if (range.kind === 'choice') {
     const lower = text.toLowerCase();
     const choice = range.choices.find((c) => c.name === lower || c.aliases.includes(lower));
     if (choice) value = choice.name;
+  } else {
+    const v = Number(text);
+    if (Number.isFinite(v) && v >= range.min && v <= range.max) value = v;
   }
   return value === null ? { error: `${s.name}="${raw}" is not ${s.allowed}` } : { value };
 }

@@ -102,6 +102,14 @@ export const SETTINGS = {
   ],
 };
 
+// What a value may look like, per kind of range: its text is group 1
+// (crates/mdn-core/src/settings.rs, PATTERNS).
+export const PATTERNS = {
+  whole: /^[ \t\r\n]*(\+?[0-9]+)[ \t\r\n]*$/,
+  number: /^[ \t\r\n]*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t\r\n]*$/,
+  choice: /^[ \t\r\n]*([A-Za-z0-9-]+)[ \t\r\n]*$/,
+};
+
 // The limits of what a reader may give a demo.
 export const LIMITS = {
   toyPoints: { min: 5, max: 5000 },

@@ -84,3 +84,14 @@ test('URL parameters set each demo kind its own settings, and changes go back', 
   paint.setAttribute('tau-pi', '0.3');
   assert.match(urlQuery([toy, paint], ''), /tau-pi=0\.3/);
 });
+
+test('the shared value cases parse as the core parses them', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const file = JSON.parse(await readFile(new URL('./setting-values.json', import.meta.url), 'utf8'));
+  assert.ok(file.cases.length > 20);
+  for (const { kind, setting: name, raw, value } of file.cases) {
+    const parsed = parseSetting(setting(kind, name), raw);
+    if (value === null) assert.ok(parsed.error, `${name} ${JSON.stringify(raw)}: ${JSON.stringify(parsed)}`);
+    else assert.deepEqual(parsed, { value }, `${name} ${JSON.stringify(raw)}`);
+  }
+});

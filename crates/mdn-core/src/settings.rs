@@ -48,6 +48,44 @@ pub enum Range {
     },
 }
 
+/// What a value may look like, per kind of [`Range`], as patterns that the
+/// page matches too (`www/settings.js` carries them, generated): the
+/// value's text is group 1, between blanks (space, tab, CR, LF). A whole
+/// number is decimal digits with an optional `+`; a number is decimal with
+/// an optional sign, point and exponent (no `0x…`, `Infinity` or `NaN`,
+/// which JavaScript's `Number` and Rust's `f64` read differently); a choice
+/// is ASCII letters, digits and `-`, matched without regard to case.
+/// Both sides then read the text with their own number parser, which
+/// agree on this grammar.
+pub const PATTERNS: [(&str, &str); 3] = [
+    ("whole", r"^[ \t\r\n]*(\+?[0-9]+)[ \t\r\n]*$"),
+    (
+        "number",
+        r"^[ \t\r\n]*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t\r\n]*$",
+    ),
+    ("choice", r"^[ \t\r\n]*([A-Za-z0-9-]+)[ \t\r\n]*$"),
+];
+
+impl Range {
+    /// The name of this kind in [`PATTERNS`] and in `www/settings.js`.
+    fn kind(&self) -> &'static str {
+        match self {
+            Range::Whole { .. } => "whole",
+            Range::Number { .. } => "number",
+            Range::Choice { .. } => "choice",
+        }
+    }
+
+    /// The value's text in `raw` when `raw` matches this kind's pattern.
+    fn text_of<'a>(&self, raw: &'a str) -> Option<&'a str> {
+        let kind = self.kind();
+        let (_, pattern) = PATTERNS.iter().find(|(name, _)| *name == kind)?;
+        // The patterns are constants, tested to compile.
+        let pattern = regex_lite::Regex::new(pattern).ok()?;
+        Some(pattern.captures(raw)?.get(1)?.as_str())
+    }
+}
+
 /// One value of a [`Range::Choice`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Choice {
@@ -121,8 +159,7 @@ impl Setting {
     /// # Errors
     /// [`SettingError`] when `raw` is not in the range.
     pub fn parse(&self, raw: &str) -> Result<Value, SettingError> {
-        let text = raw.trim();
-        let value = match self.range {
+        let value = self.range.text_of(raw).and_then(|text| match self.range {
             Range::Whole { min, max, .. } => text
                 .parse::<u32>()
                 .ok()
@@ -140,7 +177,7 @@ impl Setting {
                     .find(|c| c.name == text || c.aliases.contains(&text.as_str()))
                     .map(|c| Value::Choice(c.name))
             }
-        };
+        });
         value.ok_or_else(|| SettingError {
             name: self.name,
             raw: raw.to_string(),
@@ -510,6 +547,15 @@ pub fn front_end_table() -> String {
         out.push_str("  ],\n");
     }
     out.push_str("};\n");
+    out.push_str(
+        "\n// What a value may look like, per kind of range: its text is group 1\n\
+         // (crates/mdn-core/src/settings.rs, PATTERNS).\n\
+         export const PATTERNS = {\n",
+    );
+    for (kind, pattern) in PATTERNS {
+        out.push_str(&format!("  {kind}: /{pattern}/,\n"));
+    }
+    out.push_str("};\n");
     out.push_str(&format!(
         "\n// The limits of what a reader may give a demo.\n\
          export const LIMITS = {{\n  toyPoints: {{ min: {MIN_TOY_POINTS}, max: {MAX_TOY_POINTS} }},\n}};\n"
@@ -577,6 +623,53 @@ mod tests {
             assert_eq!(toy_set(set.name()), Ok(Some(set)));
         }
         assert_eq!(toy_set("Draw"), Ok(None));
+    }
+
+    /// The values of `tests/unit/setting-values.json`, which the page's
+    /// parser reads too (tests/unit/settings.test.mjs), stand for what the
+    /// file says: the cases where JavaScript's `Number` and Rust's parsers
+    /// disagreed ("+8", "0x1", "Infinity", ...) among them.
+    #[test]
+    fn the_shared_value_cases_parse_as_the_page_parses_them() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/unit/setting-values.json"
+        );
+        let text = std::fs::read_to_string(path).expect("tests/unit/setting-values.json");
+        let file: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let cases = file["cases"].as_array().expect("cases");
+        assert!(cases.len() > 20);
+        for case in cases {
+            let (kind, name) = (case["kind"].as_str(), case["setting"].as_str());
+            let setting = DEMOS
+                .iter()
+                .filter(|(k, _)| Some(*k) == kind)
+                .flat_map(|(_, settings)| settings.iter())
+                .find(|s| Some(s.name) == name)
+                .unwrap_or_else(|| panic!("no setting {case}"));
+            let raw = case["raw"].as_str().expect("raw");
+            let parsed = setting.parse(raw).ok();
+            let expected = &case["value"];
+            let agrees = match parsed {
+                None => expected.is_null(),
+                Some(Value::Whole(v)) => expected.as_f64() == Some(f64::from(v)),
+                Some(Value::Number(v)) => expected.as_f64() == Some(v),
+                Some(Value::Choice(v)) => expected.as_str() == Some(v),
+            };
+            assert!(
+                agrees,
+                "{name:?} {raw:?}: parsed {parsed:?}, the file says {expected}"
+            );
+        }
+    }
+
+    /// Every pattern compiles (the parser treats one that does not as no
+    /// match).
+    #[test]
+    fn the_value_patterns_compile() {
+        for (kind, pattern) in PATTERNS {
+            assert!(regex_lite::Regex::new(pattern).is_ok(), "{kind}");
+        }
     }
 
     /// `www/settings.js` is what [`front_end_table`] generates; with
