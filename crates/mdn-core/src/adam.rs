@@ -1,10 +1,12 @@
-//! Adam's update of one value, and its per-step constants, as burn's
-//! `Adam` computes them: what the CPU's one-pass step (`crate::fused`) and
-//! the GPU's one-kernel step (`crate::cube`) both apply.
+//! Adam's step as burn's `Adam` computes it: its per-step constants
+//! ([`Factors`]), which the CPU's one-pass step (`crate::fused`) and the
+//! GPU's one-kernel step (`crate::cube`, the same arithmetic in cubecl)
+//! both take, and the CPU's update of one value.
 //!
 //! Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization",
 //! Algorithm 1, with ε scaled as burn places it (see [`Factors`]).
 
+#[cfg(feature = "flex")]
 use std::ops::{Add, Div, Mul, Sub};
 
 /// One Adam step of one parameter: the hyper-parameters and t, the number
@@ -57,6 +59,7 @@ impl AdamStep {
 }
 
 /// The arithmetic [`update`] needs: `f32` natively, four lanes in the wasm.
+#[cfg(feature = "flex")]
 pub trait Arithmetic:
     Copy
     + Add<Output = Self>
@@ -70,6 +73,7 @@ pub trait Arithmetic:
     fn sqrt(self) -> Self;
 }
 
+#[cfg(feature = "flex")]
 impl Arithmetic for f32 {
     #[inline(always)]
     fn sqrt(self) -> Self {
@@ -85,6 +89,7 @@ impl Arithmetic for f32 {
 ///
 /// A parameter's first step takes m = v = 0, which gives burn's first
 /// moments (1 − β1) g and (1 − β2) g² exactly.
+#[cfg(feature = "flex")]
 #[inline(always)]
 pub fn update<T: Arithmetic>(factors: &Factors, param: T, grad: T, m: T, v: T) -> (T, T, T) {
     let m = m * factors.beta_1 + grad * factors.one_minus_beta_1;

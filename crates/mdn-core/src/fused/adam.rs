@@ -10,7 +10,7 @@
 //!
 //! The maths of a value's step is [`crate::adam`]'s.
 
-use crate::adam::{AdamStep, update};
+use crate::adam::AdamStep;
 
 /// Applies one Adam step to every value of a parameter in place: `param`,
 /// `moment_1` and `moment_2` updated, `grad` read (four lanes at a time in
@@ -35,6 +35,6 @@ pub fn step(
     super::lanes::adam_step(&factors, param, grad, moment_1, moment_2);
     #[cfg(not(target_arch = "wasm32"))]
     for (((p, &g), m), v) in param.iter_mut().zip(grad).zip(moment_1).zip(moment_2) {
-        (*p, *m, *v) = update(&factors, *p, g, *m, *v);
+        (*p, *m, *v) = crate::adam::update(&factors, *p, g, *m, *v);
     }
 }
