@@ -1,8 +1,10 @@
 // The painting demo's view inside an <mdn-demo kind="paint">: takes a
 // picture (the `src` attribute, the default photo, the file picker or drag
-// and drop), hands its bytes on untouched (the wasm decodes and validates
-// them, so there is one source of truth for what is accepted), offers the
-// covariance and K settings, and shows the target beside the latest repaint.
+// and drop), hands its bytes on untouched to the worker (where the wasm
+// reads the header and refuses what it cannot take, so there is one source
+// of truth for what is accepted, and the browser decodes the pixels:
+// worker/picture.js), offers the model's settings, and shows the target
+// beside the latest repaint.
 
 import './protocol.js';
 import { readSettings, setting } from './attributes.js';

@@ -9,9 +9,14 @@
  * node import it as a module for its side effect. Either way it defines
  * `globalThis.MdnProtocol`.
  *
- * Every message to the worker but `init` carries the demo's `id` (given by
- * engine.js); so does every message from it but `backend` and `fatal`,
- * which concern the whole worker. Typed arrays are transferred, not copied.
+ * Every message to the worker carries the demo's `id` (given by
+ * engine.js) but `init`, `test-lose-device` and `test-trap`, which concern
+ * the whole worker, and `checkpoint-now`, whose id may be null (every
+ * demo). Every message from it carries one too but `backend`, `fatal`,
+ * `crashed` (which names its `culprit`), `device-lost` and
+ * `webgpu-failed`, which concern the whole worker, and `checkpointed`
+ * (the id asked for, or null); `handover` comes from the engine to every
+ * demo. Typed arrays are transferred, not copied.
  */
 'use strict';
 
@@ -25,8 +30,9 @@
     // the wasm and pick the backend (null: automatic, which starts on the
     // CPU and names a hardware WebGPU adapter as the trial's candidate;
     // `reason`, when given, is why, as the page says it). trialSoftware
-    // (tests only, with testHooks): a software adapter is a candidate too. Sent once to each worker, when the first demo starts or
-    // after a crash, a GPU loss or a failed WebGPU start.
+    // (tests only, with testHooks): a software adapter is a candidate too.
+    // Sent once to each worker, when the first demo starts or after a
+    // crash, a GPU loss or a failed WebGPU start.
     // refuseGpuDevice (tests only, with testHooks): every GPU device
     // request is refused, as a browser may refuse one.
     INIT: 'init',

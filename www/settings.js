@@ -80,7 +80,7 @@ export const SETTINGS = {
     },
     {
       name: 'view',
-      about: 'What the painting shows: each pixel\'s most probable colour (mode), the mixture\'s average colour (mean), one colour drawn from each pixel\'s mixture at the temperatures τπ and τσ (sample), or how unsure the model is (uncertainty, the predictive standard deviation).',
+      about: 'What the painting shows: each pixel\'s mode colour, the mean of its heaviest component (mode), the mixture\'s average colour (mean), one colour drawn from each pixel\'s mixture at the temperatures τπ and τσ (sample), or how unsure the model is (uncertainty, the predictive standard deviation).',
       allowed: 'mode, mean, sample or uncertainty',
       range: { kind: 'choice', choices: [{ name: 'mode', aliases: [] }, { name: 'mean', aliases: [] }, { name: 'sample', aliases: [] }, { name: 'uncertainty', aliases: [] }], default: 'mode' },
       display: true,

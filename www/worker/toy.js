@@ -1,7 +1,8 @@
 /* The toy demo's part of the worker: its model (the wasm ToyDemo), its
  * commands and its training slice. Registered in globalThis.MdnKinds under
  * the demo kind's name; www/worker.js calls it with a context `ctx` of
- * {bindings, post, owned, randomSeed, level, fail}.
+ * {bindings, memory, post, owned, randomSeed, enqueue, level, fail}
+ * (www/worker.js, `context`).
  */
 'use strict';
 

@@ -54,7 +54,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Train on a photo and write the MDN's repaint (each pixel the mean of
-    /// its most probable colour component).
+    /// its heaviest component: the mode colour).
     Paint(PaintArgs),
     /// Train a toy problem (by default the sinusoid inversion, workload W1's
     /// data) and plot data, 10 mixture samples per x and the least-squares

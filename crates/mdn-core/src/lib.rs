@@ -37,7 +37,7 @@
 //!   weights, Adam's state), burn's records behind a versioned header;
 //! - [`toy`] and [`paint`]: the two demos as training runs, for the page,
 //!   the command line and the benchmarks alike;
-//! - [`workloads`]: the standard benchmark workloads W1–W4 as settings of
+//! - [`workloads`]: the standard benchmark workloads W1–W5 as settings of
 //!   those runs.
 
 #[cfg(any(feature = "flex", feature = "wgpu"))]

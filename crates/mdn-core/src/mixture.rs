@@ -149,7 +149,10 @@ impl Mixture {
     }
 
     /// Mode prediction, `[batch, D]`: the mean of the component with the
-    /// largest weight π_k (Bishop 1994, section 7's "most probable branch").
+    /// largest weight π_k (Bishop 1994, section 7's "most probable branch";
+    /// the workloads' "mode colour"). Not always the density's highest
+    /// point, which a narrow light component can hold: the toy finds that
+    /// one, its conditional mode, with [`crate::toy::conditional_mode`].
     pub fn mode(&self) -> Tensor<2> {
         let best: Tensor<2, Int> = self.log_pi.clone().argmax(1);
         self.component_mean(best)

@@ -350,7 +350,7 @@ pub fn covariance(raw: &str) -> Result<Covariance, SettingError> {
 /// What the painting shows (see [`crate::paint::View`]).
 pub const VIEW: Setting = Setting {
     name: "view",
-    about: "What the painting shows: each pixel's most probable colour (mode), the mixture's average colour (mean), one colour drawn from each pixel's mixture at the temperatures τπ and τσ (sample), or how unsure the model is (uncertainty, the predictive standard deviation).",
+    about: "What the painting shows: each pixel's mode colour, the mean of its heaviest component (mode), the mixture's average colour (mean), one colour drawn from each pixel's mixture at the temperatures τπ and τσ (sample), or how unsure the model is (uncertainty, the predictive standard deviation).",
     range: Range::Choice {
         choices: &[
             Choice {

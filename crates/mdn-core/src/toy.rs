@@ -677,7 +677,9 @@ impl Mixture1d<'_> {
     }
 }
 
-/// The mode of a one-dimensional Gaussian mixture (weights `pi`, means
+/// The mode of a one-dimensional Gaussian mixture, the density's local
+/// highest point (not [`crate::mixture::Mixture::mode`], the heaviest
+/// component's mean) (weights `pi`, means
 /// `mu`, standard deviations `sigma`, `[K]` each) nearest `start`, by the
 /// mean-shift fixed point y ← Σ w_k μ_k / σ_k² / Σ w_k / σ_k² with w_k =
 /// π_k N(y; μ_k, σ_k²) (Carreira-Perpiñán 2000, "Mode-finding for mixtures

@@ -71,7 +71,7 @@ impl Objective for Regressor {
 /// Optimiser settings of a training run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// Adam's learning rate (workloads W1–W4: 1e-3).
+    /// Adam's learning rate (workloads W1–W4: 1e-3; W5: 1e-2).
     pub learning_rate: f64,
     /// Adam's β2 (workloads: 0.999).
     pub beta_2: f64,

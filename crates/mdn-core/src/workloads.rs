@@ -1,4 +1,4 @@
-//! The standard workloads of `docs/WORKLOADS.md` (W1–W4): their data,
+//! The standard workloads of `docs/WORKLOADS.md` (W1–W5): their data,
 //! models and optimiser settings, as the settings of the demos' own runs
 //! ([`crate::toy::ToyRun`], [`crate::paint::PaintRun`]) with the guard off.
 //! Timing and reporting are the caller's (the command-line `bench`, the
