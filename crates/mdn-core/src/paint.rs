@@ -10,13 +10,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::data::Dataset;
-use crate::inference::{ReadbackError, read_f32};
+use crate::inference::{Read, ReadbackError, Reads, read_f32};
 use crate::model::{Mdn, MdnConfig, PAINT_SIGMA_MIN};
 use crate::model_file::{ModelFileError, ModelKind, ModelReader, ModelWriter};
 use crate::picture::{MAX_TRAIN_SIDE, MIN_SIDE, Picture, pixel_inputs, psnr};
 use crate::settings::{self, SettingError};
 use crate::spec::{Covariance, Encoding, GridLayout};
-use crate::training::{Demo, Frame, Guarded, TrainConfig, Trainer, read_checked};
+use crate::training::{Demo, Frame, Guarded, LOSS, TrainConfig, Trainer, read_checked};
 
 /// Largest side [`PaintRun::render`] paints, in pixels.
 pub const MAX_RENDER_SIDE: u32 = 8192;
@@ -562,7 +562,7 @@ impl PaintRun {
         let epoch = self.epochs();
         async move {
             let frame = read_checked(checkpoint, read).await?;
-            Ok(frame.map(|values| unpack_repaint(values, view, epoch, &picture)))
+            frame.try_map(|read| unpack_repaint(read, view, epoch, &picture))
         }
     }
 }
@@ -606,10 +606,11 @@ impl Demo for PaintRun {
 }
 
 /// What a repaint reads back for `model` on the picture's `data` (plain
-/// device): the NLL over all pixels, `[1]`, every pixel's mode and mean
-/// colour, `[pixels · 3]` each, then the sample colours `[pixels · 3]`
-/// (drawn with `seed`) or the standard deviations `[pixels]` if `view` asks.
-fn repaint_view(model: &Mdn, data: &Dataset, view: View, seed: u64) -> Vec<Tensor<1>> {
+/// device): the NLL over all pixels ([`LOSS`], `[1]`), every pixel's
+/// `mode` and `mean` colour (`[pixels · 3]` each), then the `sample`
+/// colours (`[pixels · 3]`, drawn with `seed`) or the standard deviations
+/// (`spread`, `[pixels]`) if `view` asks.
+fn repaint_view(model: &Mdn, data: &Dataset, view: View, seed: u64) -> Reads {
     // One forward pass for the colours, the guard's NLL and what the view
     // adds (on the CPU the first two come from one fused pass over the
     // head's outputs), RENDER_CHUNK pixels at a time.
@@ -636,33 +637,53 @@ fn repaint_view(model: &Mdn, data: &Dataset, view: View, seed: u64) -> Vec<Tenso
             View::Mode | View::Mean => {}
         }
     }
-    let mut values = vec![
-        Tensor::cat(nll_sum, 0)
-            .sum()
-            .div_scalar(pixels as f32)
-            .neg(),
-        Tensor::cat(modes, 0),
-        Tensor::cat(means, 0),
-    ];
-    if !extras.is_empty() {
-        values.push(Tensor::cat(extras, 0));
+    let nll = Tensor::cat(nll_sum, 0)
+        .sum()
+        .div_scalar(pixels as f32)
+        .neg();
+    let reads = Reads::default()
+        .with(LOSS, nll)
+        .with("mode", Tensor::cat(modes, 0))
+        .with("mean", Tensor::cat(means, 0));
+    match view {
+        View::Sample { .. } => reads.with("sample", Tensor::cat(extras, 0)),
+        View::Uncertainty => reads.with("spread", Tensor::cat(extras, 0)),
+        View::Mode | View::Mean => reads,
     }
-    values
 }
 
 /// A [`Repaint`] from the values [`repaint_view`] read back for `view`,
 /// scored against `picture`.
-fn unpack_repaint(values: Vec<Vec<f32>>, view: View, epoch: usize, picture: &Picture) -> Repaint {
-    let mut values = values.into_iter();
-    let nll = values.next().and_then(|v| v.first().copied());
-    let rgb = values.next().unwrap_or_default();
-    let mean_rgb = values.next().unwrap_or_default();
-    let extra = values.next();
+///
+/// # Errors
+/// [`ReadbackError`] when a value the view reads is missing or has the
+/// wrong length.
+fn unpack_repaint(
+    mut read: Read,
+    view: View,
+    epoch: usize,
+    picture: &Picture,
+) -> Result<Repaint, ReadbackError> {
+    let colours = picture.rgb.len();
+    let mut take = |name: &str, len: usize| -> Result<Vec<f32>, ReadbackError> {
+        let values = read.take(name)?;
+        if values.len() == len {
+            Ok(values)
+        } else {
+            Err(ReadbackError(format!(
+                "the repaint's {name} has {} values, not {len}",
+                values.len()
+            )))
+        }
+    };
+    let rgb = take("mode", colours)?;
+    let mean_rgb = take("mean", colours)?;
     let (sample_rgb, spread) = match view {
-        View::Sample { .. } => (extra, None),
-        View::Uncertainty => (None, extra),
+        View::Sample { .. } => (Some(take("sample", colours)?), None),
+        View::Uncertainty => (None, Some(take("spread", colours / 3)?)),
         View::Mode | View::Mean => (None, None),
     };
+    let nll = read.scalar(LOSS)?;
     let psnr_mode = psnr(&picture.rgb, &rgb);
     let psnr_mean = psnr(&picture.rgb, &mean_rgb);
     let psnr_view = match (view, &sample_rgb) {
@@ -670,10 +691,10 @@ fn unpack_repaint(values: Vec<Vec<f32>>, view: View, epoch: usize, picture: &Pic
         (View::Sample { .. }, Some(sample)) => psnr(&picture.rgb, sample),
         _ => psnr_mode,
     };
-    Repaint {
+    Ok(Repaint {
         epoch,
         view,
-        nll: nll.unwrap_or(f32::NAN),
+        nll,
         psnr: psnr_mode,
         psnr_mean,
         psnr_view,
@@ -681,5 +702,5 @@ fn unpack_repaint(values: Vec<Vec<f32>>, view: View, epoch: usize, picture: &Pic
         mean_rgb,
         sample_rgb,
         spread,
-    }
+    })
 }

@@ -16,11 +16,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::data::{Affine, Dataset, Scaling, TOY_POINTS, ToyData, ToySet, linspace};
-use crate::inference::{ReadbackError, read_f32};
+use crate::inference::{ReadbackError, Reads, read_f32};
 use crate::model::{Mdn, MdnConfig, Regressor};
 use crate::model_file::{ModelFileError, ModelKind, ModelReader, ModelWriter};
 use crate::spec::LN_2PI;
-use crate::training::{Demo, Frame, Guarded, StateError, TrainConfig, Trainer, read_checked};
+use crate::training::{Demo, Frame, Guarded, LOSS, StateError, TrainConfig, Trainer, read_checked};
 
 /// Samples drawn from the mixture at each grid x.
 pub const SAMPLES_PER_X: usize = 10;
@@ -478,22 +478,22 @@ impl ToyRun {
                 .forward(sample_grid.clone())
                 .sample(tau_pi, tau_sigma, &mut rng)
                 .reshape([GRID_POINTS * SAMPLES_PER_X]);
-            let mut tensors = vec![nll, samples];
+            let mut reads = Reads::default().with(LOSS, nll).with("samples", samples);
             if panels {
                 // The network runs on the device; the density over the
                 // plot is then arithmetic on 3 · K numbers per x, cheaper
                 // on the host than a [G, H, K] tensor (measured natively on
                 // flex: 5.5 ms a snapshot that way, 3.5 training steps).
                 let mixture = mdn.forward(inputs.clone());
-                let [rows, k, _] = mixture.mu.dims();
-                tensors.extend([
-                    mixture.log_pi.exp().reshape([rows * k]),
-                    mixture.mu.reshape([rows * k]),
-                    mixture.log_sigma.exp().reshape([rows * k]),
-                ]);
+                reads = reads
+                    .with("pi", mixture.log_pi.exp())
+                    .with("mu", mixture.mu)
+                    .with("sigma", mixture.log_sigma.exp());
             }
-            tensors.extend(mse_y.clone());
-            tensors
+            if let Some(mse_y) = &mse_y {
+                reads.push("least squares", mse_y.clone());
+            }
+            reads
         };
         let checkpoint = self.mdn.checkpoint();
         let (grid_x, grid_y, bounds) = (self.grid_x.clone(), self.grid_y.clone(), self.bounds);
@@ -501,21 +501,24 @@ impl ToyRun {
         async move {
             let step = checkpoint.step();
             let frame = read_checked(checkpoint, view).await?;
-            Ok(frame.map(|values| {
-                let mut values = values.into_iter();
-                let mut next = || values.next().unwrap_or_default();
-                let (nll, samples) = (next(), next());
-                let mut panel = || if panels { next() } else { vec![] };
-                let parameters = [panel(), panel(), panel()];
-                let mse_y = if has_mse { next() } else { vec![] };
-                Snapshot {
+            frame.try_map(|mut read| {
+                let nll = read.scalar(LOSS)?;
+                let samples = read.take("samples")?;
+                let mut panel = |name| if panels { read.take(name) } else { Ok(vec![]) };
+                let parameters = [panel("pi")?, panel("mu")?, panel("sigma")?];
+                let mse_y = if has_mse {
+                    read.take("least squares")?
+                } else {
+                    vec![]
+                };
+                Ok(Snapshot {
                     scaling,
                     bounds,
                     grid_x,
                     grid_y,
                 }
-                .finish(step, nll, samples, mse_y, parameters, probe)
-            }))
+                .finish(step, nll, samples, mse_y, parameters, probe))
+            })
         }
     }
 }
@@ -535,7 +538,7 @@ impl Snapshot {
     fn finish(
         self,
         step: usize,
-        nll: Vec<f32>,
+        nll: f32,
         samples: Vec<f32>,
         mse_y: Vec<f32>,
         [pi, mu, sigma]: [Vec<f32>; 3],
@@ -597,7 +600,7 @@ impl Snapshot {
         };
         ToySnapshot {
             step,
-            nll: nll.first().map_or(f32::NAN, |v| v - log_jacobian),
+            nll: nll - log_jacobian,
             bounds: self.bounds,
             grid_x: self.grid_x,
             grid_y: self.grid_y,

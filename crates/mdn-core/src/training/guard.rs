@@ -173,6 +173,17 @@ impl<T, M> Frame<T, M> {
         }
     }
 
+    /// The same frame showing `f(value)`, or `f`'s error.
+    ///
+    /// # Errors
+    /// What `f` returns.
+    pub fn try_map<U, E>(self, f: impl FnOnce(T) -> Result<U, E>) -> Result<Frame<U, M>, E> {
+        Ok(Frame {
+            value: f(self.value)?,
+            verdict: self.verdict,
+        })
+    }
+
     /// What the frame shows.
     pub fn value(&self) -> &T {
         &self.value
@@ -259,55 +270,63 @@ pub fn parameter_sum<M: Module>(model: &M) -> Option<Tensor<1>> {
     visitor.0
 }
 
-/// Reads back `view(model)` for a checkpoint's model, whose first tensor
-/// must be the model's loss `[1]` (nats), judging the model by that loss,
-/// its parameters (read in the same transaction) and the finiteness of
-/// every value read (see [`Checkpoint::judge`]). When the model diverged,
-/// `view` runs again on the last good model, so a caller never shows a
-/// diverged model's output. Returns the values read (row-major `f32`s, in
-/// `view`'s order) as a frame for [`Trainer::settle`]. With the guard off,
-/// only `view` is read and the frame counts as healthy.
+/// The name under which a view given to [`read_checked`] reads its model's
+/// loss (`[1]`, nats).
+pub const LOSS: &str = "loss";
+
+/// The name of the parameters' Σ|θ| that [`read_checked`] adds.
+const PARAMETER_SUM: &str = "parameter sum";
+
+/// Reads back `view(model)` for a checkpoint's model, which must read the
+/// model's loss as [`LOSS`], judging the model by that loss, its parameters
+/// (read in the same transaction) and the finiteness of every value read
+/// (see [`Checkpoint::judge`]). When the model diverged, `view` runs again
+/// on the last good model, so a caller never shows a diverged model's
+/// output. Returns the values read, by name, as a frame for
+/// [`Trainer::settle`]. With the guard off, only `view` is read and the
+/// frame counts as healthy.
 ///
 /// # Errors
-/// [`ReadbackError`] when the device fails.
+/// [`ReadbackError`] when the device fails, or `view` read no loss.
 pub async fn read_checked<M: Module>(
     checkpoint: Checkpoint<M>,
-    view: impl Fn(&M) -> Vec<Tensor<1>>,
-) -> Result<Frame<Vec<Vec<f32>>, M>, ReadbackError> {
+    view: impl Fn(&M) -> Reads,
+) -> Result<Frame<Read, M>, ReadbackError> {
     if !checkpoint.guard {
-        let value = read_f32(view(&checkpoint.model)).await?;
-        let loss = value.first().and_then(|v| v.first().copied());
+        let value = view(&checkpoint.model).read().await?;
+        let loss = value.scalar(LOSS)?;
         return Ok(Frame {
             value,
             verdict: Verdict {
                 checkpoint,
-                loss: loss.unwrap_or(f32::NAN),
+                loss,
                 healthy: true,
             },
         });
     }
-    let mut tensors = view(&checkpoint.model);
-    let viewed = tensors.len();
-    tensors.extend(parameter_sum(&checkpoint.model));
-    let mut values = read_f32(tensors).await?;
-    let parameter_sum = values
-        .split_off(viewed.min(values.len()))
-        .first()
-        .and_then(|v| v.first().copied())
-        .unwrap_or(0.0);
-    let loss = values
-        .first()
-        .and_then(|v| v.first().copied())
-        .unwrap_or(f32::NAN);
+    let mut reads = view(&checkpoint.model);
+    let summed = parameter_sum(&checkpoint.model);
+    let has_sum = summed.is_some();
+    if let Some(sum) = summed {
+        reads.push(PARAMETER_SUM, sum);
+    }
+    let mut value = reads.read().await?;
+    let parameter_sum = if has_sum {
+        let sum = value.scalar(PARAMETER_SUM)?;
+        value.take(PARAMETER_SUM)?;
+        sum
+    } else {
+        0.0
+    };
+    let loss = value.scalar(LOSS)?;
     // What is shown must be finite too: a model can keep a finite loss
     // while one of its components' σ overflows, and its samples with it.
-    let shown_finite = values.iter().flatten().all(|v| v.is_finite());
-    let healthy = shown_finite && checkpoint.judge(loss, parameter_sum);
+    let healthy = value.all_finite() && checkpoint.judge(loss, parameter_sum);
     if !healthy {
-        values = read_f32(view(&checkpoint.fallback)).await?;
+        value = view(&checkpoint.fallback).read().await?;
     }
     Ok(Frame {
-        value: values,
+        value,
         verdict: Verdict {
             checkpoint,
             loss,

@@ -17,7 +17,8 @@ mod guard;
 mod state;
 
 pub use guard::{
-    Checkpoint, DIVERGED, Demo, Frame, Guarded, Recovery, Verdict, parameter_sum, read_checked,
+    Checkpoint, DIVERGED, Demo, Frame, Guarded, LOSS, Recovery, Verdict, parameter_sum,
+    read_checked,
 };
 use state::{Copying, adam};
 pub use state::{StateError, TrainerState};
@@ -42,7 +43,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::data::Dataset;
-use crate::inference::{ReadbackError, read_f32};
+use crate::inference::{Read, ReadbackError, Reads, read_f32};
 use crate::model::{Mdn, Regressor};
 use crate::ops::{self, AdamSettings};
 use crate::records::{Reading, adam_flatten, module_record, queue_adam, queue_module};
