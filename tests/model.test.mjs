@@ -61,7 +61,13 @@ describe('model files', () => {
     assert.equal(await page.getAttribute(DEMO, 'components'), '4');
     await waitForAttr(page, DEMO, 'data-psnr', (v) => v !== null);
     const resumedPsnr = await numberAttr(page, DEMO, 'data-psnr');
-    assert.ok(resumedPsnr > savedPsnr - 1, `repaint after loading: ${resumedPsnr} dB, saved at ${savedPsnr} dB`);
+    // A model loaded whole repaints about as well as it was saved: over 12
+    // runs (2026-12-05, saved at epochs 6–39), the first repaint after
+    // loading was 0.72 dB below to 1.21 dB above the saved one, and 1.00
+    // below in a run beside two builds. (At these early epochs a fresh model
+    // repaints about as well: the epoch above is what shows the file was
+    // loaded; this bound catches a repaint made far worse by the load.)
+    assert.ok(resumedPsnr > savedPsnr - 2, `repaint after loading: ${resumedPsnr} dB, saved at ${savedPsnr} dB`);
     assert.match(await shadowText(page, DEMO, 'paint-target-caption'), /32 × 32 px/);
 
     // The command line reads the page's file and goes on from it...
