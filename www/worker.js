@@ -9,11 +9,12 @@
  * many demos a page holds. Between slices it yields to the event loop so that
  * commands (restart, new picture, pause) are handled within a slice or two.
  *
- * Its parts: the messages (../www/protocol.js), the backend choice
- * (worker/backend.js), the picture decoding (worker/picture.js), the
- * scheduler (worker/scheduler.js) and one file per
- * demo kind (worker/toy.js, worker/paint.js, registered in MdnKinds by
- * name); this file routes messages and runs the loop.
+ * Its parts: the messages (../www/protocol.js, generated from mdn-web's
+ * contract.rs), the backend choice (worker/backend.js), the scheduler
+ * (worker/scheduler.js) and one script per demo kind (worker/toy.js,
+ * worker/paint.js), which INIT names (from www/kinds.js) and which
+ * registers itself in MdnKinds under its kind's name; this file routes
+ * messages and runs the loop.
  */
 /* global wasm_bindgen, MdnProtocol, MdnBackend, MdnScheduler, MdnKinds */
 'use strict';
@@ -68,8 +69,29 @@ self.onmessage = (event) => {
   if (wakeUp) wakeUp();
 };
 
-function post(msg, arrays = []) {
-  self.postMessage(msg, arrays.map((a) => a.buffer));
+// Posts `msg` to the page, its buffers transferred (see transferables).
+function post(msg) {
+  self.postMessage(msg, [...transferables(msg)]);
+}
+
+// Every buffer `msg` holds (typed arrays' and bare ArrayBuffers', two
+// levels into nested objects), each once: a transfer list must not name
+// one twice. A typed array that does not own its whole buffer (a view into
+// the wasm's memory, whose transfer would detach the module's memory) is
+// replaced by a copy first.
+function transferables(msg, depth = 0, buffers = new Set()) {
+  for (const [key, value] of Object.entries(msg)) {
+    if (ArrayBuffer.isView(value)) {
+      const owned = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+      if (!owned) msg[key] = value.slice();
+      buffers.add(msg[key].buffer);
+    } else if (value instanceof ArrayBuffer) {
+      buffers.add(value);
+    } else if (value && typeof value === 'object' && depth < 2) {
+      transferables(value, depth + 1, buffers);
+    }
+  }
+  return buffers;
 }
 
 // Demo kinds whose next slice traps the wasm (TEST_TRAP, tests only).
@@ -124,7 +146,7 @@ function postCheckpoint(demo) {
   return modelFile(model).then(
     (file) => {
       if (demo.model !== model || lostMessage) return;
-      post({ type: P.CHECKPOINT, id: demo.id, ...file }, [file.bytes]);
+      post({ type: P.CHECKPOINT, id: demo.id, ...file });
     },
     () => {}, // a lost device: the previous checkpoint stands
   );
@@ -135,11 +157,6 @@ const context = {
   bindings: null,
   memory: null, // the wasm's WebAssembly.Memory, once loaded
   post,
-  // Transfer only buffers a typed array owns entirely: a view into wasm
-  // memory must be copied, or transferring it would detach the module's
-  // memory.
-  owned: (array) =>
-    array.byteOffset === 0 && array.byteLength === array.buffer.byteLength ? array : array.slice(),
   randomSeed: () => crypto.getRandomValues(new Uint32Array(1))[0],
   // Queues `msg` as if the page had sent it: for work a command started
   // asynchronously (a picture decoding) to finish at a slice boundary.
@@ -206,7 +223,7 @@ function runCommand(msg) {
 // goes on.
 function modelFile(model) {
   const at = { epoch: model.epoch ?? null, step: model.steps ?? null };
-  return model.save().then((bytes) => ({ ...at, bytes: context.owned(bytes) }));
+  return model.save().then((bytes) => ({ ...at, bytes }));
 }
 
 // Answers CHECKPOINT_NOW: a CHECKPOINT of demo `id`'s model (of every
@@ -228,7 +245,7 @@ function saveModel(demo) {
     return;
   }
   modelFile(demo.model).then(
-    (file) => post({ type: P.MODEL_FILE, id: demo.id, ...file }, [file.bytes]),
+    (file) => post({ type: P.MODEL_FILE, id: demo.id, ...file }),
     (e) => refuse(MdnBackend.messageOf(e)),
   );
 }

@@ -1,7 +1,7 @@
 /* The painting demo's part of the worker: its model (the wasm PaintDemo),
  * its commands and its training slice. Registered in globalThis.MdnKinds
  * under the demo kind's name; www/worker.js calls it with a context `ctx`
- * of {bindings, memory, post, owned, randomSeed, enqueue, level, fail}
+ * of {bindings, memory, post, randomSeed, enqueue, level, fail}
  * (www/worker.js, `context`).
  */
 'use strict';
@@ -54,22 +54,18 @@
     demo.options = model ? next.options() : options;
     demo.steps = 1;
     ctx.level(demo);
-    const target = ctx.owned(next.target_rgba());
-    ctx.post(
-      {
-        type: P.PAINT_START,
-        id: demo.id,
-        name,
-        model: model ? image.name : null,
-        options: demo.options,
-        width: next.width,
-        height: next.height,
-        notice: next.notice || null,
-        target,
-        resumed: model ? { epoch: next.epoch } : null,
-      },
-      [target],
-    );
+    ctx.post({
+      type: P.PAINT_START,
+      id: demo.id,
+      name,
+      model: model ? image.name : null,
+      options: demo.options,
+      width: next.width,
+      height: next.height,
+      notice: next.notice || null,
+      target: next.target_rgba(),
+      resumed: model ? { epoch: next.epoch } : null,
+    });
   }
 
   // A new painting with `options` on the picture of the model file `file`.
@@ -159,26 +155,9 @@
       // Not used to adapt: it includes the repaint of every pixel, and the
       // steps stopped early at the end of the epoch.
       const { name, tauPi, tauSigma } = demo.view;
-      const r = await model.repaint(name, tauPi, tauSigma);
-      const arrays = {};
-      for (const key of ['rgba', 'mean_rgba', 'view_rgba', 'spread']) {
-        if (r[key]) arrays[key] = ctx.owned(r[key]);
-      }
-      ctx.post(
-        {
-          type: P.PAINT_EPOCH,
-          id: demo.id,
-          epoch: r.epoch,
-          nll: r.nll,
-          psnr: r.psnr,
-          psnr_mean: r.psnr_mean,
-          psnr_view: r.psnr_view,
-          view: name,
-          ...arrays,
-          recovery: r.recovery || null,
-        },
-        Object.values(arrays),
-      );
+      // The contract's Repaint, forwarded as it comes.
+      const repaint = await model.repaint(name, tauPi, tauSigma);
+      ctx.post({ type: P.PAINT_EPOCH, id: demo.id, view: name, ...repaint });
     },
   };
 })(globalThis);

@@ -1,7 +1,7 @@
 /* The toy demo's part of the worker: its model (the wasm ToyDemo), its
  * commands and its training slice. Registered in globalThis.MdnKinds under
  * the demo kind's name; www/worker.js calls it with a context `ctx` of
- * {bindings, memory, post, owned, randomSeed, enqueue, level, fail}
+ * {bindings, memory, post, randomSeed, enqueue, level, fail}
  * (www/worker.js, `context`).
  */
 'use strict';
@@ -21,8 +21,7 @@
     const options = { ...demo.options };
     const drawn = options.data === 'draw';
     const empty = new Float32Array(0);
-    const answer = (fields, arrays = []) =>
-      ctx.post({ type: P.TOY_DATA, id: demo.id, seed, options: demo.options, ...fields }, arrays);
+    const answer = (fields) => ctx.post({ type: P.TOY_DATA, id: demo.id, seed, options: demo.options, ...fields });
     if (drawn) {
       const points = demo.points;
       if (!points || points.x.length === 0) {
@@ -43,8 +42,9 @@
   }
 
   // Makes `next` (a wasm ToyDemo) the demo's model, in place of any other,
-  // and posts its data (TOY_DATA) with the fields `fields(next.data())`
-  // adds; called before the message reads `demo.options`, it may set them.
+  // and posts its data (TOY_DATA, the contract's ToyDataset) with the
+  // fields `fields(data)` adds; called before the message reads
+  // `demo.options`, it may set them.
   function install(demo, next, ctx, fields) {
     if (demo.model) demo.model.free();
     demo.model = next;
@@ -54,21 +54,7 @@
     ctx.level(demo);
     const data = next.data();
     const extra = fields(data);
-    const x = ctx.owned(data.x);
-    const y = ctx.owned(data.y);
-    ctx.post(
-      {
-        type: P.TOY_DATA,
-        id: demo.id,
-        options: demo.options,
-        x,
-        y,
-        bounds: data.bounds,
-        model: { components: data.components, hidden: data.hidden },
-        ...extra,
-      },
-      [x, y],
-    );
+    ctx.post({ type: P.TOY_DATA, id: demo.id, options: demo.options, ...data, ...extra });
   }
 
   // A model file's run replaces the running one once it loads; one the wasm
@@ -86,7 +72,8 @@
     install(demo, next, ctx, (data) => {
       // A checkpoint of this demo: its settings (and drawn points) stay.
       if (!checkpoint) {
-        demo.options = { ...demo.options, data: data.set, components: data.components, 'hidden-units': data.hidden };
+        const { set, components, hidden } = data.model;
+        demo.options = { ...demo.options, data: set, components, 'hidden-units': hidden };
       }
       return { seed: null, resumed: { name, step: next.steps, checkpoint: Boolean(checkpoint) } };
     });
@@ -151,31 +138,9 @@
       }
       demo.shownAt = t0;
       const tau = demo.tau || { pi: 1, sigma: 1 };
-      const s = await model.snapshot(tau.pi, tau.sigma, demo.panels);
-      const arrays = {};
-      for (const name of ['grid_x', 'grid_y', 'samples', 'mse_y', 'log_density', 'pi', 'mu', 'sigma', 'mode']) {
-        arrays[name] = ctx.owned(s[name]);
-      }
-      const transfer = Object.values(arrays);
-      let probe = null;
-      if (s.probe) {
-        probe = { x: s.probe.x, density: ctx.owned(s.probe.density), components: ctx.owned(s.probe.components) };
-        transfer.push(probe.density, probe.components);
-      }
-      ctx.post(
-        {
-          type: P.TOY_SNAPSHOT,
-          id: demo.id,
-          step: s.step,
-          nll: s.nll,
-          bounds: s.bounds,
-          components: s.components,
-          ...arrays,
-          probe,
-          recovery: s.recovery || null,
-        },
-        transfer,
-      );
+      // The contract's ToySnapshot, forwarded as it comes.
+      const snapshot = await model.snapshot(tau.pi, tau.sigma, demo.panels);
+      ctx.post({ type: P.TOY_SNAPSHOT, id: demo.id, ...snapshot });
     },
   };
 })(globalThis);

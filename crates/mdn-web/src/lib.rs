@@ -11,18 +11,25 @@ use std::future::Future;
 use std::rc::Rc;
 
 use burn::tensor::Device;
-use js_sys::{Float32Array, Object, Promise, Reflect, Uint8Array, Uint8ClampedArray};
+use js_sys::Promise;
 use mdn_core::data::{ToyData, ToySet};
 use mdn_core::inference::ReadbackError;
 use mdn_core::paint::{PaintConfig, PaintRun, View};
-use mdn_core::picture::{self, Picture, PictureError, rgb_to_rgba8};
+use mdn_core::picture::{self, Picture, PictureError};
 use mdn_core::settings::{self, Setting};
 use mdn_core::toy::{Bounds, ToyConfig, ToyRun};
 use mdn_core::training::{Demo, Frame};
 use mdn_core::workloads::PaintWorkload;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
+
+pub mod contract;
+
+use contract::{
+    F32s, PaintOptions, PictureHeader, Raw, Repaint, Rgba, ToyDataset, ToyModel, ToyOptions,
+    ToySnapshot,
+};
 
 thread_local! {
     /// The device every demo of this module trains on, set by [`init_backend`].
@@ -82,21 +89,20 @@ pub async fn init_backend(kind: String) -> Result<String, JsError> {
 }
 
 /// An uploaded file's format and size from its header, before any pixel
-/// is decoded: `{format, width, height}` (`format` one of "png",
-/// "jpeg", "webp", "gif", "bmp", "tiff"; see `mdn_core::picture::inspect`).
+/// is decoded: a [`PictureHeader`].
 ///
 /// # Errors
 /// Throws an Error whose message is meant for the person who chose the
 /// file: empty, not an image, a format the painting does not take, a JPEG
 /// cut short, too small or too large.
 #[wasm_bindgen]
-pub fn inspect_picture(bytes: &[u8]) -> Result<Object, JsError> {
+pub fn inspect_picture(bytes: &[u8]) -> Result<JsValue, JsError> {
     let header = picture::inspect(bytes).map_err(|e| JsError::new(&e.to_string()))?;
-    let object = Object::new();
-    set(&object, "format", header.format.name());
-    set(&object, "width", header.width);
-    set(&object, "height", header.height);
-    Ok(object)
+    js(&PictureHeader {
+        format: header.format.name().to_string(),
+        width: header.width,
+        height: header.height,
+    })
 }
 
 /// The message for a file that passed [`inspect_picture`] but that the
@@ -124,43 +130,38 @@ fn device() -> Result<Device, JsError> {
         .ok_or_else(|| JsError::new("init_backend must be awaited before creating a demo"))
 }
 
-/// Sets `object[key] = value`; setting a property of a fresh plain object
-/// cannot fail.
-fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(object, &key.into(), &value.into());
+/// `value` as the page receives it (see [`contract::to_js`]).
+fn js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    contract::to_js(value).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// A Promise of `future`'s value, converted by `to_js`; a core error
 /// rejects it with an Error carrying the core's message.
 fn promise<T, E: std::fmt::Display>(
     future: impl Future<Output = Result<T, E>> + 'static,
-    to_js: impl FnOnce(T) -> JsValue + 'static,
+    to_js: impl FnOnce(T) -> Result<JsValue, JsError> + 'static,
 ) -> Promise {
     future_to_promise(async move {
         let value = future.await.map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(to_js(value))
+        Ok(to_js(value)?)
     })
 }
 
 /// A Promise of what a demo's frame shows once its readback resolves and
-/// the guard has judged it: the object `show` fills in, with
-/// `learning_rate` and, when training had diverged, `recovery` (a sentence
-/// for the page; what is shown is then the restored model's).
-fn settled<D: Demo + 'static>(
+/// the guard has judged it: the contract's type `wire` makes of the frame,
+/// the learning rate from now on and, when training had diverged, the
+/// recovery's sentence for the page (what is shown is then the restored
+/// model's).
+fn settled<D: Demo + 'static, W: Serialize>(
     run: &Rc<RefCell<D>>,
     frame: impl Future<Output = Result<Frame<D::View>, ReadbackError>> + 'static,
-    show: impl FnOnce(&D::View, &Object) + 'static,
+    wire: impl FnOnce(&D::View, f64, Option<String>) -> W + 'static,
 ) -> Promise {
     let run = Rc::clone(run);
     promise(frame, move |frame| {
         let guarded = run.borrow_mut().settle(frame);
-        let object = Object::new();
-        show(&guarded.value, &object);
-        set(&object, "learning_rate", guarded.learning_rate);
-        if let Some(recovery) = guarded.recovery {
-            set(&object, "recovery", recovery.to_string());
-        }
-        object.into()
+        let recovery = guarded.recovery.as_ref().map(ToString::to_string);
+        js(&wire(&guarded.value, guarded.learning_rate, recovery))
     })
 }
 
@@ -168,51 +169,9 @@ fn settled<D: Demo + 'static>(
 fn model_file(
     save: impl Future<Output = Result<Vec<u8>, mdn_core::model_file::ModelFileError>> + 'static,
 ) -> Promise {
-    promise(save, |bytes| Uint8Array::from(&bytes[..]).into())
-}
-
-fn float32(values: &[f32]) -> Float32Array {
-    Float32Array::from(values)
-}
-
-fn rgba(bytes: &[u8]) -> Uint8ClampedArray {
-    let array = Uint8ClampedArray::new_with_length(bytes.len() as u32);
-    array.copy_from(bytes);
-    array
-}
-
-/// Options of a toy, all optional: `{data, components, "hidden-units",
-/// x, y, bounds}`; the first three as [`settings::TOY`] defines them (numbers or
-/// text); with `data: "draw"`, the reader's points `x` and `y` (arrays of
-/// numbers, the reader's units) and the plot's `bounds` `{x0, x1, y0, y1}`
-/// they were drawn in (default: around the points).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ToyOptions {
-    data: Option<Raw>,
-    components: Option<Raw>,
-    #[serde(rename = "hidden-units")]
-    hidden: Option<Raw>,
-    x: Option<Vec<f32>>,
-    y: Option<Vec<f32>>,
-    bounds: Option<BoundsJs>,
-}
-
-#[derive(Deserialize, Clone, Copy)]
-struct BoundsJs {
-    x0: f32,
-    x1: f32,
-    y0: f32,
-    y1: f32,
-}
-
-fn bounds_object(b: Bounds) -> Object {
-    let object = Object::new();
-    set(&object, "x0", f64::from(b.x0));
-    set(&object, "x1", f64::from(b.x1));
-    set(&object, "y0", f64::from(b.y0));
-    set(&object, "y1", f64::from(b.y1));
-    object
+    promise(save, |bytes| {
+        Ok(contract::Bytes::from_slice(&bytes).0.into())
+    })
 }
 
 /// Reads a demo's options object (`undefined` or `null`: all defaults).
@@ -266,15 +225,9 @@ impl ToyDemo {
                     options.y.unwrap_or_default(),
                 )
                 .map_err(|e| JsError::new(&e.to_string()))?;
-                let bounds = options.bounds.map_or_else(
-                    || Bounds::around(&data),
-                    |b| Bounds {
-                        x0: b.x0,
-                        x1: b.x1,
-                        y0: b.y0,
-                        y1: b.y1,
-                    },
-                );
+                let bounds = options
+                    .bounds
+                    .map_or_else(|| Bounds::around(&data), Bounds::from);
                 ToyRun::on_data(config, data, bounds, &device)
             }
         };
@@ -310,21 +263,24 @@ impl ToyDemo {
         self.run.borrow().steps() as u32
     }
 
-    /// The training points, the plot and the model's size: `{x:
-    /// Float32Array, y: Float32Array, bounds: {x0, x1, y0, y1}, set,
-    /// components: K, hidden: units}`, the reader's units (`set`: the
-    /// built-in data set's name, "inverse" for a reader's points).
-    pub fn data(&self) -> Object {
+    /// The training points, the plot and the model's size: a
+    /// [`ToyDataset`], the reader's units.
+    ///
+    /// # Errors
+    /// None in practice (the contract's types all serialize).
+    pub fn data(&self) -> Result<JsValue, JsError> {
         let run = self.run.borrow();
-        let object = Object::new();
-        set(&object, "x", float32(&run.data().x));
-        set(&object, "y", float32(&run.data().y));
-        set(&object, "bounds", bounds_object(run.bounds()));
-        set(&object, "set", run.config().set.name());
         let head = run.mdn().head().config();
-        set(&object, "components", head.components as f64);
-        set(&object, "hidden", head.features as f64);
-        object
+        js(&ToyDataset {
+            x: F32s::from_slice(&run.data().x),
+            y: F32s::from_slice(&run.data().y),
+            bounds: run.bounds().into(),
+            model: ToyModel {
+                set: run.config().set.name().to_string(),
+                components: head.components as u32,
+                hidden: head.features as u32,
+            },
+        })
     }
 
     /// Runs `steps` full-batch Adam steps on both models; returns the total
@@ -339,7 +295,7 @@ impl ToyDemo {
     /// all training queued so far has run: a cheap readback for a slice
     /// that shows nothing.
     pub fn loss(&self) -> Promise {
-        promise(self.run.borrow().loss(), |loss| f64::from(loss).into())
+        promise(self.run.borrow().loss(), |loss| Ok(f64::from(loss).into()))
     }
 
     /// Sets the x₀ (reader's units) whose conditional density the next
@@ -348,17 +304,10 @@ impl ToyDemo {
         self.run.borrow_mut().set_probe(x);
     }
 
-    /// Resolves to `{step, nll, bounds, grid_x: Float32Array(G), grid_y:
-    /// Float32Array(H), samples: Float32Array(G·10), mse_y:
-    /// Float32Array(G), log_density: Float32Array(G·H), components: K, pi,
-    /// mu, sigma: Float32Array(G·K), mode: Float32Array(G), probe?: {x,
-    /// density: Float32Array(H), components: Float32Array(K·H)},
-    /// learning_rate, recovery?}` (see [`mdn_core::toy::ToySnapshot`]):
-    /// samples are drawn at temperatures `tau_pi` (mixture weights) and
-    /// `tau_sigma` (variance), both 1 when omitted. `recovery` is a sentence
-    /// for the page when training had diverged (everything is then the
-    /// restored model's). With `panels` false (default true) the panels'
-    /// arrays are empty and `probe` absent, and the snapshot is cheaper.
+    /// Resolves to a [`ToySnapshot`]: samples are drawn at temperatures
+    /// `tau_pi` (mixture weights) and `tau_sigma` (variance), both 1 when
+    /// omitted. With `panels` false (default true) the panels' arrays are
+    /// empty and `probe` null, and the snapshot is cheaper.
     pub fn snapshot(
         &mut self,
         tau_pi: Option<f32>,
@@ -370,54 +319,8 @@ impl ToyDemo {
             tau_sigma.unwrap_or(1.0),
             panels.unwrap_or(true),
         );
-        settled(&self.run, frame, |s, object| {
-            set(object, "step", s.step as f64);
-            set(object, "nll", f64::from(s.nll));
-            set(object, "bounds", bounds_object(s.bounds));
-            set(object, "grid_x", float32(&s.grid_x));
-            set(object, "grid_y", float32(&s.grid_y));
-            set(object, "samples", float32(&s.samples));
-            set(object, "mse_y", float32(&s.mse_y));
-            set(object, "log_density", float32(&s.log_density));
-            let k = s.components.pi.len() / s.grid_x.len().max(1);
-            set(object, "components", k as f64);
-            set(object, "pi", float32(&s.components.pi));
-            set(object, "mu", float32(&s.components.mu));
-            set(object, "sigma", float32(&s.components.sigma));
-            set(object, "mode", float32(&s.mode));
-            if let Some(probe) = &s.probe {
-                let p = Object::new();
-                set(&p, "x", f64::from(probe.x));
-                set(&p, "density", float32(&probe.density));
-                set(&p, "components", float32(&probe.components));
-                set(object, "probe", p);
-            }
-        })
+        settled(&self.run, frame, ToySnapshot::new)
     }
-}
-
-/// Options of a painting, all optional: `{size, encoding, covariance,
-/// components, seed, workload}`; the first four as [`settings::PAINT`]
-/// defines them (numbers or text); `workload: "w2"` or `"w5"` trains with
-/// that workload's exact settings (for the benchmark) instead of the
-/// page's.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct PaintOptions {
-    size: Option<Raw>,
-    encoding: Option<Raw>,
-    covariance: Option<Raw>,
-    components: Option<Raw>,
-    seed: Option<u32>,
-    workload: Option<String>,
-}
-
-/// A setting's value as the page sends it.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Raw {
-    Number(f64),
-    Text(String),
 }
 
 /// `raw` parsed by `setting` into a whole number (its default when absent).
@@ -439,15 +342,6 @@ fn choice<T: Default>(
     match raw {
         None => Ok(T::default()),
         Some(raw) => parse(&raw.text()).map_err(|e| JsError::new(&e.to_string())),
-    }
-}
-
-impl Raw {
-    fn text(&self) -> String {
-        match self {
-            Raw::Number(v) => v.to_string(),
-            Raw::Text(t) => t.clone(),
-        }
     }
 }
 
@@ -533,18 +427,22 @@ impl PaintDemo {
         model_file(self.run.borrow().save())
     }
 
-    /// The options the run trains with, as [`PaintDemo::new`] takes them:
-    /// `{size, encoding, covariance, components}` (size: the training
-    /// picture's longer side, px).
-    pub fn options(&self) -> Object {
+    /// The options the run trains with, as [`PaintDemo::new`] takes them
+    /// ([`PaintOptions`]: size, the training picture's longer side in px;
+    /// encoding; covariance; components).
+    ///
+    /// # Errors
+    /// None in practice (the contract's types all serialize).
+    pub fn options(&self) -> Result<JsValue, JsError> {
         let run = self.run.borrow();
         let (c, p) = (run.config(), run.picture());
-        let object = Object::new();
-        set(&object, "size", p.width.max(p.height));
-        set(&object, "encoding", c.encoding.name());
-        set(&object, "covariance", c.covariance.name());
-        set(&object, "components", c.components as u32);
-        object
+        js(&PaintOptions {
+            size: Some(Raw::Number(f64::from(p.width.max(p.height)))),
+            encoding: Some(Raw::Text(c.encoding.name().to_string())),
+            covariance: Some(Raw::Text(c.covariance.name().to_string())),
+            components: Some(Raw::Number(c.components as f64)),
+            ..PaintOptions::default()
+        })
     }
 
     /// A new run on this run's picture with other `options` (as
@@ -621,8 +519,8 @@ impl PaintDemo {
     }
 
     /// The training picture as RGBA8, `width · height · 4` bytes.
-    pub fn target_rgba(&self) -> Uint8ClampedArray {
-        rgba(&self.run.borrow().picture().to_rgba8())
+    pub fn target_rgba(&self) -> js_sys::Uint8ClampedArray {
+        Rgba::from_slice(&self.run.borrow().picture().to_rgba8()).0
     }
 
     /// Runs up to `max_steps` minibatch steps, stopping at the end of an
@@ -634,19 +532,13 @@ impl PaintDemo {
     /// Resolves to the NLL of the latest minibatch (nats per pixel), once
     /// all training queued so far has run.
     pub fn loss(&self) -> Promise {
-        promise(self.run.borrow().loss(), |loss| f64::from(loss).into())
+        promise(self.run.borrow().loss(), |loss| Ok(f64::from(loss).into()))
     }
 
-    /// Resolves to `{epoch, nll, psnr, psnr_mean, psnr_view, rgba,
-    /// mean_rgba, view_rgba?, spread?, learning_rate, recovery?}`: the mode
-    /// and mean colour of every pixel (`Uint8ClampedArray`s), the NLL over
-    /// all pixels (nats per pixel), the PSNRs against the training picture
-    /// (dB), and what `view` (a [`settings::VIEW`] name: "mode", "mean",
-    /// "sample" drawn at `tau_pi` and `tau_sigma`, or "uncertainty") adds:
-    /// `view_rgba` for the sample, `spread` (`Float32Array`, every pixel's
-    /// predictive standard deviation in colour units) for the uncertainty.
-    /// `recovery` is a sentence for the page when training had diverged
-    /// (the repaint is then the restored model's).
+    /// Resolves to a [`Repaint`]: the mode and mean colour of every pixel,
+    /// the NLL over all pixels, the PSNRs against the training picture, and
+    /// what `view` (a [`settings::VIEW`] name: "mode", "mean", "sample"
+    /// drawn at `tau_pi` and `tau_sigma`, or "uncertainty") adds.
     ///
     /// # Errors
     /// Throws when `view` is not a view's name.
@@ -662,20 +554,6 @@ impl PaintDemo {
         let view = View::from_name(name, tau_pi.unwrap_or(1.0), tau_sigma.unwrap_or(1.0))
             .ok_or_else(|| JsError::new(&format!("no view named {name}")))?;
         let frame = self.run.borrow_mut().repaint(view);
-        Ok(settled(&self.run, frame, |r, object| {
-            set(object, "epoch", r.epoch as f64);
-            set(object, "nll", f64::from(r.nll));
-            set(object, "psnr", f64::from(r.psnr));
-            set(object, "psnr_mean", f64::from(r.psnr_mean));
-            set(object, "psnr_view", f64::from(r.psnr_view));
-            set(object, "rgba", rgba(&rgb_to_rgba8(&r.rgb)));
-            set(object, "mean_rgba", rgba(&rgb_to_rgba8(&r.mean_rgb)));
-            if let Some(sample) = &r.sample_rgb {
-                set(object, "view_rgba", rgba(&rgb_to_rgba8(sample)));
-            }
-            if let Some(spread) = &r.spread {
-                set(object, "spread", float32(spread));
-            }
-        }))
+        Ok(settled(&self.run, frame, Repaint::new))
     }
 }
