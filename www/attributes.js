@@ -3,14 +3,18 @@
 // crates/mdn-core/src/settings.rs) read with the core's one policy for a
 // bad value: it is refused with a message that names the allowed range, and
 // the default is used. A blank or absent attribute means the default.
+import { allKinds, kindNamed } from './kinds.js';
 import { PATTERNS, SETTINGS } from './settings.js';
 
-// The attributes each demo kind reads: its settings and, for a painting,
-// `src` (the picture's URL, which only the page knows about).
-export const ATTRIBUTES = {
-  toy: SETTINGS.toy.map((s) => s.name),
-  paint: ['src', ...SETTINGS.paint.map((s) => s.name)],
-};
+// The attributes demo kind `kind` reads (none for a kind not registered):
+// its own (kinds.js) and its settings.
+export function attributesOf(kind) {
+  const entry = kindNamed(kind);
+  return entry ? [...entry.attributes, ...(SETTINGS[kind] ?? []).map((s) => s.name)] : [];
+}
+
+// Every attribute any registered kind reads, each once.
+export const allAttributes = () => [...new Set(allKinds().flatMap((k) => attributesOf(k.name)))];
 
 // The setting `name` of demo kind `kind`.
 export function setting(kind, name) {

@@ -13,6 +13,7 @@
 // WebGPU is faster by MARGIN, and otherwise ends it, which frees its GPU
 // memory.
 import './protocol.js';
+import { kindNamed, kindOfResult, workerScripts } from './kinds.js';
 
 const P = globalThis.MdnProtocol;
 
@@ -31,45 +32,24 @@ export const MIN_RESULTS = 3;
 // is slower than any CPU).
 export const CAP_MS = 30000;
 // A setting change that makes a demo's work this many times the work
-// measured (workOf) brings a new trial (needsTrial).
+// measured (its kind's `work`) brings a new trial (needsTrial).
 export const RETRIAL_WORK = 2;
 
-// The unit of a demo kind's rate, as the page shows it.
-export const UNITS = Object.freeze({ paint: 'epochs/s', toy: 'steps/s' });
-
-// What a result message counts (a painting's epoch, a toy's step), or null
-// for any other message.
+// What a result message counts (a painting's epoch, a toy's step: its
+// kind's `count`), or null for any other message.
 export function countOf(msg) {
-  if (msg.type === P.PAINT_EPOCH) return msg.epoch;
-  if (msg.type === P.TOY_SNAPSHOT) return msg.step;
-  return null;
+  return kindOfResult(msg.type)?.count(msg) ?? null;
 }
 
-// Mixture outputs per pixel or per x for each covariance: π, μ (RGB) and
-// the scale's parameters (isotropic 1, diagonal 3, the Cholesky factor's
-// 6).
-const OUTPUTS = { isotropic: 5, diagonal: 7, full: 10 };
-
-// A demo's work per unit of its rate, up to a constant: a rough measure of
-// a setting's size, not a time. A painting's epoch is every pixel through
-// the mixture head; a toy's step is its fixed batch through hidden units
-// and components.
-export function workOf(kind, options = {}) {
-  if (kind === 'paint') {
-    const size = options.size ?? 128;
-    return size * size * (options.components ?? 8) * (OUTPUTS[options.covariance] ?? OUTPUTS.diagonal);
-  }
-  return (options.components ?? 24) * (options['hidden-units'] ?? 24);
-}
-
-// Whether a demo of `kind` whose model had the settings `measured` at the
-// last trial needs a new one with `options`: RETRIAL_WORK times the work,
-// or a painting moving to full covariance (whose solves and log-determinant
-// are kernels of their own on WebGPU, beyond its outputs' count).
-export function needsTrial(kind, measured, options) {
-  if (!measured || !options) return false;
-  if (workOf(kind, options) >= RETRIAL_WORK * workOf(kind, measured)) return true;
-  return kind === 'paint' && options.covariance === 'full' && measured.covariance !== 'full';
+// Whether a demo of kind `name` whose model had the settings `measured` at
+// the last trial needs a new one with `options`: RETRIAL_WORK times the
+// work (its kind's `work`, a rough measure of a setting's size, not a
+// time), or what its kind's `retrial` says.
+export function needsTrial(name, measured, options) {
+  const kind = kindNamed(name);
+  if (!kind || !measured || !options) return false;
+  if (kind.work(options) >= RETRIAL_WORK * kind.work(measured)) return true;
+  return kind.retrial(measured, options);
 }
 
 // The rate, per second, of `points` ({t: ms, count}, in time order) over
@@ -137,7 +117,7 @@ export class BackendTrial {
       event.preventDefault();
       this.#fail(`its worker could not be loaded (${event.message || 'its script did not load'})`);
     };
-    worker.postMessage({ type: P.INIT, backend: 'webgpu', reason: null, testHooks });
+    worker.postMessage({ type: P.INIT, backend: 'webgpu', reason: null, kinds: workerScripts(), testHooks });
     this.#timer = setTimeout(() => this.#decide(), capMs);
   }
 
@@ -175,7 +155,7 @@ export class BackendTrial {
       this.backend = msg;
     } else if ([P.WEBGPU_FAILED, P.FATAL, P.CRASHED, P.DEVICE_LOST].includes(msg.type)) {
       this.#fail(msg.message);
-    } else if ([P.DEMO_FAILED, P.PAINT_ERROR, P.TOY_ERROR].includes(msg.type)) {
+    } else if (msg.type === P.DEMO_FAILED || msg.type === kindNamed(this.#demo.kind)?.refused) {
       this.#fail(`the model failed there (${msg.message})`);
     } else if (msg.id === this.#demo.id && countOf(msg) !== null) {
       const t = performance.now();
@@ -215,6 +195,6 @@ export class BackendTrial {
     this.#ended = true;
     clearTimeout(this.#timer);
     const description = this.backend?.description ?? 'WebGPU';
-    this.#onEnd({ ...result, unit: UNITS[this.#demo.kind], description });
+    this.#onEnd({ ...result, unit: kindNamed(this.#demo.kind)?.unit, description });
   }
 }

@@ -22,6 +22,7 @@
 // stops. A setting that makes a demo's work much larger brings a new trial.
 import './protocol.js';
 import { BackendTrial, CAP_MS, countOf, needsTrial, trialFigures } from './backend-trial.js';
+import { allKinds, kindNamed, kindOfResult, workerScripts } from './kinds.js';
 
 const P = globalThis.MdnProtocol;
 const BACKENDS = ['webgpu', 'cpu'];
@@ -44,8 +45,8 @@ const pendingTraps = [];
 const testHooks = () => globalThis.__mdnTestHooks === true;
 
 // id -> what the engine knows of a demo, for the backend trial: {kind,
-// sent: the latest of each message that sets it up (CREATE, TOY_DISPLAY,
-// TOY_PROBE, PAINT_VIEW), options (its model's, as the worker last
+// sent: the latest of each message that sets it up (CREATE and its kind's
+// `display` messages), options (its model's, as the worker last
 // reported them), measured (its options when the last trial ended, or
 // when it started after that), running, points: its recent results on
 // the current worker, {t: ms, count}}.
@@ -61,7 +62,8 @@ let trial = null;
 let trialWanted = false;
 let trialReport = null;
 let handover = null;
-const SETUP = new Set([P.CREATE, P.TOY_DISPLAY, P.TOY_PROBE, P.PAINT_VIEW]);
+// The messages that set a demo up, of every kind (see records).
+const isSetup = (type) => type === P.CREATE || allKinds().some((k) => k.display.includes(type));
 
 // What the page's author can do when the demo cannot start at all: the
 // causes seen are the demo's files served from another site than the page
@@ -72,8 +74,6 @@ const CANNOT_START =
   "allow workers and WebAssembly in its Content-Security-Policy (worker-src 'self', script-src " +
   "'self' 'wasm-unsafe-eval'), or show the demo in an iframe of embed.html from the site that hosts it";
 
-// Results reset a demo's crash count: it ran.
-const RESULTS = new Set([P.TOY_SNAPSHOT, P.PAINT_EPOCH]);
 
 // `requested` ('webgpu', 'cpu' or null for the automatic choice) counts only
 // for the demo that starts the worker: all demos share its device. Without
@@ -99,7 +99,15 @@ function spawn() {
   listen(worker);
   const refuseGpuDevice = testHooks() && globalThis.__mdnRefuseGpuDevice === true;
   const trialSoftware = testHooks() && globalThis.__mdnTrialSoftware === true;
-  worker.postMessage({ type: P.INIT, backend: choice, reason, testHooks: testHooks(), refuseGpuDevice, trialSoftware });
+  worker.postMessage({
+    type: P.INIT,
+    backend: choice,
+    reason,
+    kinds: workerScripts(),
+    testHooks: testHooks(),
+    refuseGpuDevice,
+    trialSoftware,
+  });
   for (const kind of pendingTraps) worker.postMessage({ type: P.TEST_TRAP, kind });
 }
 
@@ -123,7 +131,8 @@ function listen(w) {
     } else if (msg.type === P.WEBGPU_FAILED) {
       webgpuFailed(msg);
     } else {
-      if (RESULTS.has(msg.type)) {
+      // A result resets its demo's crash count: it ran.
+      if (kindOfResult(msg.type)) {
         crashes.delete(msg.id);
         crashesInARow = 0;
       }
@@ -151,7 +160,7 @@ function announce() {
 function noteSent(id, msg) {
   const record = records.get(id);
   if (!record) return;
-  if (SETUP.has(msg.type)) record.sent[msg.type] = msg;
+  if (isSetup(msg.type)) record.sent[msg.type] = msg;
   if (msg.type === P.CREATE) record.kind = msg.kind;
   if (msg.type === P.RUN) {
     record.running = msg.running;
@@ -172,7 +181,7 @@ function noteSent(id, msg) {
 function noted(msg) {
   const record = records.get(msg.id);
   if (!record) return;
-  if (msg.type === P.PAINT_START || msg.type === P.TOY_DATA) {
+  if (msg.type === kindNamed(record.kind)?.started) {
     record.options = msg.options;
     record.points = [];
     if (trialReport?.state !== 'cpu') return;
@@ -220,13 +229,10 @@ function startTrial(id, record) {
 // ({bytes: Uint8Array, name}), as [message, transfer] pairs: its settings, its model
 // and what its results show.
 function trialMessages(record, checkpoint) {
-  const sent = (type) => (record.sent[type] ? [[record.sent[type], []]] : []);
+  const kind = kindNamed(record.kind);
   const create = { ...record.sent[P.CREATE], options: record.options };
-  if (record.kind === 'toy') {
-    return [[{ ...create, checkpoint }, [checkpoint.bytes.buffer]], ...sent(P.TOY_DISPLAY), ...sent(P.TOY_PROBE)];
-  }
-  const load = { type: P.LOAD_MODEL, ...checkpoint };
-  return [[create, []], [load, [checkpoint.bytes.buffer]], ...sent(P.PAINT_VIEW)];
+  const display = kind.display.filter((type) => record.sent[type]).map((type) => [record.sent[type], []]);
+  return [...kind.resume(create, checkpoint), ...display];
 }
 
 // The trial's verdict: WebGPU faster, and the demos move to its worker

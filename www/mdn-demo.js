@@ -15,16 +15,10 @@
 // inside the demo or from outside, takes effect at once.
 import { attach, onBackend } from './engine.js';
 import { trialText } from './backend-trial.js';
-import { ATTRIBUTES } from './attributes.js';
-import { createToy } from './toy.js';
-import { createPaint } from './paint.js';
+import { allAttributes, attributesOf } from './attributes.js';
+import { allKinds, kindNamed } from './kinds.js';
 
 const P = globalThis.MdnProtocol;
-
-// Every demo kind, by the name its `kind` attribute gives: the view that
-// draws it (www/worker/ has the worker's side of each). A view's optional
-// dispose() lets go of what it holds elsewhere when the demo changes kind.
-const VIEWS = { toy: createToy, paint: createPaint };
 
 const STYLESHEET = new URL('./demo.css', import.meta.url);
 
@@ -41,16 +35,18 @@ const TEMPLATE = `
     </p>
   </div>`;
 
-// The live state a demo of one kind keeps (as data-*), cleared when the
-// kind changes; data-backend belongs to the page's one worker and stays.
-const STATE_KEYS = [
-  'kind', 'state', 'image', 'model', 'encoding', 'covariance', 'components', 'seed', 'step', 'epoch', 'nll', 'psnr',
-  'psnrMean', 'recovery', 'error', 'data', 'hiddenUnits', 'points', 'probeX', 'layers', 'recording',
-  'recordedFrames',
-];
+// The live state (data-*) that belongs to the page's one worker, not to a
+// demo's kind: it stays when the kind changes, and everything else goes.
+const WORKER_STATE = new Set(['backend', 'wasmMs', 'backendTrial', 'trialWebgpu', 'trialCpu', 'trialUnit']);
+
+// A view that shows nothing and does nothing: a kind's while its module
+// loads, or an unknown kind's.
+const NO_VIEW = { start() {}, receive() {}, settingChanged() {}, fail() {}, restart() {}, lost() {} };
 
 export class MdnDemo extends HTMLElement {
-  static observedAttributes = ['kind', ...new Set(Object.values(ATTRIBUTES).flat())];
+  // The kinds a page registers after this element is defined (kinds.js)
+  // read their attributes when they start, but do not follow changes.
+  static observedAttributes = ['kind', ...allAttributes()];
 
   #view = null;
   #kind = null;
@@ -92,13 +88,13 @@ export class MdnDemo extends HTMLElement {
     if (name === 'kind') {
       this.#render();
       this.#updateRunning();
-    } else if (ATTRIBUTES[this.#kind]?.includes(name)) {
+    } else if (attributesOf(this.#kind).includes(name)) {
       this.#view.settingChanged(name);
     }
   }
 
-  // (Re)builds the view for the current kind; a running demo of another
-  // kind is dropped first.
+  // (Re)builds the view for the current kind (its module loaded on first
+  // use, see kinds.js); a running demo of another kind is dropped first.
   #render() {
     const kind = this.getAttribute('kind') || 'toy';
     if (this.#view && kind === this.#kind) return;
@@ -106,24 +102,40 @@ export class MdnDemo extends HTMLElement {
     this.#view?.dispose?.();
     const root = this.shadowRoot.querySelector('.view');
     this.#kind = kind;
-    for (const key of STATE_KEYS) {
+    for (const key of Object.keys(this.#state)) {
+      if (WORKER_STATE.has(key)) continue;
       delete this.#state[key];
       delete this.dataset[key];
     }
     this.#set({ kind, state: 'idle' });
-    const create = VIEWS[kind];
-    if (!create) {
-      this.#view = { start() {}, receive() {}, settingChanged() {}, fail() {}, restart() {}, lost() {} };
-      root.innerHTML = '<p class="message message-error" role="alert"></p>';
-      root.firstChild.textContent = `Unknown demo kind “${kind}”: use kind="toy" or kind="paint".`;
+    this.#view = NO_VIEW;
+    const entry = kindNamed(kind);
+    if (!entry) {
+      const known = allKinds().map((k) => `kind="${k.name}"`).join(' or ');
+      this.#showError(root, `Unknown demo kind “${kind}”: use ${known}.`);
       this.#set({ state: 'failed', error: `unknown kind ${kind}` });
       return;
     }
-    this.#view = create(root, {
-      host: this,
-      send: (msg, transfer) => this.#link?.send(msg, transfer),
-      progress: (fields) => this.#set(fields),
-    });
+    entry.view().then(
+      (create) => {
+        if (this.#kind !== kind || this.#view !== NO_VIEW) return;
+        this.#view = create(root, {
+          host: this,
+          send: (msg, transfer) => this.#link?.send(msg, transfer),
+          progress: (fields) => this.#set(fields),
+        });
+        this.#updateRunning();
+      },
+      (e) => {
+        this.#showError(root, `The ${kind} demo could not be loaded (${e.message}).`);
+        this.#set({ state: 'failed', error: e.message });
+      },
+    );
+  }
+
+  #showError(root, text) {
+    root.innerHTML = '<p class="message message-error" role="alert"></p>';
+    root.firstChild.textContent = text;
   }
 
   #stop() {
@@ -135,7 +147,7 @@ export class MdnDemo extends HTMLElement {
   // Starts the demo the first time it is visible, then tells the worker
   // whenever it should pause or resume.
   #updateRunning() {
-    if (!this.#view || this.#state.state === 'failed') return;
+    if (!this.#view || this.#view === NO_VIEW || this.#state.state === 'failed') return;
     const wanted = this.#visible && !document.hidden;
     if (!this.#link) {
       if (!wanted) return;
@@ -186,7 +198,7 @@ export class MdnDemo extends HTMLElement {
       });
     } else {
       // A new model (Restart, another picture) after a failure runs again.
-      const fresh = msg.type === P.TOY_DATA || msg.type === P.PAINT_START;
+      const fresh = msg.type === kindNamed(this.#kind)?.started;
       if (fresh && this.#state.state === 'failed') {
         if (this.#running === null) {
           // Created again in a new worker (after a crash): tell it to run.

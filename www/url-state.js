@@ -8,7 +8,7 @@
 // and the painting's K), each kind's is written as `${kind}-${name}`
 // (`toy-components`, `paint-components`); reading, such a prefixed
 // parameter wins over the plain name, which any demo with the setting takes.
-import { ATTRIBUTES } from './attributes.js';
+import { allAttributes, attributesOf } from './attributes.js';
 import { SETTINGS } from './settings.js';
 
 // Whether kinds `a` and `b` both have a setting `name` and mean different
@@ -31,7 +31,7 @@ const kindsOf = (demos) => [...new Set(demos.map((d) => d.getAttribute('kind')))
 export function applyUrl(demos, params = new URLSearchParams(location.search)) {
   for (const demo of demos) {
     const kind = demo.getAttribute('kind');
-    for (const name of ATTRIBUTES[kind] || []) {
+    for (const name of attributesOf(kind)) {
       const own = `${kind}-${name}`;
       if (params.has(own)) demo.setAttribute(name, params.get(own));
       else if (params.has(name)) demo.setAttribute(name, params.get(name));
@@ -50,7 +50,7 @@ export function urlQuery(demos, search) {
   const values = new Map();
   for (const demo of demos) {
     const kind = demo.getAttribute('kind');
-    for (const name of ATTRIBUTES[kind] || []) {
+    for (const name of attributesOf(kind)) {
       const key = parameter(kind, name, kinds);
       const value = demo.getAttribute(name);
       if (!values.has(key) || values.get(key) === null) values.set(key, value);
@@ -72,7 +72,7 @@ export function keepInUrl(demos) {
     const query = urlQuery(demos, location.search);
     history.replaceState(history.state, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
   };
-  const names = [...new Set(Object.values(ATTRIBUTES).flat())];
+  const names = allAttributes();
   const observer = new MutationObserver(write);
   for (const demo of demos) observer.observe(demo, { attributes: true, attributeFilter: names });
 }

@@ -19,14 +19,7 @@
 /* global wasm_bindgen, MdnProtocol, MdnBackend, MdnScheduler, MdnKinds */
 'use strict';
 
-importScripts(
-  'protocol.js',
-  'worker/backend.js',
-  'worker/picture.js',
-  'worker/scheduler.js',
-  'worker/toy.js',
-  'worker/paint.js',
-);
+importScripts('protocol.js', 'worker/backend.js', 'worker/scheduler.js');
 // Trunk puts the wasm modules at the root of dist/, this file in dist/www/.
 // Only the one the backend choice needs is downloaded (MdnBackend.MODULES).
 const moduleUrl = (name, suffix) => new URL(`../${name}${suffix}`, self.location.href).href;
@@ -49,6 +42,8 @@ self.onmessage = (event) => {
     if (!started) {
       started = true;
       testHooks = msg.testHooks === true;
+      // Each kind's side of the worker (a URL from www/kinds.js).
+      importScripts(...msg.kinds);
       if (testHooks && msg.refuseGpuDevice) MdnBackend.refuseDevices();
       const trialSoftware = testHooks && msg.trialSoftware === true;
       start(msg.backend, msg.reason, trialSoftware).catch((e) => post({ type: P.FATAL, message: MdnBackend.messageOf(e) }));

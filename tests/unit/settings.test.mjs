@@ -2,7 +2,7 @@
 // generated www/settings.js): the core's policy and messages, and the URL.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ATTRIBUTES, parseSetting, readSettings, setting } from '../../www/attributes.js';
+import { attributesOf, parseSetting, readSettings, setting } from '../../www/attributes.js';
 import { applyUrl, urlQuery } from '../../www/url-state.js';
 
 // An element with attributes, enough for the functions under test.
@@ -51,8 +51,8 @@ test('a bad or blank attribute falls back to the default, the bad one with a mes
 });
 
 test('URL parameters set each demo kind its own settings, and changes go back', () => {
-  assert.deepEqual(ATTRIBUTES.paint, ['src', 'size', 'encoding', 'covariance', 'components', 'view', 'tau-pi', 'tau-sigma']);
-  assert.deepEqual(ATTRIBUTES.toy, ['data', 'components', 'hidden-units', 'panels', 'tau-pi', 'tau-sigma']);
+  assert.deepEqual(attributesOf('paint'), ['src', 'size', 'encoding', 'covariance', 'components', 'view', 'tau-pi', 'tau-sigma']);
+  assert.deepEqual(attributesOf('toy'), ['data', 'components', 'hidden-units', 'panels', 'tau-pi', 'tau-sigma']);
   const toy = element({ kind: 'toy' });
   const paint = element({ kind: 'paint' });
   applyUrl([toy, paint], new URLSearchParams('tau-pi=0.5&paint-components=4&hidden-units=32&src=a.png&other=1'));

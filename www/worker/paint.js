@@ -6,6 +6,10 @@
  */
 'use strict';
 
+// The picture decoding (MdnPicture), beside www/worker.js, which loads
+// this script.
+importScripts(new URL('worker/picture.js', self.location.href).href);
+
 (function define(global) {
   const P = global.MdnProtocol;
 

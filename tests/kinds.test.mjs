@@ -1,0 +1,40 @@
+// A demo kind is one entry on each side (issue 32): a page registers a
+// third kind (tests/fixtures/echo: an entry, a view, a worker script, as
+// docs/ARCHITECTURE.md's recipe says) and it runs in the page's one worker
+// beside the built-in kinds, with nothing else changed.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { MINUTE, attr, launch, openPage, serveDist, waitForAttr } from './helpers.mjs';
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const env = {};
+
+before(async () => {
+  env.server = await serveDist({ mounts: { '/fixtures/': fixtures } });
+  env.browser = await launch({ webgpu: false });
+});
+after(async () => {
+  await env.browser?.close();
+  await env.server?.close();
+});
+
+test('a kind registered by the page runs in the worker and shows its echo', async () => {
+  const { page, context, errors } = await openPage(env.browser, `${env.server.url}fixtures/echo/echo.html`, {
+    ready: '#echo',
+  });
+  try {
+    await waitForAttr(page, '#echo', 'data-echoed', (v) => v === 'hello', { timeout: 2 * MINUTE });
+    const text = await page.$eval('#echo', (el) => el.shadowRoot.querySelector('.echo').textContent);
+    assert.equal(text, 'echo: hello');
+    await waitForAttr(page, '#echo', 'data-state', (v) => v === 'running');
+    // The unknown kind's message names every registered kind, the third too.
+    assert.equal(await attr(page, '#unknown', 'data-state'), 'failed');
+    const message = await page.$eval('#unknown', (el) => el.shadowRoot.querySelector('[role=alert]').textContent);
+    assert.match(message, /kind="toy" or kind="paint" or kind="echo"/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
