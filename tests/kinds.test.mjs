@@ -1,7 +1,8 @@
 // A demo kind is one entry on each side (issue 32): a page registers a
 // third kind (tests/fixtures/echo: an entry, a view, a worker script, as
 // docs/ARCHITECTURE.md's recipe says) and it runs in the page's one worker
-// beside the built-in kinds, with nothing else changed.
+// beside the built-in kinds, with nothing else changed; and the worker
+// checks every message from the page against the contract.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,12 @@ test('a kind registered by the page runs in the worker and shows its echo', asyn
     assert.equal(await attr(page, '#unknown', 'data-state'), 'failed');
     const message = await page.$eval('#unknown', (el) => el.shadowRoot.querySelector('[role=alert]').textContent);
     assert.match(message, /kind="toy" or kind="paint" or kind="echo"/);
-    assert.deepEqual(errors, []);
+    // A message the contract does not allow (TOY_PROBE's x a string) is
+    // refused by the wasm's check, said on the console, and fails its demo.
+    await waitForAttr(page, '#malformed', 'data-state', (v) => v === 'failed');
+    assert.match(await attr(page, '#malformed', 'data-error'), /contract does not allow.*invalid type/);
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /contract does not allow/);
   } finally {
     await context.close();
   }

@@ -123,7 +123,7 @@ id: number,
 /**
  * The picture's file.
  */
-bytes: ArrayBuffer, 
+bytes: ArrayBuffer | Uint8Array, 
 /**
  * Its name.
  */
@@ -159,7 +159,7 @@ id: number,
 /**
  * The file.
  */
-bytes: ArrayBuffer, 
+bytes: ArrayBuffer | Uint8Array, 
 /**
  * Its name.
  */
@@ -219,9 +219,10 @@ message: string,
  */
 loading?: boolean, } | { "type": "crashed", 
 /**
- * The demo whose call trapped.
+ * The demo whose call trapped (null: none, or not known; absent
+ * in the engine's message to every demo).
  */
-culprit?: number, 
+culprit?: number | null, 
 /**
  * The trap's message.
  */
@@ -655,7 +656,7 @@ export type NamedFile = {
 /**
  * Its bytes.
  */
-bytes: ArrayBuffer, 
+bytes: ArrayBuffer | Uint8Array, 
 /**
  * Its name, as the page says it.
  */

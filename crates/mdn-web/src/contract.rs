@@ -25,7 +25,7 @@
 use js_sys::{ArrayBuffer, Float32Array, Uint8Array, Uint8ClampedArray};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Declares a typed array (or buffer) that crosses the boundary as itself:
 /// serde_wasm_bindgen passes it through untouched (`preserve`), and the
@@ -64,15 +64,41 @@ js_typed!(
     Bytes(Uint8Array)
 );
 js_typed!(
-    /// A file's bytes as the page sends them (transferred).
-    Buffer(ArrayBuffer)
-);
-js_typed!(
     /// A value the contract does not look into: a demo kind's options in
     /// messages that any kind may carry (each kind's wasm class reads its
     /// own: [`ToyOptions`], [`PaintOptions`]).
     Opaque(JsValue)
 );
+
+/// A file's bytes as the page sends them (transferred): an `ArrayBuffer`,
+/// or a `Uint8Array` (a checkpoint the page kept).
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
+pub struct Buffer(#[serde(with = "serde_wasm_bindgen::preserve")] pub JsValue);
+
+impl<'de> Deserialize<'de> for Buffer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value: JsValue = serde_wasm_bindgen::preserve::deserialize(deserializer)?;
+        if value.is_instance_of::<ArrayBuffer>() || value.is_instance_of::<Uint8Array>() {
+            Ok(Self(value))
+        } else {
+            Err(serde::de::Error::custom(
+                "expected an ArrayBuffer or a Uint8Array",
+            ))
+        }
+    }
+}
+
+impl TS for Buffer {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+    fn name(_: &ts_rs::Config) -> String {
+        "ArrayBuffer | Uint8Array".to_string()
+    }
+    fn inline(cfg: &ts_rs::Config) -> String {
+        Self::name(cfg)
+    }
+}
 
 impl F32s {
     /// A new `Float32Array` holding `values`.

@@ -105,6 +105,20 @@ pub fn inspect_picture(bytes: &[u8]) -> Result<JsValue, JsError> {
     })
 }
 
+/// Checks a message from the page against the contract: it must be one
+/// of [`contract::ToWorker`]'s, with its fields of their types (fields it
+/// does not declare are ignored).
+///
+/// # Errors
+/// Throws an Error naming what is wrong (an unknown `type`, a missing or
+/// mistyped field), as serde found it.
+#[wasm_bindgen]
+pub fn check_message(message: JsValue) -> Result<(), JsError> {
+    serde_wasm_bindgen::from_value::<contract::ToWorker>(message)
+        .map(drop)
+        .map_err(|e| JsError::new(&format!("a message the contract does not allow: {e}")))
+}
+
 /// The message for a file that passed [`inspect_picture`] but that the
 /// decoder (the browser's, or the TIFF module) could not read; `detail`
 /// says why.
