@@ -843,3 +843,86 @@ fn unpack_repaint(
     })
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A painting's file holding `encoding` as [`PaintRun::save`] writes
+    /// it, read back.
+    fn file_with(encoding: EncodingConfig) -> ModelReader {
+        let mut file = ModelWriter::new(ModelKind::Paint);
+        file.text("encoding", encoding.kind().name());
+        write_encoding(&mut file, encoding);
+        let bytes = file.finish().expect("writes");
+        ModelReader::open(&bytes, ModelKind::Paint).expect("reads")
+    }
+
+    #[test]
+    fn a_file_keeps_every_encoding_with_its_parameters() {
+        let encodings = [
+            EncodingConfig::Raw,
+            EncodingConfig::Fourier { octaves: 4 },
+            EncodingConfig::Fourier { octaves: 7 },
+            EncodingConfig::Grid(GridLayout::for_side(128)),
+            EncodingConfig::Grid(GridLayout::for_side(1024)),
+            EncodingConfig::Grid(GridLayout {
+                features: 2,
+                ..GridLayout::for_side(12)
+            }),
+        ];
+        for encoding in encodings {
+            let file = file_with(encoding);
+            // The side is not read: the file says the layout.
+            assert_eq!(
+                read_encoding(&file, encoding.kind(), 64),
+                Ok(encoding),
+                "{encoding:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_s_encoding_out_of_range_is_damage() {
+        let grid = GridLayout::for_side(64);
+        let encodings = [
+            EncodingConfig::Fourier { octaves: 0 },
+            EncodingConfig::Fourier {
+                octaves: MAX_OCTAVES + 1,
+            },
+            EncodingConfig::Grid(GridLayout { base: 1, ..grid }),
+            EncodingConfig::Grid(GridLayout { top: 4, ..grid }),
+            EncodingConfig::Grid(GridLayout { levels: 0, ..grid }),
+            EncodingConfig::Grid(GridLayout {
+                table: 1000,
+                ..grid
+            }),
+            EncodingConfig::Grid(GridLayout {
+                features: 17,
+                ..grid
+            }),
+            // 2049² values per feature: over MAX_GRID_VALUES.
+            EncodingConfig::Grid(GridLayout {
+                levels: 1,
+                top: 2049,
+                hash_above: MAX_GRID_VALUES,
+                ..grid
+            }),
+        ];
+        for encoding in encodings {
+            let file = file_with(encoding);
+            assert!(
+                matches!(
+                    read_encoding(&file, encoding.kind(), 64),
+                    Err(ModelFileError::Damaged(_))
+                ),
+                "{encoding:?}"
+            );
+        }
+        // No parameters at all in a version 3 file.
+        let mut file = ModelWriter::new(ModelKind::Paint);
+        file.text("encoding", "grid");
+        let bytes = file.finish().expect("writes");
+        let file = ModelReader::open(&bytes, ModelKind::Paint).expect("reads");
+        assert!(read_encoding(&file, Encoding::Grid, 64).is_err());
+    }
+}
