@@ -9,7 +9,7 @@
 //!   raw output layout, Cholesky indexing, activations, constants;
 //! - [`counts`]: kernel dispatches and readbacks, counted for benchmarks;
 //! - [`data`] and [`picture`]: the sinusoid inversion data (W1) and photos
-//!   as training data (decode, downscale, coordinates, PSNR);
+//!   as training data (decode, downscale, pixel positions, PSNR);
 //! - [`settings`]: every setting a reader can change, one table per demo;
 //! - [`inference`]: asynchronous readback;
 //! - [`records`]: burn's records of a model and of Adam's state, written
@@ -28,6 +28,8 @@
 //!   and Adam's step, fused on burn's CPU backend, our own kernels on wgpu,
 //!   composed elsewhere; the only module that names `fused` and `cube`;
 //! - [`grid`]: the learned multiresolution grid, an input encoding;
+//! - [`encoding`]: how a model sees a position: raw, Fourier features or
+//!   the grid, one choice the model owns;
 //! - [`head`]: the mixture head (a dense layer read as a mixture);
 //! - [`model`]: the MDN (tanh MLP trunk + head) and the least-squares
 //!   regressor it is compared with;
@@ -46,6 +48,7 @@ pub mod counts;
 #[cfg(feature = "wgpu")]
 mod cube;
 pub mod data;
+pub mod encoding;
 #[cfg(feature = "flex")]
 mod fused;
 pub mod grid;
@@ -68,7 +71,7 @@ pub mod workloads;
 #[cfg(test)]
 mod layering {
     /// Each module, leaves first (as the crate documentation lists them).
-    const LAYERS: [&str; 21] = [
+    const LAYERS: [&str; 22] = [
         "spec",
         "counts",
         "data",
@@ -82,6 +85,7 @@ mod layering {
         "cube",
         "ops",
         "grid",
+        "encoding",
         "head",
         "model",
         "training",

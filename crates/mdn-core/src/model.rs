@@ -1,5 +1,5 @@
-//! The networks: an MDN (tanh MLP trunk + mixture head) and the least-squares
-//! regressor it is compared with.
+//! The networks: an MDN (input encoding + tanh MLP trunk + mixture head)
+//! and the least-squares regressor it is compared with.
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
@@ -7,26 +7,26 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::grid::GridEncoding;
+use crate::encoding::{EncodingConfig, InputEncoding};
 use crate::head::{HeadOutput, MixtureHead, MixtureHeadConfig};
 use crate::mixture::Mixture;
 use crate::ops;
-use crate::spec::{Activation, Covariance, GridLayout, SIGMA_MIN};
+use crate::spec::{Activation, Covariance, SIGMA_MIN};
 
 /// Floor of the colour scales of the painting MDN: colours are 8-bit, so
 /// no colour is known more finely than a fraction of 1/255.
 pub const PAINT_SIGMA_MIN: f32 = 2e-3;
 
-/// Shape of an MDN: input width, an optional learned grid in front,
-/// tanh hidden layers, and the mixture it outputs.
+/// Shape of an MDN: the positions' width, how they are encoded, tanh
+/// hidden layers, and the mixture it outputs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MdnConfig {
-    /// Input width (1 for the toy, 2 for pixel coordinates, more for
-    /// Fourier features).
+    /// Width P of the positions the model is given (1 for the toy's x, 2
+    /// for a pixel's (x, y)).
     pub input_dim: usize,
-    /// A learned multiresolution grid that turns the inputs (then (x, y),
-    /// `input_dim` 2) into `grid.outputs()` features for the trunk.
-    pub grid: Option<GridLayout>,
+    /// How the positions become the trunk's features (the grid needs
+    /// `input_dim` 2).
+    pub encoding: EncodingConfig,
     /// Widths of the tanh hidden layers, input side first.
     pub hidden: Vec<usize>,
     /// Number of mixture components K.
@@ -51,7 +51,7 @@ impl MdnConfig {
     pub fn toy_with(components: usize, hidden: usize) -> Self {
         Self {
             input_dim: 1,
-            grid: None,
+            encoding: EncodingConfig::Raw,
             hidden: vec![hidden],
             components,
             output_dim: 1,
@@ -60,9 +60,9 @@ impl MdnConfig {
         }
     }
 
-    /// The trunk's input width: the grid's features, or the inputs.
+    /// The trunk's input width: the encoding's features.
     fn trunk_inputs(&self) -> usize {
-        self.grid.map_or(self.input_dim, |g| g.outputs())
+        self.encoding.features(self.input_dim)
     }
 
     /// The mixture head's configuration.
@@ -80,52 +80,49 @@ impl MdnConfig {
     /// it). Weights and biases are U(−1/√fan_in, 1/√fan_in), PyTorch's
     /// default for linear layers, drawn from `seed`, so the same seed gives
     /// the same model on every backend. The grid's features, if any, are
-    /// drawn after them (see [`GridEncoding::init`]).
+    /// drawn after them (see [`EncodingConfig::init`]).
     pub fn init(&self, seed: u64, device: &Device) -> Mdn {
         let mut rng = StdRng::seed_from_u64(seed);
         let trunk = trunk(self.trunk_inputs(), &self.hidden, &mut rng, device);
         let head = self.head();
         let out = linear(head.features, head.outputs(), &mut rng, device);
-        let grid = self
-            .grid
-            .map(|layout| GridEncoding::init(layout, &mut rng, device));
+        let encoding = self.encoding.init(&mut rng, device);
         Mdn {
-            grid,
+            encoding,
             trunk,
             head: head.init_with(out),
         }
     }
 }
 
-/// A Mixture Density Network: x ↦ (learned grid) ↦ tanh MLP ↦ mixture
+/// A Mixture Density Network: x ↦ input encoding ↦ tanh MLP ↦ mixture
 /// parameters of p(y|x).
 #[derive(Module, Debug)]
 pub struct Mdn {
-    grid: Option<GridEncoding>,
+    /// First, where the grid was before it: the parameters are visited
+    /// (the guard's Σ|θ|, the records) in the order they were.
+    encoding: InputEncoding,
     trunk: Vec<Linear>,
     head: MixtureHead,
 }
 
 impl Mdn {
-    /// The mixture p(y|x) for inputs `[batch, input_dim]`.
+    /// The mixture p(y|x) for positions `[batch, input_dim]`.
     pub fn forward(&self, inputs: Tensor<2>) -> Mixture {
         self.head.forward(self.features(inputs))
     }
 
-    /// log p(y_i | x_i) of every sample, `[batch]` in nats, for inputs
+    /// log p(y_i | x_i) of every sample, `[batch]` in nats, for positions
     /// `[batch, input_dim]` and targets `[batch, D]` (see
     /// [`MixtureHead::log_prob`]).
     pub fn log_prob(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
         self.head.log_prob(self.features(inputs), targets)
     }
 
-    /// The trunk's output for inputs `[batch, input_dim]`: what the head reads.
-    fn features(&self, inputs: Tensor<2>) -> Tensor<2> {
-        let inputs = match &self.grid {
-            Some(grid) => grid.forward(inputs),
-            None => inputs,
-        };
-        forward_trunk(&self.trunk, inputs)
+    /// The trunk's output for positions `[batch, input_dim]`: what the
+    /// head reads.
+    fn features(&self, positions: Tensor<2>) -> Tensor<2> {
+        forward_trunk(&self.trunk, self.encoding.forward(positions))
     }
 
     /// Negative log-likelihood averaged over the batch, `[1]`, in nats: the
@@ -134,7 +131,7 @@ impl Mdn {
         ops::batch_mean(self.log_prob(inputs, targets)).neg()
     }
 
-    /// The head's raw outputs for inputs `[batch, input_dim]`, read as a
+    /// The head's raw outputs for positions `[batch, input_dim]`, read as a
     /// repaint's colours or as the mixtures (see [`HeadOutput`]).
     pub fn outputs(&self, inputs: Tensor<2>) -> HeadOutput {
         self.head.outputs(self.features(inputs))
@@ -143,6 +140,11 @@ impl Mdn {
     /// The output head (K, D and covariance kind).
     pub fn head(&self) -> &MixtureHead {
         &self.head
+    }
+
+    /// How the model encodes its positions, as it was built.
+    pub fn encoding(&self) -> EncodingConfig {
+        self.encoding.config()
     }
 }
 

@@ -11,9 +11,12 @@
 //! - metadata (text): `kind` (`toy` or `paint`, [`ModelKind`]), the
 //!   demo's choices (encoding, covariance, data set) and the painting's
 //!   picture's name (`picture_name`, absent in older files);
-//! - scalars: the demo's numeric settings, and per trainer (`mdn.`, and
-//!   `baseline.` for the toy's least-squares fit) the step and epoch counts,
-//!   the position in the epoch and the learning rate;
+//! - scalars: the demo's numeric settings, the parameters of the
+//!   painting's encoding (`encoding.octaves`, or the grid's layout:
+//!   `encoding.levels`, `.base`, `.top`, `.features`, `.hash_above`,
+//!   `.table`; version 3 on), and per trainer (`mdn.`, and `baseline.` for
+//!   the toy's least-squares fit) the step and epoch counts, the position
+//!   in the epoch and the learning rate;
 //! - tensors: per trainer the model's record (`Module::into_record`) and
 //!   Adam's (`ModuleOptimizer::to_record`), each burnpack bytes of its own
 //!   (`u8`), and the training data (`f32`): the painting's picture at its
@@ -31,6 +34,15 @@
 //! weights were damaged would otherwise load and train on. Version 1 files
 //! (written before 2026-12-05) have no checksum: they still load, checked
 //! only as far as their structure goes.
+//!
+//! Version 3 (2026-12-05) keeps a painting's encoding with its model: the
+//! model owns it ([`crate::encoding`]), so the file says its parameters
+//! instead of leaving them to the settings of the build that reads it, and
+//! the grid's table is the model's `encoding.Grid.table`. Files of
+//! versions 1 and 2 still load as they did: their encoding is the one the
+//! settings gave then, and their `grid.table` is read as
+//! `encoding.Grid.table` ([`crate::paint::PaintRun::load`]). A toy's file
+//! is the same in versions 2 and 3 but for the version.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -42,9 +54,16 @@ use crate::training::TrainerState;
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MDNMODEL";
 
-/// The format version this build writes, and the newest it reads: 2, the
-/// first with a checksum (version 1 had none).
-pub const FORMAT_VERSION: u32 = 2;
+/// The format version this build writes, and the newest it reads: 3, the
+/// first whose painting keeps its model's encoding (see
+/// [`ENCODING_IN_MODEL`]); version 2 was the first with a checksum.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The first format version whose painting keeps its encoding with its
+/// parameters (Fourier octaves, the grid's layout) and whose model record
+/// holds the grid's table as the model's encoding (`encoding.Grid.table`,
+/// `grid.table` before).
+pub const ENCODING_IN_MODEL: u32 = 3;
 
 /// Bytes before the burnpack container: [`MAGIC`], the version and the
 /// checksum (version 1: [`MAGIC`] and the version alone).
@@ -261,6 +280,7 @@ impl ModelWriter {
 /// A model file being read: its fields by key. A missing or ill-typed field
 /// is [`ModelFileError::Damaged`].
 pub struct ModelReader {
+    version: u32,
     metadata: BTreeMap<String, String>,
     scalars: BTreeMap<String, Scalar>,
     tensors: BTreeMap<String, (DType, Vec<usize>, Vec<u8>)>,
@@ -340,6 +360,7 @@ impl ModelReader {
             tensors.insert(name, (dtype, shape.to_vec(), data.to_vec()));
         }
         let file = Self {
+            version,
             metadata,
             scalars,
             tensors,
@@ -348,6 +369,11 @@ impl ModelReader {
         let kind = ModelKind::from_name(kind)
             .ok_or_else(|| damaged(format!("unknown model kind \"{kind}\"")))?;
         Ok((file, kind))
+    }
+
+    /// The file's format version (1 to [`FORMAT_VERSION`]).
+    pub fn version(&self) -> u32 {
+        self.version
     }
 
     /// A text field.

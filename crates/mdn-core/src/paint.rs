@@ -10,10 +10,12 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::data::Dataset;
+use crate::encoding::EncodingConfig;
 use crate::inference::{Read, ReadbackError, Reads, read_f32};
 use crate::model::{Mdn, MdnConfig, PAINT_SIGMA_MIN};
-use crate::model_file::{ModelFileError, ModelKind, ModelReader, ModelWriter};
-use crate::picture::{MAX_TRAIN_SIDE, MIN_SIDE, Picture, pixel_inputs, psnr};
+use crate::model_file::{ENCODING_IN_MODEL, ModelFileError, ModelKind, ModelReader, ModelWriter};
+use crate::picture::{MAX_TRAIN_SIDE, MIN_SIDE, Picture, pixel_coordinates, psnr};
+use crate::records::rename_tensors;
 use crate::settings::{self, SettingError};
 use crate::spec::{Covariance, Encoding, GridLayout};
 use crate::training::{Demo, Frame, Guarded, LOSS, TrainConfig, Trainer, read_checked};
@@ -65,8 +67,18 @@ pub const SETBACK: &str = "the painting fell back under 25 dB";
 pub const GRID_LR_DECAY: f64 = 0.96;
 
 /// Octaves of Fourier features of the `fourier` encoding (see
-/// [`Picture::inputs`]).
+/// [`crate::encoding::fourier_features`]).
 pub const FOURIER_OCTAVES: usize = 4;
+
+/// The most octaves of Fourier features a model file may ask for. Octave
+/// 10 already has a period of one pixel at the largest training size
+/// (1024 px): the bound only refuses a file made by hand.
+pub const MAX_OCTAVES: usize = 16;
+
+/// The largest grid a model file may ask for, in table values (rows ·
+/// features per node, 64 MiB of `f32`): the page's grid for 1024 px holds
+/// 873 728.
+pub const MAX_GRID_VALUES: usize = 1 << 24;
 
 /// Settings of a painting run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -171,22 +183,28 @@ impl PaintConfig {
         }
     }
 
-    /// Octaves of Fourier features in the inputs: [`FOURIER_OCTAVES`] for
-    /// the `fourier` encoding, none otherwise.
-    pub fn octaves(&self) -> usize {
+    /// The encoding these settings give a model for a picture whose longer
+    /// side is `side` pixels: [`FOURIER_OCTAVES`] octaves of Fourier
+    /// features, or a grid doubling up to `side` nodes
+    /// ([`GridLayout::for_side`]), or the raw positions.
+    pub fn encoding_for(&self, side: usize) -> EncodingConfig {
         match self.encoding {
-            Encoding::Fourier => FOURIER_OCTAVES,
-            Encoding::Grid | Encoding::Raw => 0,
+            Encoding::Grid => EncodingConfig::Grid(GridLayout::for_side(side)),
+            Encoding::Fourier => EncodingConfig::Fourier {
+                octaves: FOURIER_OCTAVES,
+            },
+            Encoding::Raw => EncodingConfig::Raw,
         }
     }
 
     /// The MDN these settings train for a picture whose longer side is
-    /// `side` pixels: 2 + 4 × octaves inputs (a grid up to `side` nodes for
-    /// the `grid` encoding), the hidden layers, K Gaussians over (R, G, B).
+    /// `side` pixels: a pixel's (x, y) in, encoded as
+    /// [`PaintConfig::encoding_for`] says, the hidden layers, K Gaussians
+    /// over (R, G, B).
     pub fn model(&self, side: usize) -> MdnConfig {
         MdnConfig {
-            input_dim: 2 + 4 * self.octaves(),
-            grid: (self.encoding == Encoding::Grid).then(|| GridLayout::for_side(side)),
+            input_dim: 2,
+            encoding: self.encoding_for(side),
             hidden: vec![self.hidden_width; self.hidden_layers],
             components: self.components,
             output_dim: 3,
@@ -311,18 +329,29 @@ impl PaintRun {
         config: PaintConfig,
         device: &Device,
     ) -> Result<Self, SettingError> {
+        let side = picture.width.max(picture.height) as usize;
+        let model = config.model(side);
+        Self::with_model(picture, config, &model, device)
+    }
+
+    /// [`PaintRun::new`] with the model `model` (a model file's, whose
+    /// encoding the file says).
+    fn with_model(
+        picture: Picture,
+        config: PaintConfig,
+        model: &MdnConfig,
+        device: &Device,
+    ) -> Result<Self, SettingError> {
         config.check()?;
         let train_device = device.clone().autodiff();
-        let side = picture.width.max(picture.height) as usize;
-        let model = config.model(side).init(config.seed, &train_device);
         let trainer = Trainer::new(
-            model,
-            picture.to_dataset(config.octaves(), &train_device),
+            model.init(config.seed, &train_device),
+            picture.to_dataset(&train_device),
             config.train(),
         );
         Ok(Self {
             config,
-            data: picture.to_dataset(config.octaves(), device),
+            data: picture.to_dataset(device),
             picture: Arc::new(picture),
             trainer,
             rng: StdRng::seed_from_u64(config.seed.wrapping_add(3)),
@@ -356,9 +385,10 @@ impl PaintRun {
     }
 
     /// The run as a model file (see [`crate::model_file`]): the settings,
-    /// the picture at its training size, the model, Adam's state and the
-    /// counts, so that [`PaintRun::load`] goes on exactly from here, as
-    /// they are at the call. Reads the model back from the device
+    /// the model's encoding with its parameters, the picture at its
+    /// training size, the model, Adam's state and the counts, so that
+    /// [`PaintRun::load`] goes on exactly from here, as they are at the
+    /// call. Reads the model back from the device
     /// asynchronously; the future owns what it needs.
     ///
     /// # Errors
@@ -393,6 +423,7 @@ impl PaintRun {
         if let Some(name) = &self.picture_name {
             file.text("picture_name", name);
         }
+        write_encoding(&mut file, self.trainer.model().encoding());
         async move {
             let state = state
                 .await
@@ -405,6 +436,11 @@ impl PaintRun {
     /// A run from a model file [`PaintRun::save`] wrote, on `device` (a
     /// plain device; the file may come from any device), going on where it
     /// stopped: the next epoch is the one the saved run would have trained.
+    ///
+    /// Files of every format version load (see [`crate::model_file`]):
+    /// before version 3 the encoding was the one the settings gave then (4
+    /// octaves of Fourier features, [`GridLayout::for_side`] of the
+    /// picture), and the grid's table was the model's `grid.table`.
     ///
     /// # Errors
     /// [`ModelFileError`]: not a model file, damaged or cut short, a newer
@@ -448,8 +484,21 @@ impl PaintRun {
             rgb,
             had_transparency: file.flag("had_transparency")?,
         };
-        let state = file.trainer("mdn")?;
-        let mut run = Self::new(picture, config, device).map_err(|e| bad(e.to_string()))?;
+        let longer = width.max(height);
+        let model = MdnConfig {
+            encoding: read_encoding(&file, encoding, longer)?,
+            ..config.model(longer)
+        };
+        let mut state = file.trainer("mdn")?;
+        if file.version() < ENCODING_IN_MODEL {
+            state.model = rename_tensors(&state.model, |path| {
+                path.strip_prefix("grid.")
+                    .map(|rest| format!("encoding.Grid.{rest}"))
+            })
+            .map_err(|e| bad(e.to_string()))?;
+        }
+        let mut run =
+            Self::with_model(picture, config, &model, device).map_err(|e| bad(e.to_string()))?;
         run.trainer
             .restore(&state)
             .map_err(|e| bad(e.to_string()))?;
@@ -473,10 +522,11 @@ impl PaintRun {
     }
 
     /// The current model's mode colours at the pixel centres of a `width`
-    /// × `height` grid over the same picture (the coordinates of
-    /// [`crate::picture::pixel_coordinates`]: a coordinate network paints
-    /// at any size), row-major `[height, width, 3]`, unclamped. Sides are
-    /// clamped to 1..=[`MAX_RENDER_SIDE`]. The future owns what it needs.
+    /// × `height` grid over the same picture (the positions of
+    /// [`pixel_coordinates`], which the model encodes: a coordinate network
+    /// paints at any size), row-major `[height, width, 3]`, unclamped.
+    /// Sides are clamped to 1..=[`MAX_RENDER_SIDE`]. The future owns what
+    /// it needs.
     pub fn render(
         &self,
         width: u32,
@@ -488,14 +538,13 @@ impl PaintRun {
         );
         let device = self.data.inputs.device();
         let model = self.trainer.model().valid();
-        let dim = 2 + 4 * self.config.octaves();
-        let inputs = pixel_inputs(width, height, self.config.octaves());
-        let colours: Vec<Tensor<1>> = inputs
-            .chunks(RENDER_CHUNK * dim)
+        let positions = pixel_coordinates(width, height);
+        let colours: Vec<Tensor<1>> = positions
+            .chunks(RENDER_CHUNK * 2)
             .map(|chunk| {
-                let rows = chunk.len() / dim;
+                let rows = chunk.len() / 2;
                 let x = Tensor::<2>::from_data(
-                    burn::tensor::TensorData::new(chunk.to_vec(), [rows, dim]),
+                    burn::tensor::TensorData::new(chunk.to_vec(), [rows, 2]),
                     &device,
                 );
                 model.forward(x).mode().reshape([rows * 3])
@@ -564,6 +613,95 @@ impl PaintRun {
             let frame = read_checked(checkpoint, read).await?;
             frame.try_map(|read| unpack_repaint(read, view, epoch, &picture))
         }
+    }
+}
+
+/// Writes `encoding`'s parameters into a painting's file (its name is the
+/// `encoding` text field, the settings' own): for the `fourier` encoding
+/// `encoding.octaves`; for the `grid` encoding its [`GridLayout`],
+/// `encoding.levels`, `encoding.base`, `encoding.top`, `encoding.features`,
+/// `encoding.hash_above` and `encoding.table`; nothing for `raw`.
+fn write_encoding(file: &mut ModelWriter, encoding: EncodingConfig) {
+    match encoding {
+        EncodingConfig::Raw => {}
+        EncodingConfig::Fourier { octaves } => {
+            file.count("encoding.octaves", octaves);
+        }
+        EncodingConfig::Grid(layout) => {
+            file.count("encoding.levels", layout.levels)
+                .count("encoding.base", layout.base)
+                .count("encoding.top", layout.top)
+                .count("encoding.features", layout.features)
+                .count("encoding.hash_above", layout.hash_above)
+                .count("encoding.table", layout.table);
+        }
+    }
+}
+
+/// The encoding of a painting's model read from its file: `kind` (the
+/// `encoding` text field) with the parameters [`write_encoding`] wrote, or
+/// for a file before version 3, which had none,
+/// [`encoding_before_version_3`] for a picture whose longer side is `side`.
+///
+/// # Errors
+/// [`ModelFileError::Damaged`] when a parameter is missing or out of range:
+/// at most [`MAX_OCTAVES`] octaves; a grid of 1 to 32 levels, sides from 2
+/// (`base` ≤ `top` ≤ 4096), 1 to 16 features per node, a power-of-two
+/// hashed table, at most [`MAX_GRID_VALUES`] values in all.
+fn read_encoding(
+    file: &ModelReader,
+    kind: Encoding,
+    side: usize,
+) -> Result<EncodingConfig, ModelFileError> {
+    if file.version() < ENCODING_IN_MODEL {
+        return Ok(encoding_before_version_3(kind, side));
+    }
+    Ok(match kind {
+        Encoding::Raw => EncodingConfig::Raw,
+        Encoding::Fourier => EncodingConfig::Fourier {
+            octaves: file.count_upto("encoding.octaves", MAX_OCTAVES)?,
+        },
+        Encoding::Grid => {
+            let layout = GridLayout {
+                levels: file.count_upto("encoding.levels", 32)?,
+                base: file.count_upto("encoding.base", 4096)?,
+                top: file.count_upto("encoding.top", 4096)?,
+                features: file.count_upto("encoding.features", 16)?,
+                hash_above: file.count_upto("encoding.hash_above", MAX_GRID_VALUES)?,
+                table: file.count_upto("encoding.table", MAX_GRID_VALUES)?,
+            };
+            // The sides' bound keeps every level's R² and the table's rows
+            // within a 32-bit usize (the wasm's); the values' bound, the
+            // allocation.
+            let fits = layout.base >= 2
+                && layout.base <= layout.top
+                && layout.table.is_power_of_two()
+                && layout
+                    .total_entries()
+                    .checked_mul(layout.features)
+                    .is_some_and(|values| values <= MAX_GRID_VALUES);
+            if !fits {
+                return Err(ModelFileError::Damaged(format!(
+                    "a grid laid out as {layout:?}"
+                )));
+            }
+            EncodingConfig::Grid(layout)
+        }
+    })
+}
+
+/// The encoding every painting's model had before model files kept it
+/// (format versions 1 and 2), for a picture whose longer side is `side`:
+/// 4 octaves of Fourier features (written out, not [`FOURIER_OCTAVES`],
+/// which may change), the grid of [`GridLayout::for_side`], or the raw
+/// positions. `tests/model_file.rs` loads version 2 files of each
+/// encoding, so a change of the page's grid that would misread them fails
+/// there.
+fn encoding_before_version_3(kind: Encoding, side: usize) -> EncodingConfig {
+    match kind {
+        Encoding::Grid => EncodingConfig::Grid(GridLayout::for_side(side)),
+        Encoding::Fourier => EncodingConfig::Fourier { octaves: 4 },
+        Encoding::Raw => EncodingConfig::Raw,
     }
 }
 
@@ -703,4 +841,88 @@ fn unpack_repaint(
         sample_rgb,
         spread,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A painting's file holding `encoding` as [`PaintRun::save`] writes
+    /// it, read back.
+    fn file_with(encoding: EncodingConfig) -> ModelReader {
+        let mut file = ModelWriter::new(ModelKind::Paint);
+        file.text("encoding", encoding.kind().name());
+        write_encoding(&mut file, encoding);
+        let bytes = file.finish().expect("writes");
+        ModelReader::open(&bytes, ModelKind::Paint).expect("reads")
+    }
+
+    #[test]
+    fn a_file_keeps_every_encoding_with_its_parameters() {
+        let encodings = [
+            EncodingConfig::Raw,
+            EncodingConfig::Fourier { octaves: 4 },
+            EncodingConfig::Fourier { octaves: 7 },
+            EncodingConfig::Grid(GridLayout::for_side(128)),
+            EncodingConfig::Grid(GridLayout::for_side(1024)),
+            EncodingConfig::Grid(GridLayout {
+                features: 2,
+                ..GridLayout::for_side(12)
+            }),
+        ];
+        for encoding in encodings {
+            let file = file_with(encoding);
+            // The side is not read: the file says the layout.
+            assert_eq!(
+                read_encoding(&file, encoding.kind(), 64),
+                Ok(encoding),
+                "{encoding:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_s_encoding_out_of_range_is_damage() {
+        let grid = GridLayout::for_side(64);
+        let encodings = [
+            EncodingConfig::Fourier { octaves: 0 },
+            EncodingConfig::Fourier {
+                octaves: MAX_OCTAVES + 1,
+            },
+            EncodingConfig::Grid(GridLayout { base: 1, ..grid }),
+            EncodingConfig::Grid(GridLayout { top: 4, ..grid }),
+            EncodingConfig::Grid(GridLayout { levels: 0, ..grid }),
+            EncodingConfig::Grid(GridLayout {
+                table: 1000,
+                ..grid
+            }),
+            EncodingConfig::Grid(GridLayout {
+                features: 17,
+                ..grid
+            }),
+            // 2049² values per feature: over MAX_GRID_VALUES.
+            EncodingConfig::Grid(GridLayout {
+                levels: 1,
+                top: 2049,
+                hash_above: MAX_GRID_VALUES,
+                ..grid
+            }),
+        ];
+        for encoding in encodings {
+            let file = file_with(encoding);
+            assert!(
+                matches!(
+                    read_encoding(&file, encoding.kind(), 64),
+                    Err(ModelFileError::Damaged(_))
+                ),
+                "{encoding:?}"
+            );
+        }
+        // No parameters at all in a version 3 file.
+        let mut file = ModelWriter::new(ModelKind::Paint);
+        file.text("encoding", "grid");
+        let bytes = file.finish().expect("writes");
+        let file = ModelReader::open(&bytes, ModelKind::Paint).expect("reads");
+        assert!(read_encoding(&file, Encoding::Grid, 64).is_err());
+    }
 }

@@ -1,7 +1,7 @@
 //! Photos as training data for the painting MDN: the checks an upload
 //! must pass (read from its header before any pixel is decoded), decoding
 //! with the `image` crate (`decoders` feature; the browser decodes with
-//! its own), area-averaging downscale, pixel-coordinate inputs, and PSNR.
+//! its own), area-averaging downscale, pixel positions, and PSNR.
 
 #[cfg(feature = "decoders")]
 use std::io::Cursor;
@@ -274,32 +274,18 @@ impl Picture {
         self.width as usize * self.height as usize
     }
 
-    /// Network inputs: the pixel centres, row-major `[height · width, 2]`
-    /// as (x, y) with x = (2i + 1)/W − 1 and y = (2j + 1)/H − 1, in (−1, 1).
+    /// The pixel centres, row-major `[height · width, 2]` as (x, y) with
+    /// x = (2i + 1)/W − 1 and y = (2j + 1)/H − 1, in (−1, 1): the positions
+    /// a painting's model is given (it encodes them itself, see
+    /// [`crate::encoding`]).
     pub fn coordinates(&self) -> Vec<f32> {
         pixel_coordinates(self.width, self.height)
     }
 
-    /// Network inputs with `octaves` Fourier features, row-major
-    /// `[height · width, 2 + 4 · octaves]`: each pixel's (x, y) followed by
-    /// sin(2^o π x), cos(2^o π x), sin(2^o π y), cos(2^o π y) for o = 0 …
-    /// octaves − 1. With them a small tanh MLP can learn the picture's
-    /// edges; from raw coordinates it learns only a blur (Tancik et al.
-    /// 2020, "Fourier Features Let Networks Learn High Frequency Functions").
-    pub fn inputs(&self, octaves: usize) -> Vec<f32> {
-        pixel_inputs(self.width, self.height, octaves)
-    }
-
-    /// Inputs `[n, 2 + 4 · octaves]` (see [`Picture::inputs`]) and colours
+    /// Positions `[n, 2]` (see [`Picture::coordinates`]) and colours
     /// `[n, 3]` on `device`.
-    pub fn to_dataset(&self, octaves: usize, device: &Device) -> Dataset {
-        Dataset::new(
-            self.inputs(octaves),
-            2 + 4 * octaves,
-            self.rgb.clone(),
-            3,
-            device,
-        )
+    pub fn to_dataset(&self, device: &Device) -> Dataset {
+        Dataset::new(self.coordinates(), 2, self.rgb.clone(), 3, device)
     }
 
     /// RGBA8 bytes `[height, width, 4]`, opaque, for a canvas.
@@ -336,23 +322,6 @@ pub fn pixel_coordinates(width: u32, height: u32) -> Vec<f32> {
         .flat_map(|j| {
             (0..width)
                 .flat_map(move |i| [(2 * i + 1) as f32 / w - 1.0, (2 * j + 1) as f32 / h - 1.0])
-        })
-        .collect()
-}
-
-/// The network inputs of a `width` × `height` grid with `octaves` Fourier
-/// features, row-major `[height · width, 2 + 4 · octaves]` (see
-/// [`Picture::inputs`]).
-pub fn pixel_inputs(width: u32, height: u32, octaves: usize) -> Vec<f32> {
-    pixel_coordinates(width, height)
-        .chunks_exact(2)
-        .flat_map(|c| {
-            let (x, y) = (c[0], c[1]);
-            let waves = (0..octaves).flat_map(move |o| {
-                let f = std::f32::consts::PI * (1 << o) as f32;
-                [(f * x).sin(), (f * x).cos(), (f * y).sin(), (f * y).cos()]
-            });
-            [x, y].into_iter().chain(waves)
         })
         .collect()
 }

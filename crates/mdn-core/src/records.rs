@@ -154,6 +154,27 @@ pub fn module_record<M: Module>(
         .to_vec())
 }
 
+/// A module's record (burnpack bytes, as [`module_record`] writes them)
+/// with each tensor whose path `rename` maps renamed, the rest, their
+/// data and their parameter ids kept: what a module whose parameters moved
+/// to another field reads a record of its older layout with.
+///
+/// # Errors
+/// [`RecordError::Io`] when the bytes are not a burnpack container.
+pub fn rename_tensors(
+    record: &[u8],
+    rename: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<u8>, RecordError> {
+    let reader = burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(record.to_vec()))?;
+    let mut tensors = reader.into_tensors()?;
+    for tensor in &mut tensors {
+        if let Some(path) = rename(&tensor.name) {
+            tensor.name = path;
+        }
+    }
+    Ok(burn_pack::Writer::new(tensors).into_bytes()?.to_vec())
+}
+
 /// Where one parameter's Adam state was queued: the indices of its first
 /// and second moments (and AMSGrad's maximum, when present), and its step
 /// count.

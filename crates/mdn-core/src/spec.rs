@@ -112,7 +112,9 @@ pub enum Activation {
     Tanh,
 }
 
-/// How a painting feeds a pixel's position (x, y) to the network.
+/// How a painting feeds a pixel's position (x, y) to the network: the
+/// choice by name, as the page and the command line offer it. A model
+/// holds it with its parameters as [`crate::encoding::EncodingConfig`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Encoding {
     /// A learned multiresolution grid (Müller et al. 2022, see

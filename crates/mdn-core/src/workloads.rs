@@ -231,6 +231,7 @@ fn paint_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::EncodingConfig;
 
     /// W2's run is the spec's: 2 inputs, 4 × 128 tanh, K = 8 diagonal
     /// Gaussians over RGB (8 · (1 + 3 + 3) = 56 raw outputs),
@@ -240,7 +241,7 @@ mod tests {
         let config = PaintWorkload::w2().config(7);
         let model = config.model(128);
         assert_eq!(model.input_dim, 2);
-        assert_eq!(model.grid, None);
+        assert_eq!(model.encoding, EncodingConfig::Raw);
         assert_eq!(model.hidden, vec![128; 4]);
         assert_eq!(model.head().outputs(), 8 * (1 + 3 + 3));
         let train = config.train();
@@ -264,7 +265,7 @@ mod tests {
     fn w5_is_the_specified_grid_model() {
         let config = PaintWorkload::w5().config(0);
         let model = config.model(128);
-        let grid = model.grid.expect("W5 has a grid");
+        let grid = model.encoding.grid().expect("W5 has a grid");
         let sides: Vec<usize> = (0..grid.levels).map(|l| grid.side(l)).collect();
         assert_eq!(sides, [8, 16, 32, 64, 128]);
         assert_eq!((grid.features, grid.outputs()), (4, 20));

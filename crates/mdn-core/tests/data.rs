@@ -252,29 +252,3 @@ fn psnr_and_rgba_conversion() {
         vec![0, 128, 255, 255, 0, 0, 255, 255]
     );
 }
-
-#[test]
-fn fourier_inputs_follow_the_coordinates() {
-    let picture = Picture {
-        width: 4,
-        height: 2,
-        rgb: vec![0.0; 24],
-        had_transparency: false,
-    };
-    assert_eq!(picture.inputs(0), picture.coordinates());
-    let inputs = picture.inputs(2);
-    assert_eq!(inputs.len(), 8 * 10);
-    // Pixel 1: (x, y) = (-0.25, -0.5); octave 1 is frequency 2π.
-    let row = &inputs[10..20];
-    assert_eq!(&row[..2], &[-0.25, -0.5]);
-    let f = 2.0 * std::f32::consts::PI;
-    let expected = [
-        (f * -0.25).sin(),
-        (f * -0.25).cos(),
-        (f * -0.5).sin(),
-        (f * -0.5).cos(),
-    ];
-    for (a, e) in row[6..].iter().zip(expected) {
-        assert!((a - e).abs() < 1e-6, "{row:?}");
-    }
-}

@@ -327,7 +327,7 @@ fn every_encoding_trains_with_every_covariance_kind_and_k_from_1_to_32() {
 fn a_512_px_picture_trains_with_its_finest_level_hashed() {
     let picture = common::photo("astronaut.png", 512);
     let config = PaintConfig::for_encoding(Encoding::Grid);
-    let layout = config.model(512).grid.expect("a grid");
+    let layout = config.model(512).encoding.grid().expect("a grid");
     assert_eq!(layout.side(layout.levels - 1), 512);
     assert!(layout.hashed(layout.levels - 1) && !layout.hashed(0));
     assert_eq!(layout.entries(layout.levels - 1), layout.table);

@@ -9,9 +9,10 @@ use std::cell::Cell;
 use std::io::Cursor;
 
 use burn::tensor::Device;
+use mdn_core::encoding::EncodingConfig;
 use mdn_core::model_file::{FORMAT_VERSION, HEADER_LEN, MAGIC, ModelFileError, ModelKind, kind_of};
 use mdn_core::paint::{PaintConfig, PaintRun, Repaint, View};
-use mdn_core::spec::{Covariance, Encoding};
+use mdn_core::spec::{Covariance, Encoding, GridLayout};
 use mdn_core::toy::{ToyConfig, ToyRun, ToySnapshot};
 use mdn_core::training::Demo;
 use proptest::collection::vec;
@@ -433,6 +434,69 @@ fn a_file_of_format_version_1_without_a_checksum_still_loads() {
     assert_eq!(loaded.config(), again.config());
     assert_eq!(loaded.epochs(), again.epochs());
     ToyRun::load(&version_1(&toy), &device).expect("loads");
+}
+
+/// Paintings saved by format version 2 (commit 666d2d7, before the
+/// encoding moved into the model): chelsea.png at 16 × 11 px, 1 × 16 tanh,
+/// K = 8 diagonal Gaussians, batches of 64, seed 3, the page's settings
+/// otherwise, saved one step into the third epoch; with the NLL and PSNR
+/// of their repaint then (on the CPU, where these loads give them to the
+/// bit; 1e-4 allows another CPU's summation order).
+const VERSION_2_PAINTINGS: [(Encoding, &[u8], f32, f32); 3] = [
+    (
+        Encoding::Grid,
+        include_bytes!("fixtures/paint-v2-grid.mdn"),
+        1.576_985_8,
+        13.561_691,
+    ),
+    (
+        Encoding::Fourier,
+        include_bytes!("fixtures/paint-v2-fourier.mdn"),
+        2.805_802_8,
+        8.035_295,
+    ),
+    (
+        Encoding::Raw,
+        include_bytes!("fixtures/paint-v2-raw.mdn"),
+        2.646_862_3,
+        11.340_526,
+    ),
+];
+
+#[test]
+fn a_painting_of_format_version_2_loads_with_its_encoding_and_repaints_as_it_did() {
+    let device = Device::flex();
+    for (encoding, file, nll, psnr) in VERSION_2_PAINTINGS {
+        assert_eq!(file[8..12], 2u32.to_le_bytes(), "{encoding}: version 2");
+        let mut run = PaintRun::load(file, &device).expect("loads");
+        assert_eq!(run.config().encoding, encoding);
+        let expected = match encoding {
+            Encoding::Grid => EncodingConfig::Grid(GridLayout::for_side(16)),
+            Encoding::Fourier => EncodingConfig::Fourier { octaves: 4 },
+            Encoding::Raw => EncodingConfig::Raw,
+        };
+        assert_eq!(run.trainer().model().encoding(), expected, "{encoding}");
+        assert_eq!((run.picture().width, run.picture().height), (16, 11));
+        assert_eq!(run.picture_name(), Some("chelsea.png"));
+        assert_eq!((run.epochs(), run.trainer().steps()), (2, 7), "{encoding}");
+        let then = repaint(&mut run);
+        assert!(
+            (then.nll - nll).abs() <= 1e-4 && (then.psnr - psnr).abs() <= 1e-4,
+            "{encoding}: NLL {} and PSNR {} dB, saved at {nll} and {psnr} dB",
+            then.nll,
+            then.psnr
+        );
+
+        // Saved again in this version: the encoding in the file, the same
+        // repaint.
+        let bytes = pollster::block_on(run.save()).expect("saves");
+        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
+        let mut again = PaintRun::load(&bytes, &device).expect("loads");
+        assert_eq!(again.trainer().model().encoding(), expected, "{encoding}");
+        let now = repaint(&mut again);
+        assert_eq!(now.nll, then.nll, "{encoding}");
+        assert_eq!(now.rgb, then.rgb, "{encoding}");
+    }
 }
 
 /// One way a file is damaged, at positions drawn as fractions of its
