@@ -94,7 +94,7 @@ function readOptions(host) {
   return { options, view, errors };
 }
 
-export function show(element, text) {
+function show(element, text) {
   element.textContent = text;
   element.hidden = !text;
 }
@@ -163,6 +163,10 @@ export class PaintControls {
 
   setStatus(text) {
     this.status.textContent = text;
+  }
+
+  showNotice(text) {
+    show(this.$('paint-notice'), text);
   }
 
   showRecovery(text) {

@@ -5,7 +5,7 @@
 import './protocol.js';
 import { legendHtml, viewPixels } from './paint-views.js';
 import { DEFAULT_PICTURE } from './picture-input.js';
-import { describe, show } from './paint-controls.js';
+import { describe } from './paint-controls.js';
 
 const P = globalThis.MdnProtocol;
 
@@ -79,7 +79,7 @@ export class PaintDrawing {
   #started(notice, status) {
     const { controls } = this.paint;
     controls.showError('');
-    show(controls.$('paint-notice'), notice || '');
+    controls.showNotice(notice || '');
     controls.showRecovery(this.restartNotice);
     this.restartNotice = '';
     controls.setStatus(status);

@@ -206,7 +206,7 @@ export class ToyControls {
   }
 }
 
-export function show(element, text) {
+function show(element, text) {
   element.textContent = text;
   element.hidden = !text;
 }
