@@ -6,6 +6,7 @@
 import { readSettings, setting } from './attributes.js';
 import { SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
+import { renderView } from './view-markup.js';
 
 // The options a painting is trained with (a change starts a new model), and
 // those that change only what it shows: the core's settings table.
@@ -116,9 +117,8 @@ export class PaintControls {
   lastError = '';
 
   constructor(root, host) {
-    root.innerHTML = TEMPLATE;
     this.host = host;
-    this.$ = (id) => root.querySelector(`#${id}`);
+    this.$ = renderView(root, TEMPLATE);
     this.status = this.$('paint-status');
     this.selects = {
       encoding: this.$('paint-encoding'),
@@ -173,3 +173,4 @@ export class PaintControls {
     show(this.$('paint-recovery'), text);
   }
 }
+

@@ -9,6 +9,7 @@ import { savePng } from './export.js';
 import { LiveText } from './live-text.js';
 import { SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
+import { renderView } from './view-markup.js';
 
 // Text that follows training is rewritten at most this often (LiveText).
 const LIVE_TEXT_MS = 250;
@@ -118,9 +119,8 @@ const TEMPLATE = `
 export class ToyControls {
   // `onLayers()`: the reader showed or hid a layer.
   constructor(root, host, onLayers) {
-    root.innerHTML = TEMPLATE;
     this.host = host;
-    this.$ = (id) => root.querySelector(`#${id}`);
+    this.$ = renderView(root, TEMPLATE);
     this.root = root;
     this.status = this.$('toy-status');
     this.message = this.$('toy-message');
@@ -246,3 +246,4 @@ export function bindToyButtons({ controls, model, interaction, life }) {
     life.loadModel(bytes, file.name);
   });
 }
+
