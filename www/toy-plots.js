@@ -132,7 +132,7 @@ function dataDots(cache, target, bounds, data, colour) {
 // cache: {} kept by the caller between draws}.
 export function drawMain(target, view) {
   const { ctx, width, height } = fitCanvas(target);
-  const { canvas, colours } = target;
+  const { colours } = target;
   const { bounds: b, data, snapshot, density, layers, probeX } = view;
   if (!b) return;
   const area = plotArea(width, height);
@@ -159,48 +159,16 @@ export function drawMain(target, view) {
   }
   ctx.save();
   clipTo(ctx, area);
-  const sampleDot = width < 500 ? 2 : 3;
   if (snapshot) {
     const { grid_x, samples, mse_y, mode } = snapshot;
-    if (layers.samples) {
-      // Stamped in JS (raster.js): as thousands of rectangles they were
-      // the plot's largest cost.
-      const perX = Math.floor(samples.length / grid_x.length);
-      const layer = pixelLayer(canvas, area, width);
-      const [xs, ys] = [scratch('x', samples.length), scratch('y', samples.length)];
-      for (let i = 0; i < grid_x.length; i++) {
-        const px = map.x(grid_x[i]) * layer.scale;
-        for (let j = 0; j < perX; j++) {
-          xs[i * perX + j] = px;
-          ys[i * perX + j] = map.y(samples[i * perX + j]) * layer.scale;
-        }
-      }
-      const [r, g, b, alpha] = rgbaOf(colours.samples);
-      layer.image.data.fill(0);
-      stampDots(layer.image.data, canvas.width, layer.clip, xs, ys, sampleDot * layer.scale, [r, g, b], alpha);
-      showLayer(ctx, layer);
-    }
+    if (layers.samples) drawSamples(ctx, target, area, map, snapshot, width);
     ctx.lineJoin = 'round';
     if (layers.fit && mse_y.length > 0) {
       ctx.strokeStyle = colours.line;
       ctx.lineWidth = 2.5;
       polyline(ctx, map, grid_x, mse_y);
     }
-    if (layers.mode) {
-      // The mode jumps between branches: no line across a jump.
-      ctx.strokeStyle = colours.mode;
-      ctx.lineWidth = 2.5;
-      const jump = 0.08 * (b.y1 - b.y0);
-      ctx.beginPath();
-      for (let i = 0; i < grid_x.length; i++) {
-        if (!Number.isFinite(mode[i])) continue;
-        const [px, py] = [map.x(grid_x[i]), map.y(mode[i])];
-        const joined = i > 0 && Number.isFinite(mode[i - 1]) && Math.abs(mode[i] - mode[i - 1]) <= jump;
-        if (joined) ctx.lineTo(px, py);
-        else ctx.moveTo(px, py);
-      }
-      ctx.stroke();
-    }
+    if (layers.mode) drawModeLine(ctx, colours, map, b, grid_x, mode);
   }
   if (Number.isFinite(probeX)) {
     ctx.strokeStyle = colours.ink;
@@ -212,6 +180,45 @@ export function drawMain(target, view) {
     ctx.stroke();
   }
   ctx.restore();
+}
+
+// The MDN's samples, stamped in JS (raster.js): as thousands of rectangles
+// they were the plot's largest cost.
+function drawSamples(ctx, target, area, map, snapshot, width) {
+  const { canvas, colours } = target;
+  const { grid_x, samples } = snapshot;
+  const sampleDot = width < 500 ? 2 : 3;
+  const perX = Math.floor(samples.length / grid_x.length);
+  const layer = pixelLayer(canvas, area, width);
+  const [xs, ys] = [scratch('x', samples.length), scratch('y', samples.length)];
+  for (let i = 0; i < grid_x.length; i++) {
+    const px = map.x(grid_x[i]) * layer.scale;
+    for (let j = 0; j < perX; j++) {
+      xs[i * perX + j] = px;
+      ys[i * perX + j] = map.y(samples[i * perX + j]) * layer.scale;
+    }
+  }
+  const [r, g, b, alpha] = rgbaOf(colours.samples);
+  layer.image.data.fill(0);
+  stampDots(layer.image.data, canvas.width, layer.clip, xs, ys, sampleDot * layer.scale, [r, g, b], alpha);
+  showLayer(ctx, layer);
+}
+
+// The conditional mode's line.
+function drawModeLine(ctx, colours, map, b, grid_x, mode) {
+  // The mode jumps between branches: no line across a jump.
+  ctx.strokeStyle = colours.mode;
+  ctx.lineWidth = 2.5;
+  const jump = 0.08 * (b.y1 - b.y0);
+  ctx.beginPath();
+  for (let i = 0; i < grid_x.length; i++) {
+    if (!Number.isFinite(mode[i])) continue;
+    const [px, py] = [map.x(grid_x[i]), map.y(mode[i])];
+    const joined = i > 0 && Number.isFinite(mode[i - 1]) && Math.abs(mode[i] - mode[i - 1]) <= jump;
+    if (joined) ctx.lineTo(px, py);
+    else ctx.moveTo(px, py);
+  }
+  ctx.stroke();
 }
 
 // Scratch arrays for the pixel coordinates a draw computes, by name and
