@@ -38,8 +38,9 @@ test('a kind registered by the page runs in the worker and shows its echo', asyn
     // refused by the wasm's check, said on the console, and fails its demo.
     await waitForAttr(page, '#malformed', 'data-state', (v) => v === 'failed');
     assert.match(await attr(page, '#malformed', 'data-error'), /contract does not allow.*invalid type/);
-    assert.equal(errors.length, 1, errors.join('\n'));
-    assert.match(errors[0], /contract does not allow/);
+    // (The worker's console.error comes through the page's console too.)
+    assert.ok(errors.length > 0, 'the refusal is on the console');
+    for (const error of errors) assert.match(error, /contract does not allow.*toy-probe/);
   } finally {
     await context.close();
   }

@@ -184,8 +184,8 @@ const QUEUED_HERE = Symbol('queued here');
 
 // Whether `msg` is a message the contract (mdn-web's contract.rs) allows,
 // as the wasm's serde reads it. One it does not is a bug of the page's
-// code: it is said (on the console, and as the demo's failure), and not
-// run.
+// code: it is said (on the console, and to its demo, which fails), and
+// not run.
 function allowed(msg) {
   if (msg[QUEUED_HERE]) return true;
   try {
@@ -195,6 +195,7 @@ function allowed(msg) {
     console.error(`${MdnBackend.messageOf(e)}:`, msg);
     const demo = demos.get(msg.id);
     if (demo) context.fail(demo, e);
+    else post({ type: P.DEMO_FAILED, id: msg.id ?? null, message: MdnBackend.messageOf(e) });
     return false;
   }
 }

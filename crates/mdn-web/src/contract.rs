@@ -22,26 +22,38 @@
 //! Typed arrays are transferred, not copied. Field names are the Rust
 //! ones, but where a message's struct says camelCase.
 
-use js_sys::{ArrayBuffer, Float32Array, Uint8Array, Uint8ClampedArray};
+use js_sys::{Float32Array, Uint8Array, Uint8ClampedArray};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Declares a typed array (or buffer) that crosses the boundary as itself:
-/// serde_wasm_bindgen passes it through untouched (`preserve`), and the
-/// TypeScript declarations name its JavaScript type.
+/// Declares a typed array (or any JavaScript value) that crosses the
+/// boundary as itself: serde_wasm_bindgen passes it through untouched
+/// (`preserve`), and the TypeScript declarations name its JavaScript type.
+///
+/// Read back ([`crate::check_message`]'s only use of it), it is only required to
+/// be there: serde reads an internally tagged enum's fields through a
+/// buffer of plain values first, which a JavaScript object does not
+/// survive, so its type cannot be checked there.
 macro_rules! js_typed {
-    ($(#[$doc:meta])* $name:ident($js:ty)) => {
+    ($(#[$doc:meta])* $name:ident($js:ty, $ts:literal)) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, Serialize, Deserialize)]
+        #[derive(Clone, Debug, Serialize)]
         #[serde(transparent)]
         pub struct $name(#[serde(with = "serde_wasm_bindgen::preserve")] pub $js);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                serde::de::IgnoredAny::deserialize(deserializer)?;
+                Ok(Self(JsValue::UNDEFINED.unchecked_into()))
+            }
+        }
 
         impl TS for $name {
             type WithoutGenerics = Self;
             type OptionInnerType = Self;
             fn name(_: &ts_rs::Config) -> String {
-                stringify!($js).to_string()
+                $ts.to_string()
             }
             fn inline(cfg: &ts_rs::Config) -> String {
                 Self::name(cfg)
@@ -53,52 +65,28 @@ macro_rules! js_typed {
 js_typed!(
     /// `f32` values, as a `Float32Array` of its own (not a view into the
     /// wasm's memory, so it can be transferred).
-    F32s(Float32Array)
+    F32s(Float32Array, "Float32Array")
 );
 js_typed!(
     /// RGBA8 pixels, row-major, as a `Uint8ClampedArray` (`ImageData`'s).
-    Rgba(Uint8ClampedArray)
+    Rgba(Uint8ClampedArray, "Uint8ClampedArray")
 );
 js_typed!(
     /// A file's bytes (a model file) as the wasm returns them.
-    Bytes(Uint8Array)
+    Bytes(Uint8Array, "Uint8Array")
 );
 js_typed!(
     /// A value the contract does not look into: a demo kind's options in
     /// messages that any kind may carry (each kind's wasm class reads its
     /// own: [`ToyOptions`], [`PaintOptions`]).
-    Opaque(JsValue)
+    Opaque(JsValue, "unknown")
 );
 
-/// A file's bytes as the page sends them (transferred): an `ArrayBuffer`,
-/// or a `Uint8Array` (a checkpoint the page kept).
-#[derive(Clone, Debug, Serialize)]
-#[serde(transparent)]
-pub struct Buffer(#[serde(with = "serde_wasm_bindgen::preserve")] pub JsValue);
-
-impl<'de> Deserialize<'de> for Buffer {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: JsValue = serde_wasm_bindgen::preserve::deserialize(deserializer)?;
-        if value.is_instance_of::<ArrayBuffer>() || value.is_instance_of::<Uint8Array>() {
-            Ok(Self(value))
-        } else {
-            Err(serde::de::Error::custom(
-                "expected an ArrayBuffer or a Uint8Array",
-            ))
-        }
-    }
-}
-
-impl TS for Buffer {
-    type WithoutGenerics = Self;
-    type OptionInnerType = Self;
-    fn name(_: &ts_rs::Config) -> String {
-        "ArrayBuffer | Uint8Array".to_string()
-    }
-    fn inline(cfg: &ts_rs::Config) -> String {
-        Self::name(cfg)
-    }
-}
+js_typed!(
+    /// A file's bytes as the page sends them (transferred): an
+    /// `ArrayBuffer`, or a `Uint8Array` (a checkpoint the page kept).
+    Buffer(JsValue, "ArrayBuffer | Uint8Array")
+);
 
 impl F32s {
     /// A new `Float32Array` holding `values`.
