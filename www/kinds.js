@@ -23,6 +23,8 @@
 //     options); refused: the one that says options or data were refused;
 //   display: the message types that set up what its results show, which
 //     the trial's worker is sent again;
+//   state: the fields of the live state (data-*) it adds to the contract's
+//     (MdnLiveState), for a kind of a page's own;
 //   resume(create, checkpoint): the [message, transfer] pairs that create
 //     it in another worker (the trial's) from `create` (its CREATE, with its
 //     model's options) and `checkpoint` ({bytes: Uint8Array, name}).
@@ -34,7 +36,7 @@ const KINDS = new Map();
 // Adds the demo kind `name` (see above); a page may add its own before its
 // demos start.
 export function registerKind(name, entry) {
-  KINDS.set(name, Object.freeze({ attributes: [], display: [], retrial: () => false, ...entry, name }));
+  KINDS.set(name, Object.freeze({ attributes: [], display: [], state: [], retrial: () => false, ...entry, name }));
 }
 
 // The entry of kind `name`, or null.

@@ -37,6 +37,7 @@ const TEMPLATE = `
 
 // The live state (data-*) that belongs to the page's one worker, not to a
 // demo's kind: it stays when the kind changes, and everything else goes.
+const LIVE_STATE = new Set(globalThis.MdnLiveState);
 const WORKER_STATE = new Set(['backend', 'wasmMs', 'backendTrial', 'trialWebgpu', 'trialCpu', 'trialUnit']);
 
 // A view that shows nothing and does nothing: a kind's while its module
@@ -246,9 +247,15 @@ export class MdnDemo extends HTMLElement {
   }
 
   // Updates the live state: data-* attributes (a null value removes one) and
-  // an mdn-progress event carrying all of it.
+  // an mdn-progress event carrying all of it. A field the contract does not
+  // declare (LiveState, in protocol.d.ts) nor the kind add is a bug, said
+  // on the console and not shown.
   #set(fields) {
     for (const [key, value] of Object.entries(fields)) {
+      if (!LIVE_STATE.has(key) && !kindNamed(this.#kind)?.state.includes(key)) {
+        console.error(`<mdn-demo>: "${key}" is no field of its live state (contract.rs's LiveState)`);
+        continue;
+      }
       if (value === null || value === undefined) {
         delete this.#state[key];
         delete this.dataset[key];

@@ -886,3 +886,141 @@ width: number,
  */
 height: number, };
 
+/**
+ * A demo's live state, as `<mdn-demo>` shows it: its `data-*` attributes
+ * (`data-psnr-mean` for `psnrMean`) and the `detail` of its
+ * `mdn-progress` events, which hold every field set so far. A field is
+ * absent until known, and removed when no longer true. A kind of a page's
+ * own adds its fields in its `www/kinds.js` entry (`state`).
+ */
+export type LiveState = { 
+/**
+ * The demo kind.
+ */
+kind?: string, 
+/**
+ * "idle", "starting", "running", "paused" or "failed".
+ */
+state?: string, 
+/**
+ * Why it failed.
+ */
+error?: string, 
+/**
+ * The worker's backend: "webgpu" or "cpu".
+ */
+backend?: string, 
+/**
+ * The worker's wasm fetch, compile and instantiate, ms.
+ */
+wasmMs?: number, 
+/**
+ * The backend trial: "measuring", "cpu" or "webgpu" (its decision).
+ */
+backendTrial?: string, 
+/**
+ * The rate the trial measured on WebGPU, in `trialUnit`.
+ */
+trialWebgpu?: number, 
+/**
+ * The rate the trial measured on the CPU, in `trialUnit`.
+ */
+trialCpu?: number, 
+/**
+ * "epochs/s" or "steps/s".
+ */
+trialUnit?: string, 
+/**
+ * A sentence when training had diverged and went back.
+ */
+recovery?: string, 
+/**
+ * NLL of the latest result, nats per point (toy) or per pixel
+ * (painting); absent when not finite.
+ */
+nll?: number, 
+/**
+ * K of the running model.
+ */
+components?: number, 
+/**
+ * The step of the demo's latest checkpoint (toy, on WebGPU).
+ */
+checkpointStep?: number, 
+/**
+ * The epoch of the demo's latest checkpoint (painting, on WebGPU).
+ */
+checkpointEpoch?: number, 
+/**
+ * The name of the model file last saved.
+ */
+savedModel?: string, 
+/**
+ * Its size, bytes.
+ */
+savedModelBytes?: number, 
+/**
+ * Toy: steps taken.
+ */
+step?: number, 
+/**
+ * Toy: the model's seed.
+ */
+seed?: number, 
+/**
+ * Toy: the data set's name.
+ */
+data?: string, 
+/**
+ * Toy: hidden units.
+ */
+hiddenUnits?: number, 
+/**
+ * Toy: training points.
+ */
+points?: number, 
+/**
+ * Toy: the probed x₀.
+ */
+probeX?: number, 
+/**
+ * Toy: the plot's layers shown, space-separated.
+ */
+layers?: string, 
+/**
+ * Painting: epochs completed.
+ */
+epoch?: number, 
+/**
+ * Painting: PSNR of the mode colours, dB.
+ */
+psnr?: number, 
+/**
+ * Painting: PSNR of the mean colours, dB.
+ */
+psnrMean?: number, 
+/**
+ * Painting: the picture's name.
+ */
+image?: string, 
+/**
+ * Painting: the model file its picture came from.
+ */
+model?: string, 
+/**
+ * Painting: the encoding.
+ */
+encoding?: string, 
+/**
+ * Painting: the covariance.
+ */
+covariance?: string, 
+/**
+ * Painting: "on" while a video is recorded.
+ */
+recording?: string, 
+/**
+ * Painting: frames in the video recorded (or being recorded).
+ */
+recordedFrames?: number, };
+

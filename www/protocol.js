@@ -3,12 +3,13 @@
  *
  * Every message between the page and the one Worker that runs the wasm, by
  * its `type`: the only place a message type is spelled in JavaScript. The
- * fields of each are in protocol.d.ts (ToWorker, FromWorker).
+ * fields of each are in protocol.d.ts (ToWorker, FromWorker), as are the
+ * fields of a demo's live state (LiveState), listed here too.
  *
  * A classic script, so that the worker can load it with importScripts
  * (wasm-bindgen's `no-modules` bindings need a classic worker); the page and
  * node import it as a module for its side effect. Either way it defines
- * `globalThis.MdnProtocol`.
+ * `globalThis.MdnProtocol` and `globalThis.MdnLiveState`.
  */
 'use strict';
 
@@ -52,4 +53,40 @@
     PAINT_ERROR: 'paint-error',
     TEST_ECHO: 'test-echo',
   });
+  // Every field of a demo's live state (LiveState in protocol.d.ts):
+  // <mdn-demo> refuses any other but those its kind adds (www/kinds.js).
+  global.MdnLiveState = Object.freeze([
+    'backend',
+    'backendTrial',
+    'checkpointEpoch',
+    'checkpointStep',
+    'components',
+    'covariance',
+    'data',
+    'encoding',
+    'epoch',
+    'error',
+    'hiddenUnits',
+    'image',
+    'kind',
+    'layers',
+    'model',
+    'nll',
+    'points',
+    'probeX',
+    'psnr',
+    'psnrMean',
+    'recordedFrames',
+    'recording',
+    'recovery',
+    'savedModel',
+    'savedModelBytes',
+    'seed',
+    'state',
+    'step',
+    'trialCpu',
+    'trialUnit',
+    'trialWebgpu',
+    'wasmMs',
+  ]);
 })(globalThis);

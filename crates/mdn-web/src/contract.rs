@@ -31,10 +31,11 @@ use wasm_bindgen::{JsCast, JsValue};
 /// boundary as itself: serde_wasm_bindgen passes it through untouched
 /// (`preserve`), and the TypeScript declarations name its JavaScript type.
 ///
-/// Read back ([`crate::check_message`]'s only use of it), it is only required to
-/// be there: serde reads an internally tagged enum's fields through a
-/// buffer of plain values first, which a JavaScript object does not
-/// survive, so its type cannot be checked there.
+/// Read back ([`crate::check_message`]'s only use of it), it is only
+/// required to be there: serde reads an internally tagged enum's fields
+/// through a buffer of plain values first, which a JavaScript object does
+/// not survive (the check sees `true` in a buffer's place), so its type
+/// cannot be checked there.
 macro_rules! js_typed {
     ($(#[$doc:meta])* $name:ident($js:ty, $ts:literal)) => {
         $(#[$doc])*
@@ -448,6 +449,82 @@ pub struct ToyResumed {
 pub struct PaintResumed {
     /// The epoch it goes on from.
     pub epoch: u32,
+}
+
+/// A demo's live state, as `<mdn-demo>` shows it: its `data-*` attributes
+/// (`data-psnr-mean` for `psnrMean`) and the `detail` of its
+/// `mdn-progress` events, which hold every field set so far. A field is
+/// absent until known, and removed when no longer true. A kind of a page's
+/// own adds its fields in its `www/kinds.js` entry (`state`).
+#[derive(Clone, Debug, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct LiveState {
+    /// The demo kind.
+    pub kind: Option<String>,
+    /// "idle", "starting", "running", "paused" or "failed".
+    pub state: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The worker's backend: "webgpu" or "cpu".
+    pub backend: Option<String>,
+    /// The worker's wasm fetch, compile and instantiate, ms.
+    pub wasm_ms: Option<f64>,
+    /// The backend trial: "measuring", "cpu" or "webgpu" (its decision).
+    pub backend_trial: Option<String>,
+    /// The rate the trial measured on WebGPU, in `trialUnit`.
+    pub trial_webgpu: Option<f64>,
+    /// The rate the trial measured on the CPU, in `trialUnit`.
+    pub trial_cpu: Option<f64>,
+    /// "epochs/s" or "steps/s".
+    pub trial_unit: Option<String>,
+    /// A sentence when training had diverged and went back.
+    pub recovery: Option<String>,
+    /// NLL of the latest result, nats per point (toy) or per pixel
+    /// (painting); absent when not finite.
+    pub nll: Option<f64>,
+    /// K of the running model.
+    pub components: Option<u32>,
+    /// The step of the demo's latest checkpoint (toy, on WebGPU).
+    pub checkpoint_step: Option<u32>,
+    /// The epoch of the demo's latest checkpoint (painting, on WebGPU).
+    pub checkpoint_epoch: Option<u32>,
+    /// The name of the model file last saved.
+    pub saved_model: Option<String>,
+    /// Its size, bytes.
+    pub saved_model_bytes: Option<u32>,
+    /// Toy: steps taken.
+    pub step: Option<u32>,
+    /// Toy: the model's seed.
+    pub seed: Option<u32>,
+    /// Toy: the data set's name.
+    pub data: Option<String>,
+    /// Toy: hidden units.
+    pub hidden_units: Option<u32>,
+    /// Toy: training points.
+    pub points: Option<u32>,
+    /// Toy: the probed x₀.
+    pub probe_x: Option<f64>,
+    /// Toy: the plot's layers shown, space-separated.
+    pub layers: Option<String>,
+    /// Painting: epochs completed.
+    pub epoch: Option<u32>,
+    /// Painting: PSNR of the mode colours, dB.
+    pub psnr: Option<f64>,
+    /// Painting: PSNR of the mean colours, dB.
+    pub psnr_mean: Option<f64>,
+    /// Painting: the picture's name.
+    pub image: Option<String>,
+    /// Painting: the model file its picture came from.
+    pub model: Option<String>,
+    /// Painting: the encoding.
+    pub encoding: Option<String>,
+    /// Painting: the covariance.
+    pub covariance: Option<String>,
+    /// Painting: "on" while a video is recorded.
+    pub recording: Option<String>,
+    /// Painting: frames in the video recorded (or being recorded).
+    pub recorded_frames: Option<u32>,
 }
 
 /// Messages from the page to the worker (`type` names each; see the module
@@ -897,12 +974,13 @@ mod tests {
              *\n \
              * Every message between the page and the one Worker that runs the wasm, by\n \
              * its `type`: the only place a message type is spelled in JavaScript. The\n \
-             * fields of each are in protocol.d.ts (ToWorker, FromWorker).\n \
+             * fields of each are in protocol.d.ts (ToWorker, FromWorker), as are the\n \
+             * fields of a demo's live state (LiveState), listed here too.\n \
              *\n \
              * A classic script, so that the worker can load it with importScripts\n \
              * (wasm-bindgen's `no-modules` bindings need a classic worker); the page and\n \
              * node import it as a module for its side effect. Either way it defines\n \
-             * `globalThis.MdnProtocol`.\n \
+             * `globalThis.MdnProtocol` and `globalThis.MdnLiveState`.\n \
              */\n'use strict';\n\n(function define(global) {\n  if (global.MdnProtocol) return;\n  global.MdnProtocol = Object.freeze({\n",
         );
         let groups = [
@@ -915,8 +993,31 @@ mod tests {
                 out.push_str(&format!("    {}: '{name}',\n", constant(name)));
             }
         }
-        out.push_str("  });\n})(globalThis);\n");
+        out.push_str("  });\n");
+        out.push_str(
+            "  // Every field of a demo's live state (LiveState in protocol.d.ts):\n  \
+             // <mdn-demo> refuses any other but those its kind adds (www/kinds.js).\n",
+        );
+        out.push_str("  global.MdnLiveState = Object.freeze([\n");
+        for key in live_state_keys() {
+            out.push_str(&format!("    '{key}',\n"));
+        }
+        out.push_str("  ]);\n})(globalThis);\n");
         out
+    }
+
+    /// LiveState's fields as serde names them: a default's every field
+    /// serialises (as null).
+    fn live_state_keys() -> Vec<String> {
+        match serde_json::to_value(LiveState::default()) {
+            Ok(serde_json::Value::Object(map)) => {
+                // Sorted, whatever serde_json's features keep.
+                let mut keys: Vec<String> = map.keys().cloned().collect();
+                keys.sort();
+                keys
+            }
+            other => panic!("LiveState serialises as an object, not {other:?}"),
+        }
     }
 
     fn declaration<T: TS>(cfg: &ts_rs::Config) -> String {
@@ -950,6 +1051,7 @@ mod tests {
             declaration::<ToySnapshot>(&cfg),
             declaration::<Repaint>(&cfg),
             declaration::<PictureHeader>(&cfg),
+            declaration::<LiveState>(&cfg),
         ] {
             out.push_str(&decl);
             out.push('\n');
