@@ -7,20 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { scripts, www } from './www-scripts.mjs';
 import { parse } from 'acorn';
 import { ancestor } from 'acorn-walk';
 
 const MAX_LINES = 80;
-
-const www = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../www');
-
-const scripts = (dir) =>
-  fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) return scripts(file);
-    return entry.name.endsWith('.js') ? [file] : [];
-  });
 
 // What a reader would call the function: its declaration's, variable's,
 // property's or method's name, else where it starts.

@@ -5,16 +5,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { scripts, www } from './www-scripts.mjs';
 
-const www = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../www');
 
-const scripts = (dir) =>
-  fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) return scripts(file);
-    return entry.name.endsWith('.js') ? [file] : [];
-  });
 
 test('every script under www/ parses', () => {
   const files = scripts(www);
