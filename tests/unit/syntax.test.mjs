@@ -2,12 +2,8 @@
 // workers, so without this a syntax error would first show in the browser
 // tests, after the release build.
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
 import { scripts, www } from './www-scripts.mjs';
-
-
 
 test('every script under www/ parses', () => {
   const files = scripts(www);
