@@ -129,7 +129,9 @@ describe('the sample blog post', () => {
       const article = document.querySelector('article');
       article.insertAdjacentHTML('beforeend', '<canvas id="post-canvas"></canvas><button id="post-button">x</button>');
     });
-    // The demos' rules (canvas { width: 100% }, a blue button) do not reach the post.
+    // The demos' rules (canvas { width: 100% }, a blue button) do not reach
+    // the post. (A view comes in once its module has loaded.)
+    await page.waitForSelector('#toy-restart');
     assert.equal(await page.$eval('#post-canvas', (c) => getComputedStyle(c).width), '300px');
     const postButton = await page.$eval('#post-button', (b) => getComputedStyle(b).backgroundColor);
     const demoButton = await page.$eval('#toy-restart', (b) => getComputedStyle(b).backgroundColor);

@@ -94,8 +94,8 @@ export class MdnDemo extends HTMLElement {
     }
   }
 
-  // (Re)builds the view for the current kind (its module loaded on first
-  // use, see kinds.js); a running demo of another kind is dropped first.
+  // (Re)builds the view for the current kind; a running demo of another
+  // kind is dropped first.
   #render() {
     const kind = this.getAttribute('kind') || 'toy';
     if (this.#view && kind === this.#kind) return;
@@ -117,21 +117,28 @@ export class MdnDemo extends HTMLElement {
       this.#set({ state: 'failed', error: `unknown kind ${kind}` });
       return;
     }
-    entry.view().then(
+    if (loadedViews.has(kind)) {
+      this.#createView(root, loadedViews.get(kind));
+      return;
+    }
+    loadView(entry).then(
       (create) => {
-        if (this.#kind !== kind || this.#view !== NO_VIEW) return;
-        this.#view = create(root, {
-          host: this,
-          send: (msg, transfer) => this.#link?.send(msg, transfer),
-          progress: (fields) => this.#set(fields),
-        });
-        this.#updateRunning();
+        if (this.#kind === kind && this.#view === NO_VIEW) this.#createView(root, create);
       },
       (e) => {
         this.#showError(root, `The ${kind} demo could not be loaded (${e.message}).`);
         this.#set({ state: 'failed', error: e.message });
       },
     );
+  }
+
+  #createView(root, create) {
+    this.#view = create(root, {
+      host: this,
+      send: (msg, transfer) => this.#link?.send(msg, transfer),
+      progress: (fields) => this.#set(fields),
+    });
+    this.#updateRunning();
   }
 
   #showError(root, text) {
@@ -270,4 +277,19 @@ export class MdnDemo extends HTMLElement {
   }
 }
 
+// The views by kind, once loaded (kinds.js: each entry's `view()`).
+const loadedViews = new Map();
+const loadView = (entry) =>
+  entry.view().then((create) => {
+    loadedViews.set(entry.name, create);
+    return create;
+  });
+
+// The views of the kinds registered so far start loading with the
+// element (not awaited: a module's top-level await would define the element
+// after the page's load event, under scripts that look for it then); a
+// demo that renders before its view is in shows it once it is, and a kind
+// a page registers later loads its view when a demo of it first renders
+// (as does one whose view failed to load, which then says why).
+for (const entry of allKinds()) loadView(entry).catch(() => {});
 if (!customElements.get('mdn-demo')) customElements.define('mdn-demo', MdnDemo);
