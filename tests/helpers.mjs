@@ -35,10 +35,11 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const MINUTE = 60_000;
 
 // Serves dist/ and, under /test-images/, tests/images; `mounts`
-// adds folders under other paths (the benchmark's page: {'/bench/': dir}).
+// adds folders under other paths (the benchmark's page: {'/bench/': dir});
+// `cors`: every answer allows any origin, as a CDN's does.
 // `requests` lists the path of every request, in order (to check what a
 // page fetched).
-export async function serveDist({ mounts = {} } = {}) {
+export async function serveDist({ mounts = {}, cors = false } = {}) {
   for (const file of ['index.html', ...WASM_MODULES.flatMap((m) => [`${m}.js`, `${m}_bg.wasm`]), 'www/worker.js']) {
     if (!fs.existsSync(path.join(distDir, file))) {
       throw new Error(`${path.join(distDir, file)} is missing: run \`trunk build --release\` first`);
@@ -65,6 +66,7 @@ export async function serveDist({ mounts = {} } = {}) {
   };
   const server = http.createServer((req, res) => {
     requests.push(new URL(req.url, 'http://localhost').pathname);
+    if (cors) res.setHeader('Access-Control-Allow-Origin', '*');
     const route = routes.find(([prefix]) => req.url.startsWith(prefix));
     if (route) {
       req.url = req.url.slice(route[0].length - 1);

@@ -23,6 +23,7 @@
 import './protocol.js';
 import { BackendTrial, CAP_MS, countOf, needsTrial, trialFigures } from './backend-trial.js';
 import { allKinds, kindNamed, kindOfResult, workerScripts } from './kinds.js';
+import { workerFor } from './worker-url.js';
 
 const P = globalThis.MdnProtocol;
 const BACKENDS = ['webgpu', 'cpu'];
@@ -66,13 +67,15 @@ let handover = null;
 const isSetup = (type) => type === P.CREATE || allKinds().some((k) => k.display.includes(type));
 
 // What the page's author can do when the demo cannot start at all: the
-// causes seen are the demo's files served from another site than the page
-// (a Worker must come from the page's origin), a Content-Security-Policy
-// that forbids workers or WebAssembly, and a file missing from the upload.
+// causes seen are the demo's files served from another site without CORS
+// (its workers start from a blob: that loads them, www/worker-url.js, and
+// the wasm is fetched), a Content-Security-Policy that forbids workers or
+// WebAssembly, and a file missing from the upload.
 const CANNOT_START =
-  "if this is your page, serve the demo's files (www/ and the .wasm modules) from the page's own site, " +
-  "allow workers and WebAssembly in its Content-Security-Policy (worker-src 'self', script-src " +
-  "'self' 'wasm-unsafe-eval'), or show the demo in an iframe of embed.html from the site that hosts it";
+  "if this is your page, serve the demo's files (www/ and the .wasm modules) from its own site or with " +
+  "Access-Control-Allow-Origin, allow workers and WebAssembly in its Content-Security-Policy (worker-src " +
+  "'self' blob:, script-src 'self' 'wasm-unsafe-eval'), or show the demo in an iframe of embed.html " +
+  'from the site that hosts it';
 
 
 // `requested` ('webgpu', 'cpu' or null for the automatic choice) counts only
@@ -85,7 +88,7 @@ function startWorker(requested) {
 }
 
 // A new Worker running www/worker.js (throws where the page may not have one).
-const newWorker = () => new Worker(new URL('./worker.js', import.meta.url));
+const newWorker = () => workerFor(new URL('./worker.js', import.meta.url));
 
 function spawn() {
   try {

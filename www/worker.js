@@ -19,10 +19,14 @@
 /* global wasm_bindgen, MdnProtocol, MdnBackend, MdnScheduler, MdnKinds */
 'use strict';
 
-importScripts('protocol.js', 'worker/backend.js', 'worker/scheduler.js');
+// This script's own URL, against which its files resolve: its location,
+// or where a page of another origin started it from a blob: (see
+// www/worker-url.js).
+self.MDN_SCRIPT ||= self.location.href;
+importScripts(...['protocol.js', 'worker/backend.js', 'worker/scheduler.js'].map((f) => new URL(f, self.MDN_SCRIPT).href));
 // Trunk puts the wasm modules at the root of dist/, this file in dist/www/.
 // Only the one the backend choice needs is downloaded (MdnBackend.MODULES).
-const moduleUrl = (name, suffix) => new URL(`../${name}${suffix}`, self.location.href).href;
+const moduleUrl = (name, suffix) => new URL(`../${name}${suffix}`, self.MDN_SCRIPT).href;
 const P = MdnProtocol;
 
 const commands = [];

@@ -6,9 +6,9 @@
  */
 'use strict';
 
-// The picture decoding (MdnPicture), beside www/worker.js, which loads
-// this script.
-importScripts(new URL('worker/picture.js', self.location.href).href);
+// The picture decoding (MdnPicture), in www/worker/ with this script,
+// which www/worker.js (MDN_SCRIPT) loads.
+importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
 
 (function define(global) {
   const P = global.MdnProtocol;

@@ -19,15 +19,24 @@
 (function define(global) {
   // The TIFF worker's script, from a worker one folder below dist/'s root
   // (www/worker.js, the benchmark's worker).
-  const TIFF_WORKER = global.location ? new URL('../www/worker/tiff.js', global.location.href).href : '';
+  const here = global.MDN_SCRIPT || global.location?.href;
+  const TIFF_WORKER = here ? new URL('../www/worker/tiff.js', here).href : '';
   // The TIFF worker, started on first use; its answers by request number.
   let tiffWorker = null;
   const pending = new Map();
   let nextRequest = 0;
 
+  // The TIFF worker, from a blob: when the page is of another origin than
+  // the demo's files (as www/worker-url.js starts the demo's worker).
+  function startTiffWorker() {
+    if (new URL(TIFF_WORKER).origin === global.location.origin) return new Worker(TIFF_WORKER);
+    const source = `self.MDN_SCRIPT = ${JSON.stringify(TIFF_WORKER)}; importScripts(self.MDN_SCRIPT);`;
+    return new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  }
+
   function decodeTiff(bytes) {
     if (!tiffWorker) {
-      tiffWorker = new Worker(TIFF_WORKER);
+      tiffWorker = startTiffWorker();
       tiffWorker.onmessage = ({ data }) => {
         const request = pending.get(data.request);
         pending.delete(data.request);

@@ -6,8 +6,10 @@
 /* global wasm_bindgen */
 'use strict';
 
-importScripts(new URL('../../mdn-tiff.js', self.location.href).href);
-const ready = wasm_bindgen({ module_or_path: new URL('../../mdn-tiff_bg.wasm', self.location.href).href });
+// This script's URL (see www/worker-url.js), which the module's resolve against.
+self.MDN_SCRIPT ||= self.location.href;
+importScripts(new URL('../../mdn-tiff.js', self.MDN_SCRIPT).href);
+const ready = wasm_bindgen({ module_or_path: new URL('../../mdn-tiff_bg.wasm', self.MDN_SCRIPT).href });
 
 self.onmessage = async ({ data: { request, bytes } }) => {
   try {
