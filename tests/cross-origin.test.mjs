@@ -57,10 +57,11 @@ test('a post on another origin runs the demos from the CDN, and its iframe too',
     ready: '#toy',
   });
   try {
-    await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) >= 300, { timeout: 4 * MINUTE });
+    // Improving, as tests/toy.test.mjs asks of a toy: its NLL half a nat
+    // below its first; the painting's PSNR up from nothing.
+    const first = Number(await waitForAttr(page, '#toy', 'data-nll', (v) => v !== null, { timeout: 4 * MINUTE }));
+    await waitForAttr(page, '#toy', 'data-nll', (v, f) => Number(v) < f - 0.5, { arg: first, timeout: 4 * MINUTE });
     await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 3, { timeout: 6 * MINUTE });
-    // Improving: the toy's NLL below its start, the painting's PSNR up.
-    assert.ok(Number(await page.getAttribute('#toy', 'data-nll')) < 3, 'the toy learns');
     assert.ok(Number(await page.getAttribute('#paint', 'data-psnr')) > 10, 'the painting shows the picture');
     const frame = page.frameLocator('#frame');
     await frame.locator('mdn-demo[data-step]').waitFor({ timeout: 4 * MINUTE });
