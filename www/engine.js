@@ -23,7 +23,7 @@
 import './protocol.js';
 import { BackendTrial, CAP_MS, countOf, needsTrial, trialFigures } from './backend-trial.js';
 import { allKinds, kindNamed, kindOfResult, workerScripts } from './kinds.js';
-import { workerFor } from './worker-url.js';
+import './worker-url.js';
 
 const P = globalThis.MdnProtocol;
 const BACKENDS = ['webgpu', 'cpu'];
@@ -88,7 +88,7 @@ function startWorker(requested) {
 }
 
 // A new Worker running www/worker.js (throws where the page may not have one).
-const newWorker = () => workerFor(new URL('./worker.js', import.meta.url));
+const newWorker = () => globalThis.MdnWorkerFor(new URL('./worker.js', import.meta.url));
 
 function spawn() {
   try {

@@ -16,7 +16,7 @@
 import { PLOT } from './plot-protocol.js';
 import { palette } from './plot.js';
 import { ToyDrawing } from './toy-drawing.js';
-import { workerFor } from './worker-url.js';
+import './worker-url.js';
 
 let worker = null;
 let nextId = 1;
@@ -50,7 +50,7 @@ function canDrawInWorker() {
 
 function plotWorker() {
   if (worker) return worker;
-  worker = workerFor(new URL('./plot-worker.js', import.meta.url), { type: 'module' });
+  worker = globalThis.MdnWorkerFor(new URL('./plot-worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = ({ data: msg }) => answerTo.get(msg.id)?.(msg);
   // A bug in the drawing is said where the page's own errors are.
   worker.onerror = (event) => console.error(`plot worker: ${event.message || 'its script did not load'}`);

@@ -23,7 +23,9 @@
 // or where a page of another origin started it from a blob: (see
 // www/worker-url.js).
 self.MDN_SCRIPT ||= self.location.href;
-importScripts(...['protocol.js', 'worker/backend.js', 'worker/scheduler.js'].map((f) => new URL(f, self.MDN_SCRIPT).href));
+importScripts(
+  ...['protocol.js', 'worker-url.js', 'worker/backend.js', 'worker/scheduler.js'].map((f) => new URL(f, self.MDN_SCRIPT).href),
+);
 // Trunk puts the wasm modules at the root of dist/, this file in dist/www/.
 // Only the one the backend choice needs is downloaded (MdnBackend.MODULES).
 const moduleUrl = (name, suffix) => new URL(`../${name}${suffix}`, self.MDN_SCRIPT).href;

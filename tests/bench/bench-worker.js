@@ -12,6 +12,7 @@
 // The page's backend-to-module map (dist/www/, served beside /bench/).
 importScripts(
   new URL('../www/worker/backend.js', self.location.href).href,
+  new URL('../www/worker-url.js', self.location.href).href,
   new URL('../www/worker/picture.js', self.location.href).href,
 );
 

@@ -26,17 +26,10 @@
   const pending = new Map();
   let nextRequest = 0;
 
-  // The TIFF worker, from a blob: when the page is of another origin than
-  // the demo's files (as www/worker-url.js starts the demo's worker).
-  function startTiffWorker() {
-    if (new URL(TIFF_WORKER).origin === global.location.origin) return new Worker(TIFF_WORKER);
-    const source = `self.MDN_SCRIPT = ${JSON.stringify(TIFF_WORKER)}; importScripts(self.MDN_SCRIPT);`;
-    return new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
-  }
-
   function decodeTiff(bytes) {
     if (!tiffWorker) {
-      tiffWorker = startTiffWorker();
+      // From a blob: when the page is of another origin (worker-url.js).
+      tiffWorker = global.MdnWorkerFor(TIFF_WORKER);
       tiffWorker.onmessage = ({ data }) => {
         const request = pending.get(data.request);
         pending.delete(data.request);
