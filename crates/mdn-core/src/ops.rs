@@ -474,7 +474,7 @@ fn composed_grid(coords: Tensor<2>, table: Tensor<2>, layout: &GridLayout) -> Te
 /// The fused bodies against the composed ones, on flex (where both run).
 #[cfg(all(test, feature = "flex"))]
 mod tests {
-    use burn::nn::LinearConfig;
+    use burn::module::Param;
     use burn::tensor::TensorData;
     use rand::rngs::StdRng;
     use rand::{RngExt, SeedableRng};
@@ -486,6 +486,8 @@ mod tests {
         tensor.into_data().try_to_vec::<f32>().expect("f32 values")
     }
 
+    /// Every element of `fused` within `tolerance` of `composed`, relative
+    /// to `1 + |composed|` for that element.
     fn assert_close(fused: &[f32], composed: &[f32], tolerance: f32, what: &str) {
         assert_eq!(fused.len(), composed.len(), "{what}: length");
 
@@ -493,6 +495,21 @@ mod tests {
             assert!(
                 (f - c).abs() <= tolerance * (1.0 + c.abs()),
                 "{what}[{i}]: fused {f}, composed {c}"
+            );
+        }
+    }
+
+    /// As `assert_close`, relative to `1 +` the largest `|composed|` of all:
+    /// for sums whose rounding follows the size of the whole array rather
+    /// than of one element that cancels to near zero.
+    fn assert_close_in_scale(fused: &[f32], composed: &[f32], tolerance: f32, what: &str) {
+        let largest = composed.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert_eq!(fused.len(), composed.len(), "{what}: length");
+
+        for (i, (&f, &c)) in fused.iter().zip(composed).enumerate() {
+            assert!(
+                (f - c).abs() <= tolerance * (1.0 + largest),
+                "{what}[{i}]: fused {f}, composed {c} (largest {largest})"
             );
         }
     }
@@ -530,9 +547,18 @@ mod tests {
     ) {
         let (fan_in, fan_out) = (6, 9);
         let mut rng = StdRng::seed_from_u64(7);
-        let layer = LinearConfig::new(fan_in, fan_out).init(device);
         let mut values = |n: usize, scale: f32| -> Vec<f32> {
             (0..n).map(|_| rng.random_range(-scale..scale)).collect()
+        };
+        // burn's initialiser as in `LinearConfig::init` (U(±1/√fan_in)), but
+        // drawn from the seeded generator so that every run checks the same
+        // layer.
+        let k = (1.0 / fan_in as f32).sqrt();
+        let weight = TensorData::new(values(fan_in * fan_out, k), [fan_in, fan_out]);
+        let bias = TensorData::new(values(fan_out, k), [fan_out]);
+        let layer = Linear {
+            weight: Param::from_tensor(Tensor::from_data(weight, device)),
+            bias: Some(Param::from_tensor(Tensor::from_data(bias, device))),
         };
         let x = values(batch * fan_in, 12.0);
         let c = values(batch * fan_out, 1.0);
@@ -553,12 +579,20 @@ mod tests {
         for activation in [Activation::Identity, Activation::Tanh] {
             let fused = run(body, activation);
             let composed = run(composed_dense, activation);
-            for (what, (fused, composed)) in ["y", "grad x", "grad weight", "grad bias"]
-                .iter()
-                .zip(fused.iter().zip(&composed))
-            {
+            for (j, (fused, composed)) in fused.iter().zip(&composed).enumerate() {
+                let what = ["y", "grad x", "grad weight", "grad bias"][j];
                 let what = format!("{activation:?} batch {batch} {what}");
-                assert_close(fused, composed, 2e-5, &what);
+                // The weight's and the bias's gradients are sums over the
+                // batch, added in another order by the fused blocks than by
+                // burn's matmul: their rounding follows the size of the
+                // gradient, not of one element that cancels to near zero
+                // (a CI run saw 2.4e-5 on an element of 0.19 at 1000 rows,
+                // 1.3e-4 relative).
+                if j < 2 {
+                    assert_close(fused, composed, 2e-5, &what);
+                } else {
+                    assert_close_in_scale(fused, composed, 2e-5, &what);
+                }
             }
         }
     }
