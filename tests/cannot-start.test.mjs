@@ -3,7 +3,7 @@
 // a model's module whose bindings or wasm cannot be fetched, or whose wasm
 // does not compile. Both demos of the page show it; nothing is thrown
 // uncaught. (An element loaded from another origin runs:
-// tests/cross-origin.test.mjs.)
+// tests/package.test.mjs.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MINUTE, openPage, serveAndLaunch, shadowText, waitForAttr } from './helpers.mjs';

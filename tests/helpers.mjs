@@ -34,27 +34,28 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // asserts anything about time.
 export const MINUTE = 60_000;
 
-// Serves dist/ and, under /test-images/, tests/images; `mounts`
-// adds folders under other paths (the benchmark's page: {'/bench/': dir});
-// `cors`: every answer allows any origin, as a CDN's does.
+// Serves dist/ (or `root`, another copy of it: the npm package's) and,
+// under /test-images/, tests/images; `mounts` adds folders under other
+// paths (the benchmark's page: {'/bench/': dir}); `cors`: every answer
+// allows any origin, as a CDN's does.
 // `requests` lists the path of every request, in order (to check what a
 // page fetched).
-export async function serveDist({ mounts = {}, cors = false } = {}) {
+export async function serveDist({ root = distDir, mounts = {}, cors = false } = {}) {
   for (const file of ['index.html', ...WASM_MODULES.flatMap((m) => [`${m}.js`, `${m}_bg.wasm`]), 'www/worker.js']) {
-    if (!fs.existsSync(path.join(distDir, file))) {
-      throw new Error(`${path.join(distDir, file)} is missing: run \`trunk build --release\` first`);
+    if (!fs.existsSync(path.join(root, file))) {
+      throw new Error(`${path.join(root, file)} is missing: run \`trunk build --release\` first`);
     }
   }
   // `trunk serve` writes its own build to dist/, with a live-reload script
   // that fails (console errors) without Trunk's server.
-  if (fs.readFileSync(path.join(distDir, 'index.html'), 'utf8').includes('.well-known/trunk/ws')) {
-    throw new Error(`${distDir} was built by \`trunk serve\`: run \`trunk build --release\` first`);
+  if (fs.readFileSync(path.join(root, 'index.html'), 'utf8').includes('.well-known/trunk/ws')) {
+    throw new Error(`${root} was built by \`trunk serve\`: run \`trunk build --release\` first`);
   }
   // dev: re-reads files on every request and sends no cache headers, so a
   // fresh build is always what gets tested. sirv types .wasm as
   // application/wasm, which streaming compilation requires.
   const serve = (dir) => sirv(dir, { dev: true, etag: false });
-  const handler = serve(distDir);
+  const handler = serve(root);
   const routes = Object.entries({ '/test-images/': imagesDir, ...mounts }).map(([prefix, dir]) => [
     prefix,
     serve(dir),
