@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `npm run build`: the release page in dist/, a folder any static host
 # serves as it is (the demo page, the iframe view embed.html, the element
-# under www/, the sample posts under examples/). README says how to publish
-# it. scripts/test.sh runs it in the background beside the native tests'
-# build, with clippy's lints on (scripts/lints.sh).
+# under www/, the sample posts under examples/). README ("Embed it") says
+# how to publish it, docs/EMBEDDING.md what it holds. scripts/test.sh runs
+# it in the background beside the native tests' build, with clippy's lints
+# on (scripts/lints.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/stages.sh

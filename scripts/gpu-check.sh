@@ -11,7 +11,8 @@
 # It builds what is missing first (the release `mdn`, dist/ with `npm run
 # build`; MDN_BIN names another `mdn`), which the 8 minutes the check
 # itself takes on lavapipe do not count. Put its table in README ("On a
-# GPU") whenever it runs on a real GPU.
+# GPU") whenever it runs on a real GPU, and its detail in
+# docs/PERFORMANCE.md ("On a GPU").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"

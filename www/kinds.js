@@ -1,10 +1,11 @@
 // Every demo kind, by the name its `kind` attribute gives: the one entry a
-// new kind adds on the page's side (docs/ARCHITECTURE.md, "A new demo
-// kind"; on the Rust side, a run type in mdn-core, a wasm class in mdn-web
-// and its messages in mdn-web's contract.rs). The element (mdn-demo.js),
-// the attribute parser (attributes.js), the engine and its backend trial
-// (engine.js, backend-trial.js) and the worker (told each kind's script by
-// the engine's INIT) iterate over this registry; none of them names a kind.
+// new kind adds on the page's side (docs/ARCHITECTURE.md, "Where a new …
+// goes", "Demo kind"; on the Rust side, a run type in mdn-core, a wasm
+// class in mdn-web and its messages in mdn-web's contract.rs). The element
+// (mdn-demo.js), the attribute parser (attributes.js), the engine and its
+// backend trial (engine.js, backend-trial.js) and the worker (told each
+// kind's script by the engine's INIT) iterate over this registry; none of
+// them names a kind.
 //
 // An entry:
 //   view(): a Promise of the view's create(root, {host, send, progress})

@@ -346,7 +346,7 @@ fn bad_files_each_get_their_error_and_a_message_for_the_reader() {
         );
     }
 
-    // What README's example files were: a few hundred bytes flipped in the
+    // docs/TESTING.md's example files: a few hundred bytes flipped in the
     // middle, the last kilobyte overwritten. burnpack's own checks let both
     // through before the checksum.
     let mut flipped = paint.clone();
