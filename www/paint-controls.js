@@ -4,6 +4,7 @@
 // the status.
 
 import { readSettings, setting } from './attributes.js';
+import { DESCRIPTION_MS, LiveText } from './live-text.js';
 import { SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
 import { renderView } from './view-markup.js';
@@ -57,16 +58,19 @@ const TEMPLATE = `
   <p id="paint-recovery" class="message message-notice" role="status" hidden></p>
   <div class="paintings">
     <figure>
-      <canvas id="paint-target" class="painting" width="128" height="128"></canvas>
+      <canvas id="paint-target" class="painting" width="128" height="128" role="img"
+        aria-labelledby="paint-target-caption"></canvas>
       <figcaption id="paint-target-caption">original</figcaption>
     </figure>
     <figure>
-      <canvas id="paint-repaint" class="painting" width="128" height="128"></canvas>
+      <canvas id="paint-repaint" class="painting" width="128" height="128" role="img"
+        aria-labelledby="paint-repaint-caption" aria-describedby="paint-summary"></canvas>
       <figcaption id="paint-repaint-caption">repaint by the MDN</figcaption>
       <div id="paint-legend" class="heat-legend" hidden></div>
     </figure>
   </div>
   <p id="paint-status" class="status">starts when scrolled into view</p>
+  <p id="paint-summary" hidden>Painting: starts when scrolled into view.</p>
   <div class="controls export">
     <button id="paint-save" type="button" disabled>Save PNG</button>
     <label>
@@ -120,6 +124,7 @@ export class PaintControls {
     this.host = host;
     this.$ = renderView(root, TEMPLATE);
     this.status = this.$('paint-status');
+    this.described = new LiveText(DESCRIPTION_MS);
     this.selects = {
       encoding: this.$('paint-encoding'),
       covariance: this.$('paint-covariance'),
@@ -163,6 +168,12 @@ export class PaintControls {
 
   setStatus(text) {
     this.status.textContent = text;
+  }
+
+  // What the repaint shows now, in words: its text alternative, which
+  // follows training calmly (DESCRIPTION_MS).
+  describe(text) {
+    this.described.live(this.$('paint-summary'), text);
   }
 
   showNotice(text) {
