@@ -70,6 +70,7 @@ const TEMPLATE = `
     </figure>
   </div>
   <p id="paint-status" class="status">starts when scrolled into view</p>
+  <p id="paint-announce" class="visually-hidden" role="status"></p>
   <p id="paint-summary" hidden>Painting: starts when scrolled into view.</p>
   <div class="controls export">
     <button id="paint-save" type="button" disabled>Save PNG</button>
@@ -82,7 +83,7 @@ const TEMPLATE = `
       <select id="paint-smoothing"><option value="nearest">nearest</option><option value="bilinear">bilinear</option></select>
     </label>
     <button id="paint-record" type="button" disabled>Record video</button>
-    <span id="paint-record-status" class="status" aria-live="polite"></span>
+    <span id="paint-record-status" class="status"></span>
     <button id="paint-save-model" type="button" disabled title="The model being trained, with its picture, settings and optimiser state: load it here (choose or drop it like a picture) or in the mdn command line to go on training.">Save model</button>
   </div>
   <p id="paint-credit" class="credit" hidden>
@@ -166,8 +167,22 @@ export class PaintControls {
     this.showErrors();
   }
 
+  // A change of the painting's state, on the status line and said to a
+  // screen reader when it can.
   setStatus(text) {
     this.status.textContent = text;
+    this.announce(text);
+  }
+
+  // The latest epoch's figures on the status line: shown, not announced,
+  // as they change with every epoch (the repaint's text alternative says
+  // them calmly).
+  showProgress(text) {
+    this.status.textContent = text;
+  }
+
+  announce(text) {
+    this.$('paint-announce').textContent = text;
   }
 
   // What the repaint shows now, in words: its text alternative, which

@@ -56,6 +56,8 @@ const TEMPLATE = `
       <select id="toy-hidden">${options(HIDDEN_CHOICES)}</select>
     </label>
     <span id="toy-status" class="status" aria-live="off">starts when scrolled into view</span>
+    <span id="toy-announce" class="visually-hidden" role="status"></span>
+    <span id="toy-alert" class="visually-hidden" role="alert"></span>
   </div>
   <div class="controls">${temperatureSliders('toy', 'toy')}
   </div>
@@ -199,9 +201,20 @@ export class ToyControls {
     this.$('toy-density-legend').hidden = !this.panelsOn() || !this.layers.density;
   }
 
-  // The status line now, replacing any live text still waiting for it.
+  // The status line now, replacing any live text still waiting for it;
+  // a screen reader hears it when it can (the step and NLL the line shows
+  // between such changes, it does not).
   setStatus(text) {
     this.text.now(this.status, text);
+    this.$('toy-announce').textContent = text;
+    this.$('toy-alert').textContent = '';
+  }
+
+  // The toy stopped (it failed): the status line says why, and a screen
+  // reader hears it at once.
+  stopped(text) {
+    this.text.now(this.status, `stopped: ${text}`);
+    this.$('toy-alert').textContent = `The toy stopped: ${text}`;
   }
 
   // What the plots show now, in words: their text alternative, which
