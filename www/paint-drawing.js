@@ -108,7 +108,8 @@ export class PaintDrawing {
     const shown = { mode: psnr, mean: psnr_mean, sample: psnr_view }[view.name];
     const quality = shown === undefined ? `PSNR ${fmt(psnr, 2)} dB (mode)` : `PSNR ${fmt(shown, 2)} dB`;
     controls.showProgress(`epoch ${epoch} · NLL ${fmt(nll, 3)} · ${quality}`);
-    controls.describe(`Painting of ${running.name}: epoch ${epoch}, NLL ${fmt(nll, 3)}, ${quality}, ${view.name} view.`);
+    const figures = `epoch ${epoch}, NLL ${fmt(nll, 3)}, ${quality}`;
+    controls.describe(`Painting of ${running.name}: ${figures}, ${view.name} view.`);
     this.repaintCaption.textContent = `${view.name} of the MDN (${describe(running.options)})`;
   }
 
