@@ -6,6 +6,13 @@
 // is shown at most every `everyMs`, all of it at once: on a slow phone
 // that layout and paint made a third of a frame, and a reader cannot
 // follow faster numbers anyway.
+//
+// A plot's text alternative (what it shows, in words, for a screen
+// reader) follows training too, but far more slowly: a screen reader may
+// speak a change to the description of the element it is on, and one
+// that changed several times a second would never stop talking.
+
+export const DESCRIPTION_MS = 5000;
 
 export class LiveText {
   #pending = new Map();

@@ -4,6 +4,7 @@
 // the status.
 
 import { readSettings, setting } from './attributes.js';
+import { DESCRIPTION_MS, LiveText } from './live-text.js';
 import { SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
 import { renderView } from './view-markup.js';
@@ -57,16 +58,20 @@ const TEMPLATE = `
   <p id="paint-recovery" class="message message-notice" role="status" hidden></p>
   <div class="paintings">
     <figure>
-      <canvas id="paint-target" class="painting" width="128" height="128"></canvas>
+      <canvas id="paint-target" class="painting" width="128" height="128" role="img"
+        aria-labelledby="paint-target-caption"></canvas>
       <figcaption id="paint-target-caption">original</figcaption>
     </figure>
     <figure>
-      <canvas id="paint-repaint" class="painting" width="128" height="128"></canvas>
+      <canvas id="paint-repaint" class="painting" width="128" height="128" role="img"
+        aria-labelledby="paint-repaint-caption" aria-describedby="paint-summary"></canvas>
       <figcaption id="paint-repaint-caption">repaint by the MDN</figcaption>
       <div id="paint-legend" class="heat-legend" hidden></div>
     </figure>
   </div>
   <p id="paint-status" class="status">starts when scrolled into view</p>
+  <p id="paint-announce" class="visually-hidden" role="status"></p>
+  <p id="paint-summary" hidden>Painting: starts when scrolled into view.</p>
   <div class="controls export">
     <button id="paint-save" type="button" disabled>Save PNG</button>
     <label>
@@ -78,7 +83,7 @@ const TEMPLATE = `
       <select id="paint-smoothing"><option value="nearest">nearest</option><option value="bilinear">bilinear</option></select>
     </label>
     <button id="paint-record" type="button" disabled>Record video</button>
-    <span id="paint-record-status" class="status" aria-live="polite"></span>
+    <span id="paint-record-status" class="status"></span>
     <button id="paint-save-model" type="button" disabled title="The model being trained, with its picture, settings and optimiser state: load it here (choose or drop it like a picture) or in the mdn command line to go on training.">Save model</button>
   </div>
   <p id="paint-credit" class="credit" hidden>
@@ -120,6 +125,7 @@ export class PaintControls {
     this.host = host;
     this.$ = renderView(root, TEMPLATE);
     this.status = this.$('paint-status');
+    this.described = new LiveText(DESCRIPTION_MS);
     this.selects = {
       encoding: this.$('paint-encoding'),
       covariance: this.$('paint-covariance'),
@@ -161,8 +167,28 @@ export class PaintControls {
     this.showErrors();
   }
 
+  // A change of the painting's state, on the status line and said to a
+  // screen reader when it can.
   setStatus(text) {
     this.status.textContent = text;
+    this.announce(text);
+  }
+
+  // The latest epoch's figures on the status line: shown, not announced,
+  // as they change with every epoch (the repaint's text alternative says
+  // them calmly).
+  showProgress(text) {
+    this.status.textContent = text;
+  }
+
+  announce(text) {
+    this.$('paint-announce').textContent = text;
+  }
+
+  // What the repaint shows now, in words: its text alternative, which
+  // follows training calmly (DESCRIPTION_MS).
+  describe(text) {
+    this.described.live(this.$('paint-summary'), text);
   }
 
   showNotice(text) {

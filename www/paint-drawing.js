@@ -72,7 +72,9 @@ export class PaintDrawing {
       psnrMean: null,
       recovery: null,
     });
-    this.#started(text, resumed ? `going on from epoch ${resumed.epoch} of ${name}…` : 'training the first epoch…');
+    const status = resumed ? `going on from epoch ${resumed.epoch} of ${name}…` : 'training the first epoch…';
+    this.#started(text, status);
+    controls.describe(`Painting of ${name}: ${status}`);
   }
 
   // A painting started: its messages, and `status`.
@@ -105,7 +107,9 @@ export class PaintDrawing {
     const { epoch, nll, psnr, psnr_mean, psnr_view } = lastRepaint;
     const shown = { mode: psnr, mean: psnr_mean, sample: psnr_view }[view.name];
     const quality = shown === undefined ? `PSNR ${fmt(psnr, 2)} dB (mode)` : `PSNR ${fmt(shown, 2)} dB`;
-    controls.setStatus(`epoch ${epoch} · NLL ${fmt(nll, 3)} · ${quality}`);
+    controls.showProgress(`epoch ${epoch} · NLL ${fmt(nll, 3)} · ${quality}`);
+    const figures = `epoch ${epoch}, NLL ${fmt(nll, 3)}, ${quality}`;
+    controls.describe(`Painting of ${running.name}: ${figures}, ${view.name} view.`);
     this.repaintCaption.textContent = `${view.name} of the MDN (${describe(running.options)})`;
   }
 

@@ -58,13 +58,13 @@ export class PaintExport {
     const { video, name } = this.recording;
     this.recording = null;
     this.recordButton.textContent = 'Record video';
-    this.recordStatus.textContent = `saving ${video.frames} frames…`;
+    this.#say(`saving ${video.frames} frames…`);
     try {
       const [blob, extension] = await Promise.all([video.stop(), video.ready]);
       download(blob, `${name}.${extension}`);
-      this.recordStatus.textContent = `saved ${name}.${extension}: ${video.frames} frames`;
+      this.#say(`saved ${name}.${extension}: ${video.frames} frames`);
     } catch (e) {
-      this.recordStatus.textContent = `No video: ${e.message}.`;
+      this.#say(`No video: ${e.message}.`);
     }
     this.paint.progress({ recording: null, recordedFrames: video.frames });
   }
@@ -79,7 +79,7 @@ export class PaintExport {
     const video = startRecording(running.width, running.height);
     this.recording = { video, name: `${this.baseName()}` };
     this.recordButton.textContent = 'Stop and save video';
-    this.recordStatus.textContent = 'recording: one frame per epoch';
+    this.#say('recording: one frame per epoch');
     this.paint.progress({ recording: 'on', recordedFrames: 0 });
     // No encoder for any format: said now, not after a recording's worth
     // of epochs.
@@ -87,9 +87,16 @@ export class PaintExport {
       if (this.recording?.video !== video) return;
       this.recording = null;
       this.recordButton.textContent = 'Record video';
-      this.recordStatus.textContent = `No video: ${e.message}.`;
+      this.#say(`No video: ${e.message}.`);
       this.paint.progress({ recording: null, recordedFrames: 0 });
     });
+  }
+
+  // A change of the recording's state, said to a screen reader too (the
+  // frame count, which grows every epoch, is only shown).
+  #say(text) {
+    this.recordStatus.textContent = text;
+    this.paint.controls.announce(text);
   }
 
   // The repaint of epoch `msg` as the recording's next frame, if recording.

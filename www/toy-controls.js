@@ -6,7 +6,7 @@
 import { readSettings, setting } from './attributes.js';
 import { PURPLES } from './colour-ramp.js';
 import { savePng } from './export.js';
-import { LiveText } from './live-text.js';
+import { DESCRIPTION_MS, LiveText } from './live-text.js';
 import { SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
 import { renderView } from './view-markup.js';
@@ -56,6 +56,8 @@ const TEMPLATE = `
       <select id="toy-hidden">${options(HIDDEN_CHOICES)}</select>
     </label>
     <span id="toy-status" class="status" aria-live="off">starts when scrolled into view</span>
+    <span id="toy-announce" class="visually-hidden" role="status"></span>
+    <span id="toy-alert" class="visually-hidden" role="alert"></span>
   </div>
   <div class="controls">${temperatureSliders('toy', 'toy')}
   </div>
@@ -80,7 +82,8 @@ const TEMPLATE = `
     <div class="toy-column">
       <figure class="plot">
         <canvas id="toy-canvas" class="toy-canvas" tabindex="0" role="img"
-          aria-label="The data, the density the MDN predicts, samples drawn from it and the least-squares fit; click or use the arrow keys to probe the density at one x"></canvas>
+          aria-label="The data, the density the MDN predicts, samples drawn from it and the least-squares fit; click or use the arrow keys to probe the density at one x"
+          aria-describedby="toy-summary"></canvas>
         <div id="toy-density-legend" class="heat-legend panel">
           <span class="legend-bar" style="background: ${PURPLES.css}"></span>
           <span class="legend-labels"><span id="toy-density-lo" class="live-text"></span><span id="toy-density-hi" class="live-text"></span></span>
@@ -89,21 +92,25 @@ const TEMPLATE = `
       </figure>
       <figure class="plot panel">
         <figcaption>weights π<sub><var>k</var></sub>(<var>x</var>), one colour per component</figcaption>
-        <canvas id="toy-pi" class="panel-canvas" role="img" aria-label="Mixture weights against x"></canvas>
+        <canvas id="toy-pi" class="panel-canvas" role="img" aria-label="Mixture weights against x"
+          aria-describedby="toy-summary"></canvas>
       </figure>
       <figure class="plot panel">
         <figcaption>means μ<sub><var>k</var></sub>(<var>x</var>) ± σ<sub><var>k</var></sub>(<var>x</var>), as opaque as π<sub><var>k</var></sub>(<var>x</var>)</figcaption>
-        <canvas id="toy-mu" class="panel-canvas panel-tall" role="img" aria-label="Component means with one standard deviation against x"></canvas>
+        <canvas id="toy-mu" class="panel-canvas panel-tall" role="img" aria-label="Component means with one standard deviation against x"
+          aria-describedby="toy-summary"></canvas>
       </figure>
     </div>
     <div class="toy-column">
       <figure class="plot panel">
         <figcaption id="toy-probe-caption">click, hover or use the arrow keys on the plot to see <var>p</var>(<var>y</var> | <var>x</var>₀)</figcaption>
-        <canvas id="toy-probe" class="probe-canvas" role="img" aria-label="The conditional density at the probed x"></canvas>
+        <canvas id="toy-probe" class="probe-canvas" role="img" aria-label="The conditional density at the probed x"
+          aria-describedby="toy-probe-caption"></canvas>
       </figure>
       <figure class="plot">
         <figcaption>training NLL by step</figcaption>
-        <canvas id="toy-nll" class="nll-canvas" role="img" aria-label="Training NLL against step"></canvas>
+        <canvas id="toy-nll" class="nll-canvas" role="img" aria-label="Training NLL against step"
+          aria-describedby="toy-summary"></canvas>
       </figure>
       <p class="plot-note">
         Each orange column is 10 draws of <var>y</var> from the mixture the MDN
@@ -113,7 +120,8 @@ const TEMPLATE = `
         samples are drawn, not the model.
       </p>
     </div>
-  </div>`;
+  </div>
+  <p id="toy-summary" hidden>Toy: starts when scrolled into view.</p>`;
 
 
 export class ToyControls {
@@ -126,6 +134,7 @@ export class ToyControls {
     this.message = this.$('toy-message');
     this.recovery = this.$('toy-recovery');
     this.text = new LiveText(LIVE_TEXT_MS);
+    this.described = new LiveText(DESCRIPTION_MS);
     this.selects = { data: this.$('toy-data'), components: this.$('toy-components'), 'hidden-units': this.$('toy-hidden') };
     this.showTau = bindTemperatureSliders(root, host, 'toy');
     this.layers = Object.fromEntries(LAYERS.map(([name, , on]) => [name, on]));
@@ -192,9 +201,26 @@ export class ToyControls {
     this.$('toy-density-legend').hidden = !this.panelsOn() || !this.layers.density;
   }
 
-  // The status line now, replacing any live text still waiting for it.
+  // The status line now, replacing any live text still waiting for it;
+  // a screen reader hears it when it can (the step and NLL the line shows
+  // between such changes, it does not).
   setStatus(text) {
     this.text.now(this.status, text);
+    this.$('toy-announce').textContent = text;
+    this.$('toy-alert').textContent = '';
+  }
+
+  // The toy stopped (it failed): the status line says why, and a screen
+  // reader hears it at once.
+  stopped(text) {
+    this.text.now(this.status, `stopped: ${text}`);
+    this.$('toy-alert').textContent = `The toy stopped: ${text}`;
+  }
+
+  // What the plots show now, in words: their text alternative, which
+  // follows training calmly (DESCRIPTION_MS).
+  describe(text) {
+    this.described.live(this.$('toy-summary'), text);
   }
 
   showMessage(text) {

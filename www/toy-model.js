@@ -13,6 +13,10 @@ import { OPTIONS } from './toy-controls.js';
 
 const P = globalThis.MdnProtocol;
 
+// A component is in use where its weight π_k, averaged over the plot's x,
+// is above this: one the model has all but switched off stays below.
+const IN_USE = 0.01;
+
 export class ToyModel {
   data = null; // {x, y} of the running model
   bounds = null; // the plot's rectangle
@@ -122,13 +126,13 @@ export class ToyModel {
       components: model?.components ?? null,
       hiddenUnits: model?.hidden ?? null,
     });
-    controls.setStatus(
-      resumed
-        ? `going on from step ${resumed.step} of ${resumed.name}`
-        : trained
-          ? 'step 0'
-          : 'no model yet: draw some points',
-    );
+    const status = resumed
+      ? `going on from step ${resumed.step} of ${resumed.name}`
+      : trained
+        ? 'step 0'
+        : 'no model yet: draw some points';
+    controls.setStatus(status);
+    controls.describe(`Toy (${o?.data ?? controls.settings.data} data): ${status}.`);
   }
 
   setSnapshot(s) {
@@ -148,6 +152,7 @@ export class ToyModel {
     // A non-finite NLL is reported in words, never drawn or published.
     progress(finite ? { step: s.step, nll: s.nll } : { step: s.step });
     controls.text.live(controls.status, `step ${s.step} · NLL ${formatNll(s.nll)}`);
+    controls.describe(describeSnapshot(s, controls.settings.data));
     if (s.recovery) {
       controls.showRecovery(s.recovery);
       progress({ recovery: s.recovery });
@@ -185,6 +190,26 @@ function buffersOf(snapshot) {
     if (ArrayBuffer.isView(value)) buffers.add(value.buffer);
   }
   return [...buffers];
+}
+
+// Snapshot `s` of a toy trained on data set `data`, in words: the plots'
+// text alternative.
+function describeSnapshot(s, data) {
+  const shown = `Toy (${data} data): step ${s.step}, NLL ${formatNll(s.nll)}`;
+  const inUse = componentsInUse(s.pi, s.components);
+  return inUse === null
+    ? `${shown}, ${s.components} components.`
+    : `${shown}, ${inUse} of ${s.components} components in use (mean weight π above ${IN_USE}).`;
+}
+
+// How many of the `k` components have a mean weight above IN_USE over the
+// grid's x; null without the panels, whose snapshots carry no weights.
+function componentsInUse(pi, k) {
+  if (pi.length === 0) return null;
+  const sums = new Float64Array(k);
+  for (let i = 0; i < pi.length; i++) sums[i % k] += pi[i];
+  const columns = pi.length / k;
+  return sums.filter((sum) => sum / columns > IN_USE).length;
 }
 
 function formatNll(nll) {

@@ -46,7 +46,7 @@ export function createToy(root, { host, send, progress }) {
     start: () => toy.life.create(),
     receive: (msg) => toy.model.receive(msg),
     settingChanged: () => toy.model.settingChanged(),
-    fail: (text) => toy.controls.setStatus(`stopped: ${text}`),
+    fail: (text) => toy.controls.stopped(text),
     // The demo changed kind: this view and its plots go.
     dispose: () => toy.model.plots.close(),
   });
