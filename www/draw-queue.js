@@ -28,14 +28,21 @@ const nextFrame = globalThis.requestAnimationFrame
 // A message posted from an animation frame is handled in the first task
 // after that frame's rendering and commit: its arrival ends the frame's
 // cost, what the frame blocked its thread for.
-const frameEnd = new MessageChannel();
+// Made on the first draw: an open channel at load would keep node (whose
+// unit tests import the views) from exiting.
+let frameEnd = null;
 let frameStart = null;
-frameEnd.port1.onmessage = () => {
-  if (frameStart === null) return;
-  const cost = performance.now() - frameStart;
-  frameStart = null;
-  if (plotResolution.record(cost, screenRatio)) redrawAll();
-};
+function frameEndChannel() {
+  if (frameEnd) return frameEnd;
+  frameEnd = new MessageChannel();
+  frameEnd.port1.onmessage = () => {
+    if (frameStart === null) return;
+    const cost = performance.now() - frameStart;
+    frameStart = null;
+    if (plotResolution.record(cost, screenRatio)) redrawAll();
+  };
+  return frameEnd;
+}
 
 // Every canvas drawn so far again, at a new ratio.
 function redrawAll() {
@@ -60,7 +67,7 @@ function run() {
   }
   if (count > 0 && frameStart === null) {
     frameStart = t0;
-    frameEnd.port2.postMessage(null);
+    frameEndChannel().port2.postMessage(null);
   }
   if (queue.size > 0) frame = nextFrame(run);
 }

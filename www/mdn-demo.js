@@ -1,9 +1,12 @@
 // <mdn-demo kind="toy|paint">: one live MDN demo, the only way the page and
 // any blog post show one. It renders inside an open shadow root (styles in
-// www/demo.css, so neither the host page's CSS nor its own leak across),
-// fills its container's width, and stays cheap until needed: the wasm worker
-// (www/engine.js) is started only when a demo first scrolls into view, and a
-// demo trains only while it is in view and the tab is visible.
+// www/demo-style.js, so neither the host page's CSS nor its own leak
+// across), fills its container's width, and stays cheap until needed: the
+// wasm worker (www/engine.js) is started only when a demo first scrolls
+// into view, and a demo trains only while it is in view, the tab is
+// visible and the reader has not paused it. Its first frame has its final
+// layout (styles and view in hand, nothing below it moves later); a reader
+// who asked for reduced motion gets that first frame and a Play button.
 //
 // Live state is mirrored on the element as data-* attributes (data-state,
 // data-backend, data-wasm-ms (the worker's wasm fetch and compile), the
@@ -17,31 +20,44 @@ import { attach, onBackend } from './engine.js';
 import { trialText } from './backend-trial.js';
 import { allAttributes, attributesOf } from './attributes.js';
 import { allKinds, kindNamed } from './kinds.js';
+import { DEMO_CSS } from './demo-style.js';
+// The built-in kinds, which register themselves.
+import './toy.js';
+import './paint.js';
 
 const P = globalThis.MdnProtocol;
 
-const STYLESHEET = new URL('./demo.css', import.meta.url);
-
-// Until demo.css has loaded, the demo keeps its place but shows nothing
-// unstyled; demo.css makes .frame visible.
 const TEMPLATE = `
-  <style>:host { display: block; } .frame { visibility: hidden; }</style>
-  <link rel="stylesheet" href="${STYLESHEET}" />
   <div class="frame">
     <div class="view"></div>
-    <p class="backend" id="backend">
-      <span class="backend-label">Backend:</span>
-      <span id="backend-text">starts when scrolled into view</span>
-    </p>
+    <div class="demo-footer">
+      <p class="backend" id="backend">
+        <span class="backend-label">Backend:</span>
+        <span id="backend-text">starts when scrolled into view</span>
+      </p>
+      <button type="button" class="play" id="play">Pause</button>
+    </div>
   </div>`;
+
+// One stylesheet for every demo of the page, made on first use.
+let sheet = null;
+function demoSheet() {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(DEMO_CSS);
+  }
+  return sheet;
+}
+
+// A reader who asked for reduced motion: demos wait for Play.
+const REDUCED_MOTION = '(prefers-reduced-motion: reduce)';
 
 // The live state (data-*) that belongs to the page's one worker, not to a
 // demo's kind: it stays when the kind changes, and everything else goes.
 const LIVE_STATE = new Set(globalThis.MdnLiveState);
 const WORKER_STATE = new Set(['backend', 'wasmMs', 'backendTrial', 'trialWebgpu', 'trialCpu', 'trialUnit']);
 
-// A view that shows nothing and does nothing: a kind's while its module
-// loads, or an unknown kind's.
+// A view that shows nothing and does nothing: an unknown kind's.
 const NO_VIEW = { start() {}, receive() {}, settingChanged() {}, fail() {}, restart() {}, lost() {} };
 
 export class MdnDemo extends HTMLElement {
@@ -57,14 +73,20 @@ export class MdnDemo extends HTMLElement {
   #observer = null;
   #unsubscribe = null;
   #state = {};
+  #held = null; // paused by the reader (Play/Pause), or waiting for Play
+  #framed = false; // whether the model shown has sent a result (its first frame)
   #onVisibility = () => this.#updateRunning();
 
   constructor() {
     super();
-    this.attachShadow({ mode: 'open' }).innerHTML = TEMPLATE;
+    const shadow = this.attachShadow({ mode: 'open' });
+    shadow.adoptedStyleSheets = [demoSheet()];
+    shadow.innerHTML = TEMPLATE;
+    shadow.getElementById('play').addEventListener('click', () => this.#hold(!this.#held));
   }
 
   connectedCallback() {
+    if (this.#held === null) this.#hold(matchMedia(REDUCED_MOTION).matches);
     this.#render();
     this.#observer = new IntersectionObserver((entries) => {
       this.#visible = entries[entries.length - 1].isIntersecting;
@@ -110,6 +132,7 @@ export class MdnDemo extends HTMLElement {
     }
     this.#set({ kind, state: 'idle' });
     this.#view = NO_VIEW;
+    this.#framed = false;
     const entry = kindNamed(kind);
     if (!entry) {
       const known = allKinds().map((k) => `kind="${k.name}"`).join(' or ');
@@ -117,19 +140,7 @@ export class MdnDemo extends HTMLElement {
       this.#set({ state: 'failed', error: `unknown kind ${kind}` });
       return;
     }
-    if (loadedViews.has(kind)) {
-      this.#createView(root, loadedViews.get(kind));
-      return;
-    }
-    loadView(entry).then(
-      (create) => {
-        if (this.#kind === kind && this.#view === NO_VIEW) this.#createView(root, create);
-      },
-      (e) => {
-        this.#showError(root, `The ${kind} demo could not be loaded (${e.message}).`);
-        this.#set({ state: 'failed', error: e.message });
-      },
-    );
+    this.#createView(root, entry.view);
   }
 
   #createView(root, create) {
@@ -152,13 +163,22 @@ export class MdnDemo extends HTMLElement {
     this.#running = null;
   }
 
+  // Pauses the demo (Pause), or lets it run (Play).
+  #hold(held) {
+    this.#held = held;
+    const button = this.shadowRoot.getElementById('play');
+    button.innerHTML = held ? '<span aria-hidden="true">▶</span> Play' : '<span aria-hidden="true">❚❚</span> Pause';
+    this.#updateRunning();
+  }
+
   // Starts the demo the first time it is visible, then tells the worker
-  // whenever it should pause or resume.
+  // whenever it should pause or resume. A held demo runs until its model's
+  // first result, so that it shows a first frame.
   #updateRunning() {
     if (!this.#view || this.#view === NO_VIEW || this.#state.state === 'failed') return;
-    const wanted = this.#visible && !document.hidden;
+    const wanted = this.#visible && !document.hidden && !(this.#held && this.#framed);
     if (!this.#link) {
-      if (!wanted) return;
+      if (!this.#visible || document.hidden) return;
       this.#link = attach((msg) => this.#receive(msg), { backend: this.getAttribute('backend') });
       this.#set({ state: 'starting' });
       this.#view.start();
@@ -217,7 +237,17 @@ export class MdnDemo extends HTMLElement {
         }
       }
       this.#view.receive(msg);
+      this.#firstFrame(msg);
     }
+  }
+
+  // A new model has its first frame to show, even held; a result is one.
+  #firstFrame(msg) {
+    const entry = kindNamed(this.#kind);
+    if (msg.type === entry?.started) this.#framed = false;
+    else if (msg.type === entry?.result) this.#framed = true;
+    else return;
+    if (this.#held) this.#updateRunning();
   }
 
   // A new worker (after a crash or a GPU loss): this demo's model is
@@ -241,7 +271,9 @@ export class MdnDemo extends HTMLElement {
     const text = this.shadowRoot.getElementById('backend-text');
     const name = kind === 'webgpu' ? `WebGPU, ${description}` : 'CPU';
     text.textContent = trial ? `${name}: ${trialText(trial)}` : `${name}${reason ? `: ${reason}` : ''}`;
-    if (device) text.title = `device: ${device}; ${module} loaded and compiled in ${wasmMs} ms`;
+    // The line shows two lines of it: its title holds it all.
+    const loaded = device ? ` (device: ${device}; ${module} loaded and compiled in ${wasmMs} ms)` : '';
+    text.parentElement.title = `${text.textContent}${loaded}`;
     const measured = (rate) => (typeof rate === 'number' ? Number(rate.toPrecision(4)) : null);
     this.#set({
       backend: kind,
@@ -277,19 +309,4 @@ export class MdnDemo extends HTMLElement {
   }
 }
 
-// The views by kind, once loaded (kinds.js: each entry's `view()`).
-const loadedViews = new Map();
-const loadView = (entry) =>
-  entry.view().then((create) => {
-    loadedViews.set(entry.name, create);
-    return create;
-  });
-
-// The views of the kinds registered so far start loading with the
-// element (not awaited: a module's top-level await would define the element
-// after the page's load event, under scripts that look for it then); a
-// demo that renders before its view is in shows it once it is, and a kind
-// a page registers later loads its view when a demo of it first renders
-// (as does one whose view failed to load, which then says why).
-for (const entry of allKinds()) loadView(entry).catch(() => {});
 if (!customElements.get('mdn-demo')) customElements.define('mdn-demo', MdnDemo);

@@ -86,7 +86,7 @@ const TEMPLATE = `
     <span id="paint-record-status" class="status"></span>
     <button id="paint-save-model" type="button" disabled title="The model being trained, with its picture, settings and optimiser state: load it here (choose or drop it like a picture) or in the mdn command line to go on training.">Save model</button>
   </div>
-  <p id="paint-credit" class="credit" hidden>
+  <p id="paint-credit" class="credit unused">
     Default picture: Eileen Collins, NASA portrait, public domain (from
     scikit-image’s sample data).
   </p>`;

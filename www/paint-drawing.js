@@ -57,7 +57,7 @@ export class PaintDrawing {
     this.repaintCanvas.height = height;
     controls.$('paint-target-caption').textContent = `original: ${name}, ${width} × ${height} px`;
     this.repaintCaption.textContent = `${controls.view.name} of the MDN (${describe(used)})`;
-    controls.$('paint-credit').hidden = name !== DEFAULT_PICTURE.name;
+    controls.$('paint-credit').classList.toggle('unused', name !== DEFAULT_PICTURE.name);
     if (name !== DEFAULT_PICTURE.name) controls.sourceError = '';
     this.paint.progress({
       image: name,

@@ -8,6 +8,7 @@
 
 import './protocol.js';
 import { DemoLifecycle } from './demo-lifecycle.js';
+import { registerKind } from './kinds.js';
 import { DISPLAY, OPTIONS, PaintControls, describe, sameOptions } from './paint-controls.js';
 import { PaintDrawing } from './paint-drawing.js';
 import { PaintExport } from './paint-export.js';
@@ -93,3 +94,34 @@ function lifecycleHooks(paint) {
     },
   };
 }
+
+// The painting's entry in the registry (kinds.js says what each field is).
+// Mixture outputs per pixel for each covariance: π, μ (RGB) and the
+// scale's parameters (isotropic 1, diagonal 3, the Cholesky factor's 6).
+const OUTPUTS = { isotropic: 5, diagonal: 7, full: 10 };
+
+registerKind('paint', {
+  view: createPaint,
+  worker: new URL('./worker/paint.js', import.meta.url).href,
+  // The picture's URL, which only the page knows about.
+  attributes: ['src'],
+  result: P.PAINT_EPOCH,
+  count: (msg) => msg.epoch,
+  unit: 'epochs/s',
+  // An epoch is every pixel through the mixture head.
+  work(options = {}) {
+    const size = options.size ?? 128;
+    return size * size * (options.components ?? 8) * (OUTPUTS[options.covariance] ?? OUTPUTS.diagonal);
+  },
+  // Full covariance's solves and log-determinant are kernels of their own
+  // on WebGPU, beyond its outputs' count.
+  retrial: (measured, options) => options.covariance === 'full' && measured.covariance !== 'full',
+  started: P.PAINT_START,
+  refused: P.PAINT_ERROR,
+  display: [P.PAINT_VIEW],
+  // A painting is created, then loads its checkpoint as a model file.
+  resume: (create, checkpoint) => [
+    [create, []],
+    [{ type: P.LOAD_MODEL, ...checkpoint }, [checkpoint.bytes.buffer]],
+  ],
+});

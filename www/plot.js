@@ -1,6 +1,6 @@
 // Plotting helpers for the demos' 2D canvases: crisp canvases at any
 // pixel ratio, the plot area, data-to-pixel maps, round ticks, axes, and
-// the colours (custom properties of demo.css, so an HTML legend and the
+// the colours (custom properties of demo-style.js, so an HTML legend and the
 // drawing cannot disagree). The panels themselves live with their demo's
 // view (toy-plots.js). Everything but `palette` also runs in a worker
 // (plot-worker.js), on OffscreenCanvases: no DOM.
@@ -18,7 +18,7 @@ export function boundsOf(x, y) {
   return { x0: x0 - px, x1: x1 + px, y0: y0 - py, y1: y1 + py };
 }
 
-// The plot colours are custom properties of demo.css, so the HTML legend and
+// The plot colours are custom properties of demo-style.js, so the HTML legend and
 // the drawing cannot disagree; read on the page, where the stylesheet is
 // (plot-link.js reads them again whenever a canvas is resized, which is
 // also when the stylesheet has loaded), and drawn wherever the plots are.

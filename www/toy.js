@@ -10,10 +10,14 @@
 // (plot-link.js: in the plot worker where the browser can): this view
 // tells them what to show (plot-protocol.js).
 
+import './protocol.js';
 import { DemoLifecycle } from './demo-lifecycle.js';
+import { registerKind } from './kinds.js';
 import { OPTIONS, ToyControls, bindToyButtons } from './toy-controls.js';
 import { ToyInteraction } from './toy-interaction.js';
 import { ToyModel } from './toy-model.js';
+
+const P = globalThis.MdnProtocol;
 
 // The view: its parts (toy-controls.js, toy-interaction.js, toy-model.js),
 // each reaching the others through `toy`, and its life in the worker
@@ -72,3 +76,19 @@ function lifecycleHooks({ controls, model, interaction }) {
     },
   };
 }
+
+// The toy's entry in the registry (kinds.js says what each field is).
+registerKind('toy', {
+  view: createToy,
+  worker: new URL('./worker/toy.js', import.meta.url).href,
+  result: P.TOY_SNAPSHOT,
+  count: (msg) => msg.step,
+  unit: 'steps/s',
+  // A step is the fixed batch through hidden units and components.
+  work: (options = {}) => (options.components ?? 24) * (options['hidden-units'] ?? 24),
+  started: P.TOY_DATA,
+  refused: P.TOY_ERROR,
+  display: [P.TOY_DISPLAY, P.TOY_PROBE],
+  // A toy is created from its checkpoint.
+  resume: (create, checkpoint) => [[{ ...create, checkpoint }, [checkpoint.bytes.buffer]]],
+});

@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { countOf, formatRate, needsTrial, rateOver, trialText } from '../../www/backend-trial.js';
+// The built-in kinds, which register themselves.
+import '../../www/toy.js';
+import '../../www/paint.js';
 
 const P = globalThis.MdnProtocol;
 

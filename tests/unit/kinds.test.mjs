@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { allKinds, kindNamed, kindOfResult, workerScripts } from '../../www/kinds.js';
 import { attributesOf } from '../../www/attributes.js';
+// The built-in kinds, which register themselves.
+import '../../www/toy.js';
+import '../../www/paint.js';
 
 const P = globalThis.MdnProtocol;
 const types = new Set(Object.values(P));

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attributesOf, parseSetting, readSettings, setting } from '../../www/attributes.js';
 import { applyUrl, urlQuery } from '../../www/url-state.js';
+// The built-in kinds, which register themselves.
+import '../../www/toy.js';
+import '../../www/paint.js';
 
 // An element with attributes, enough for the functions under test.
 function element(attributes) {

@@ -1,6 +1,13 @@
-/* The <mdn-demo> element's own styles (www/mdn-demo.js links them inside its
-   shadow root): nothing here reaches the page around the demo, and the page's
-   rules do not reach in. `all: initial` on the host also stops the few
+// The <mdn-demo> element's own styles, which every demo's shadow root
+// adopts (www/mdn-demo.js). A module rather than a linked .css file: a
+// stylesheet linked in a shadow root loads after the demo's first frame,
+// whose layout it then changes, moving the post below the demo (layout
+// shift); this one is in hand when the element is defined. Plot colours
+// live here so the HTML legend and the canvas drawing (which reads them
+// with getComputedStyle) can never disagree.
+export const DEMO_CSS = String.raw`
+/* Nothing here reaches the page around the demo, and the page's rules do
+   not reach in. "all: initial" on the host also stops the few
    inherited properties (font, colour, line height, alignment) at the border.
    Plot colours live here so the HTML legend and the canvas drawing (which
    reads them with getComputedStyle) can never disagree. */
@@ -70,11 +77,6 @@
   border: 0;
 }
 
-/* Hidden by the inline style until this sheet has loaded. */
-.frame {
-  visibility: visible;
-}
-
 p {
   margin: 0 0 0.75rem;
 }
@@ -91,6 +93,14 @@ figure {
 figcaption {
   color: var(--muted);
   font-size: 0.9rem;
+}
+
+/* Two lines, the most the painting's captions take beside each other
+   ("Uncertainty of the MDN (isotropic, K = 32, fourier)"): a caption
+   that grows as the model starts would move the post below the demo. */
+.paintings figcaption {
+  line-height: 1.4;
+  min-height: 2.8em;
 }
 
 canvas {
@@ -171,6 +181,10 @@ input:focus-visible,
 .status {
   font-variant-numeric: tabular-nums;
   color: var(--muted);
+  /* A line of it is as tall as in the live-text box below, so that the
+     toolbar keeps its height when a message takes the place of the
+     figures. */
+  line-height: 1.4;
 }
 
 /* The toy's status line has a line of its own. */
@@ -194,12 +208,37 @@ input:focus-visible,
   text-align: right;
 }
 
-.backend {
+/* The backend line and the Play/Pause button, under the view. */
+.demo-footer {
+  display: flex;
+  align-items: flex-start;
+  gap: 0.75rem;
   margin: 0.75rem 0 0;
+}
+
+/* Two lines whatever it says (the trial's figures come in while the post
+   is read, and a line more would move what follows the demo): the whole
+   text is the element's title and what a screen reader reads. */
+.backend {
+  flex: 1;
+  margin: 0;
   font-size: 0.8rem;
+  line-height: 1.3;
+  height: 2.6em;
   color: var(--muted);
   /* Adapter descriptions can be long unbroken strings. */
   overflow-wrap: anywhere;
+  display: -webkit-box;
+  -webkit-box-orient: vertical;
+  -webkit-line-clamp: 2;
+  line-clamp: 2;
+  overflow: hidden;
+}
+
+.play {
+  flex: none;
+  padding: 0.2rem 0.8rem;
+  font-size: 0.8rem;
 }
 
 /* Toy demo: the data plot and its component panels in one column, the
@@ -400,8 +439,10 @@ input:focus-visible,
   color: var(--muted);
 }
 
-.credit[hidden] {
-  display: none;
+/* Its line stays when a picture of the reader's has no credit, so that
+   nothing below the demo moves when a picture comes in. */
+.credit.unused {
+  visibility: hidden;
 }
 
 @container (max-width: 640px) {
@@ -439,3 +480,4 @@ input:focus-visible,
 .controls label[hidden] {
   display: none;
 }
+`;
