@@ -30,10 +30,11 @@ const heights = (page) =>
 describe('layout shift', () => {
   const env = serveAndLaunch({ webgpu: false });
 
-  // Both demos of `path` in a window tall enough to show them whole.
-  async function checkStill(path, windowHeight) {
+  // Both demos of `path` in a window `width` wide and tall enough to show
+  // them whole.
+  async function checkStill(path, windowHeight, width = 1280) {
     const { page, context, errors } = await openPage(env.browser, `${env.server.url}${path}`, {
-      viewport: { width: 1280, height: windowHeight },
+      viewport: { width, height: windowHeight },
       initScript: recordLayout,
       ready: 'mdn-demo[kind=toy]',
     });
@@ -55,6 +56,9 @@ describe('layout shift', () => {
 
   test('the sample post does not move as its demos load, start and train', () =>
     checkStill('examples/blog-post.html', 6000));
+
+  test('nor on a phone, where captions and status lines wrap', () =>
+    checkStill('examples/blog-post.html', 9000, 390));
 
   test('nor does the demo page', () => checkStill('index.html?backend=cpu', 3600));
 });

@@ -95,12 +95,20 @@ figcaption {
   font-size: 0.9rem;
 }
 
-/* Two lines, the most the painting's captions take beside each other
-   ("Uncertainty of the MDN (isotropic, K = 32, fourier)"): a caption
-   that grows as the model starts would move the post below the demo. */
+/* A painting's caption is as tall as the longest text it can hold
+   (data-longest, laid out unseen in the same cell) at any width: a
+   caption that grew as the picture and the model came in would move the
+   post below the demo. */
 .paintings figcaption {
-  line-height: 1.4;
-  min-height: 2.8em;
+  display: grid;
+}
+.paintings figcaption > span,
+.paintings figcaption::after {
+  grid-area: 1 / 1;
+}
+.paintings figcaption::after {
+  content: attr(data-longest);
+  visibility: hidden;
 }
 
 canvas {
@@ -429,6 +437,11 @@ input:focus-visible,
 }
 
 .painting {
+  /* Square whatever the picture's shape, so that the box does not change
+     when the picture comes in: a picture of another shape is shown whole
+     inside it. */
+  aspect-ratio: 1;
+  object-fit: contain;
   height: auto;
   background: repeating-conic-gradient(#eee 0% 25%, #fafafa 0% 50%) 0 0 / 16px 16px;
   border-radius: 6px;

@@ -24,6 +24,13 @@ const componentOptions = Array.from(
   (_, i) => `<option value="${i + COMPONENTS.range.min}">${i + COMPONENTS.range.min}</option>`,
 ).join('');
 
+// The longest each painting's caption can be (its picture's name as it is
+// known), which its box keeps room for from the first frame (demo-style.js,
+// .paintings figcaption): a caption that grew as the picture came in would
+// move what follows the demo.
+export const TARGET_LONGEST = (name) => `original: ${name}, 1024 × 1024 px`;
+const REPAINT_LONGEST = `uncertainty of the MDN (${describe({ encoding: 'fourier', components: 32, covariance: 'isotropic' })})`;
+
 const TEMPLATE = `
   <div id="paint-drop" class="dropzone">
     <label class="file-button">
@@ -60,12 +67,12 @@ const TEMPLATE = `
     <figure>
       <canvas id="paint-target" class="painting" width="128" height="128" role="img"
         aria-labelledby="paint-target-caption"></canvas>
-      <figcaption id="paint-target-caption">original</figcaption>
+      <figcaption data-longest="${TARGET_LONGEST('astronaut.jpg')}"><span id="paint-target-caption">original</span></figcaption>
     </figure>
     <figure>
       <canvas id="paint-repaint" class="painting" width="128" height="128" role="img"
         aria-labelledby="paint-repaint-caption" aria-describedby="paint-summary"></canvas>
-      <figcaption id="paint-repaint-caption">repaint by the MDN</figcaption>
+      <figcaption data-longest="${REPAINT_LONGEST}"><span id="paint-repaint-caption">repaint by the MDN</span></figcaption>
       <div id="paint-legend" class="heat-legend" hidden></div>
     </figure>
   </div>
@@ -108,6 +115,7 @@ function show(element, text) {
 export function describe(o) {
   return `${o.encoding} encoding, K = ${o.components}, ${o.covariance} covariance`;
 }
+
 
 export const sameOptions = (a, b) => a !== null && b !== null && OPTIONS.every((key) => a[key] === b[key]);
 
