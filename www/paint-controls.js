@@ -5,6 +5,7 @@
 
 import { readSettings, setting } from './attributes.js';
 import { DESCRIPTION_MS, LiveText } from './live-text.js';
+import { DEFAULT_PICTURE, fileName } from './picture-input.js';
 import { SETTINGS } from './settings.js';
 import { bindTemperatureSliders, temperatureSliders } from './temperature-sliders.js';
 import { renderView } from './view-markup.js';
@@ -28,7 +29,7 @@ const componentOptions = Array.from(
 // known), which its box keeps room for from the first frame (demo-style.js,
 // .paintings figcaption): a caption that grew as the picture came in would
 // move what follows the demo.
-export const TARGET_LONGEST = (name) => `original: ${name}, 1024 × 1024 px`;
+const TARGET_LONGEST = (name) => `original: ${name}, 1024 × 1024 px`;
 const REPAINT_LONGEST = `uncertainty of the MDN (${describe({ encoding: 'fourier', components: 32, covariance: 'isotropic' })})`;
 
 const TEMPLATE = `
@@ -67,7 +68,7 @@ const TEMPLATE = `
     <figure>
       <canvas id="paint-target" class="painting" width="128" height="128" role="img"
         aria-labelledby="paint-target-caption"></canvas>
-      <figcaption data-longest="${TARGET_LONGEST('astronaut.jpg')}"><span id="paint-target-caption">original</span></figcaption>
+      <figcaption><span id="paint-target-caption">original</span></figcaption>
     </figure>
     <figure>
       <canvas id="paint-repaint" class="painting" width="128" height="128" role="img"
@@ -119,6 +120,17 @@ export function describe(o) {
 
 export const sameOptions = (a, b) => a !== null && b !== null && OPTIONS.every((key) => a[key] === b[key]);
 
+// The name of the picture `src` (relative to the page) will be, or the
+// default picture's.
+function sourceName(src) {
+  if (!src) return DEFAULT_PICTURE.name;
+  try {
+    return fileName(new URL(src, document.baseURI));
+  } catch {
+    return src;
+  }
+}
+
 export class PaintControls {
   options = null; // the painting options the attributes ask for
   view = null; // {name, tauPi, tauSigma}: what the repaint shows
@@ -132,6 +144,7 @@ export class PaintControls {
   constructor(root, host) {
     this.host = host;
     this.$ = renderView(root, TEMPLATE);
+    this.roomForPicture(sourceName(host.getAttribute('src')));
     this.status = this.$('paint-status');
     this.described = new LiveText(DESCRIPTION_MS);
     this.selects = {
@@ -148,6 +161,11 @@ export class PaintControls {
       select.addEventListener('change', () => host.setAttribute(name, select.value));
     }
   }
+  // Room in the original's caption for the picture `name`'s, from now.
+  roomForPicture(name) {
+    this.$('paint-target-caption').parentElement.dataset.longest = TARGET_LONGEST(name);
+  }
+
 
   // Reads the option attributes into the controls.
   readControls() {

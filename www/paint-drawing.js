@@ -5,7 +5,7 @@
 import './protocol.js';
 import { legendHtml, viewPixels } from './paint-views.js';
 import { DEFAULT_PICTURE } from './picture-input.js';
-import { TARGET_LONGEST, describe } from './paint-controls.js';
+import { describe } from './paint-controls.js';
 
 const P = globalThis.MdnProtocol;
 
@@ -55,9 +55,8 @@ export class PaintDrawing {
     // of the right shape rather than the previous picture's repaint.
     this.repaintCanvas.width = width;
     this.repaintCanvas.height = height;
-    const caption = controls.$('paint-target-caption');
-    caption.parentElement.dataset.longest = TARGET_LONGEST(name);
-    caption.textContent = `original: ${name}, ${width} × ${height} px`;
+    controls.roomForPicture(name);
+    controls.$('paint-target-caption').textContent = `original: ${name}, ${width} × ${height} px`;
     this.repaintCaption.textContent = `${controls.view.name} of the MDN (${describe(used)})`;
     controls.$('paint-credit').classList.toggle('unused', name !== DEFAULT_PICTURE.name);
     if (name !== DEFAULT_PICTURE.name) controls.sourceError = '';

@@ -7,7 +7,6 @@
 
 import './protocol.js';
 import { DEFAULT_PICTURE, acceptFiles, fetchPicture, isModelFile } from './picture-input.js';
-import { TARGET_LONGEST } from './paint-controls.js';
 
 const P = globalThis.MdnProtocol;
 
@@ -47,7 +46,7 @@ export class PaintPictures {
     // A copy stays here, to start the painting again after a crash.
     this.#sent = { bytes: bytes.slice(0), name, model, checkpoint };
     this.pending = name;
-    if (!model) controls.$('paint-target-caption').parentElement.dataset.longest = TARGET_LONGEST(name);
+    if (!model) controls.roomForPicture(name);
     controls.setStatus(`loading ${name}…`);
     if (model) {
       life.loadModel(bytes, name);
