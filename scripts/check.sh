@@ -12,6 +12,11 @@ source scripts/stages.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 stage "setup: Rust toolchain, target and components" bash scripts/setup.sh rust
+# Before the unit tests, which run wgpu kernels: without lavapipe wgpu
+# falls back to Mesa's GL driver, whose adapter lock times out on a loaded
+# CPU (a fresh machine's CI failed so). Chromium comes with it, for
+# scripts/test.sh.
+stage "setup: Debian packages (chromium, lavapipe)" bash scripts/setup.sh system
 stage "cargo fmt" cargo fmt --all -- --check
 # Clippy on every native target, linted while they are compiled for the
 # tests (scripts/lints.sh): the whole workspace, as scripts/test.sh

@@ -24,7 +24,6 @@ stage "setup: Rust toolchain, target and components" bash scripts/setup.sh rust
 source scripts/lints.sh
 lane bash scripts/build.sh
 MDN_WASM_LINTS=build bash scripts/check.sh
-stage "setup: Debian packages (chromium, lavapipe)" bash scripts/setup.sh system
 join_lane
 # Every integration test: the numerical ones on both devices, the long
 # training runs on the CPU and a short smoke run on lavapipe. Their verdicts,
