@@ -403,4 +403,47 @@ describe('painting', () => {
     assert.deepEqual(rightHalf, [255, 255], 'right half is white');
     assert.deepEqual(errors, []);
   }, { timeout: 10 * MINUTE });
+
+  // At size 512 an epoch takes seconds on one CPU thread (astronaut.png at
+  // 512 × 512: 1024 steps, about 7 s here): before the first repaint the
+  // painting shows coarse looks at the model, the first after 0.15 s of
+  // training, then more as the epoch goes on.
+  test('a painting at size 512 shows coarse looks at the model until its first repaint', async () => {
+    const { page: big, context, errors: bigErrors } = await openPage(browser, `${server.url}?backend=cpu&size=512`);
+    await scrollToTop(big, '#paint');
+    await waitForAttr(big, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
+    await big.setInputFiles('#paint-file', path.join(imagesDir, 'astronaut.png'));
+    // The percentage of epoch 1 a coarse look of astronaut.png shows, once
+    // it is above `above`.
+    const lookAbove = async (above) =>
+      (
+        await big.waitForFunction(
+          (floor) => {
+            const host = document.getElementById('paint');
+            const text = host.shadowRoot.getElementById('paint-status').textContent;
+            const percent = /^epoch 1 · (\d+) % · a coarse look/.exec(text)?.[1];
+            // An object: a look at 0 % is a result too.
+            return host.dataset.image === 'astronaut.png' && percent !== undefined && Number(percent) > floor && { percent: Number(percent) };
+          },
+          above,
+          { timeout: 5 * MINUTE, polling: 20 },
+        )
+      ).jsonValue().then((v) => v.percent);
+    const first = await lookAbove(-1);
+    assert.equal(await big.getAttribute('#paint', 'data-epoch'), '0', 'shown before the first repaint');
+    const canvas = await big.$eval('#paint-repaint', (c) => {
+      const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+      let opaque = 0;
+      for (let i = 3; i < data.length; i += 4) opaque += data[i] === 255;
+      return { size: [c.width, c.height], opaque, pixels: c.width * c.height };
+    });
+    assert.deepEqual(canvas.size, [512, 512]);
+    assert.equal(canvas.opaque, canvas.pixels, 'the coarse look covers the whole canvas');
+    const later = await lookAbove(first);
+    assert.ok(later > first, `a later look, ${later} % into the epoch after ${first} %`);
+    await waitForAttr(big, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 5 * MINUTE });
+    assert.doesNotMatch(await shadowText(big, '#paint', 'paint-status'), /coarse look/, 'the repaint replaces the look');
+    assert.deepEqual(bigErrors, []);
+    await context.close();
+  }, { timeout: 12 * MINUTE });
 });

@@ -1,6 +1,6 @@
 // The running painting as the page shows it: the target beside the latest
 // repaint in the chosen view, its captions, legend and status, and what
-// arrives for it (PAINT_START, PAINT_EPOCH, PAINT_ERROR).
+// arrives for it (PAINT_START, PAINT_PREVIEW, PAINT_EPOCH, PAINT_ERROR).
 
 import './protocol.js';
 import { legendHtml, viewPixels } from './paint-views.js';
@@ -34,6 +34,7 @@ export class PaintDrawing {
 
   receive(msg) {
     if (msg.type === P.PAINT_START) this.start(msg);
+    else if (msg.type === P.PAINT_PREVIEW) this.preview(msg);
     else if (msg.type === P.PAINT_EPOCH) this.epoch(msg);
     else if (msg.type === P.PAINT_ERROR) this.error(msg);
   }
@@ -51,8 +52,9 @@ export class PaintDrawing {
     this.lastRepaint = null;
     this.legend.hidden = true;
     putPixels(controls.$('paint-target'), target, width, height);
-    // Until the first epoch ends there is no repaint: show a blank canvas
-    // of the right shape rather than the previous picture's repaint.
+    // Until the first epoch ends there is no repaint (previews aside):
+    // show a blank canvas of the right shape rather than the previous
+    // picture's repaint.
     this.repaintCanvas.width = width;
     this.repaintCanvas.height = height;
     controls.roomForPicture(name);
@@ -112,6 +114,23 @@ export class PaintDrawing {
     const figures = `epoch ${epoch}, NLL ${fmt(nll, 3)}, ${quality}`;
     controls.describe(`Painting of ${running.name}: ${figures}, ${view.name} view.`);
     this.repaintCaption.textContent = `${view.name} of the MDN (${describe(running.options)})`;
+  }
+
+  // A coarse render before the first repaint, scaled up to the canvas (the
+  // browser's smoothing: a soft picture, not blocks) whatever the view:
+  // the mode colours are all a preview has.
+  preview({ epoch, epoch_fraction: fraction, width, height, rgba }) {
+    const { running, lastRepaint } = this;
+    if (!running || lastRepaint) return;
+    const small = new OffscreenCanvas(width, height);
+    small.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
+    const context = this.repaintCanvas.getContext('2d');
+    context.imageSmoothingQuality = 'high';
+    context.drawImage(small, 0, 0, running.width, running.height);
+    const { controls } = this.paint;
+    const done = Math.round(100 * fraction);
+    controls.setStatus(`epoch ${epoch + 1} · ${done} % · a coarse look until the epoch's end…`);
+    controls.describe(`Painting of ${running.name}: a coarse look at the mode colours (${width} × ${height} px), ${done} % into epoch ${epoch + 1}.`);
   }
 
   epoch(msg) {

@@ -501,7 +501,31 @@ learning_rate: number,
  * A sentence for the page when training had diverged (the repaint is
  * then the restored model's).
  */
-recovery: string | null, } | { "type": "paint-error", 
+recovery: string | null, } | { "type": "paint-preview", 
+/**
+ * The demo.
+ */
+id: number, 
+/**
+ * Epochs completed.
+ */
+epoch: number, 
+/**
+ * The share of the current epoch's steps taken, 0 to 1.
+ */
+epoch_fraction: number, 
+/**
+ * Render width, px (at most the training width).
+ */
+width: number, 
+/**
+ * Render height, px.
+ */
+height: number, 
+/**
+ * The mode colours, `width · height · 4` bytes.
+ */
+rgba: Uint8ClampedArray, } | { "type": "paint-error", 
 /**
  * The demo.
  */
@@ -867,6 +891,33 @@ learning_rate: number,
  * then the restored model's).
  */
 recovery: string | null, };
+
+/**
+ * A coarse look at the painting while an epoch trains (see
+ * `mdn_core::paint::Preview`): the worker sends one now and then until
+ * the first repaint, where an epoch is slow (a large `size`).
+ */
+export type Preview = { 
+/**
+ * Epochs completed.
+ */
+epoch: number, 
+/**
+ * The share of the current epoch's steps taken, 0 to 1.
+ */
+epoch_fraction: number, 
+/**
+ * Render width, px (at most the training width).
+ */
+width: number, 
+/**
+ * Render height, px.
+ */
+height: number, 
+/**
+ * The mode colours, `width · height · 4` bytes.
+ */
+rgba: Uint8ClampedArray, };
 
 /**
  * An uploaded file's format and size from its header, before any pixel

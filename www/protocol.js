@@ -50,6 +50,7 @@
     TOY_ERROR: 'toy-error',
     PAINT_START: 'paint-start',
     PAINT_EPOCH: 'paint-epoch',
+    PAINT_PREVIEW: 'paint-preview',
     PAINT_ERROR: 'paint-error',
     TEST_ECHO: 'test-echo',
   });

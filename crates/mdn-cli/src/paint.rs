@@ -50,7 +50,8 @@ pub fn run(backend: BackendKind, args: crate::PaintArgs) -> anyhow::Result<()> {
                 components: args.components,
                 seed: args.seed,
                 ..PaintConfig::for_encoding(args.encoding)
-            };
+            }
+            .sized_for(picture.width, picture.height);
             let mut run = PaintRun::new(picture, config, &backend.device)?;
             if let Some(name) = path.file_name() {
                 run.set_picture_name(&name.to_string_lossy());

@@ -189,6 +189,31 @@ fn a_painting_renders_at_any_size_and_at_its_own_size_as_its_repaint() {
 }
 
 #[test]
+fn a_preview_mid_epoch_is_the_render_at_its_coarse_size_with_the_epoch_s_progress() {
+    let device = Device::flex();
+    let mut run = small_painting(Encoding::Grid, Covariance::Diagonal, &device, 3);
+    finish_epoch(&mut run);
+    // 32 × 24 px in minibatches of 128: six steps an epoch.
+    assert_eq!(run.steps_per_epoch(), 6);
+    assert!(!run.train(2));
+    let preview = pollster::block_on(run.preview(16)).expect("renders");
+    assert_eq!((preview.epoch, preview.width, preview.height), (1, 16, 12));
+    assert!(
+        (preview.epoch_fraction - 2.0 / 6.0).abs() < 1e-6,
+        "{}",
+        preview.epoch_fraction
+    );
+    let render = pollster::block_on(run.render(16, 12)).expect("renders");
+    assert_eq!(preview.rgb, render);
+    let whole = pollster::block_on(run.preview(512)).expect("renders");
+    assert_eq!(
+        (whole.width, whole.height),
+        (32, 24),
+        "never above the training size"
+    );
+}
+
+#[test]
 fn a_repaint_of_more_pixels_than_one_pass_holds_is_the_render_at_its_size() {
     // 320 × 240 = 76 800 pixels: two forward passes of at most 2¹⁶.
     let (width, height) = (320u32, 240u32);

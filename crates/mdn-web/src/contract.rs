@@ -403,6 +403,36 @@ impl Repaint {
     }
 }
 
+/// A coarse look at the painting while an epoch trains (see
+/// `mdn_core::paint::Preview`): the worker sends one now and then until
+/// the first repaint, where an epoch is slow (a large `size`).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct Preview {
+    /// Epochs completed.
+    pub epoch: u32,
+    /// The share of the current epoch's steps taken, 0 to 1.
+    pub epoch_fraction: f32,
+    /// Render width, px (at most the training width).
+    pub width: u32,
+    /// Render height, px.
+    pub height: u32,
+    /// The mode colours, `width · height · 4` bytes.
+    pub rgba: Rgba,
+}
+
+impl Preview {
+    /// The wire form of `p`.
+    pub fn new(p: &mdn_core::paint::Preview) -> Self {
+        Self {
+            epoch: p.epoch as u32,
+            epoch_fraction: p.epoch_fraction,
+            width: p.width,
+            height: p.height,
+            rgba: Rgba::from_slice(&mdn_core::picture::rgb_to_rgba8(&p.rgb)),
+        }
+    }
+}
+
 /// The temperatures samples are drawn at.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, TS)]
 pub struct Tau {
@@ -932,6 +962,14 @@ pub enum FromWorker {
         #[serde(flatten)]
         repaint: Repaint,
     },
+    /// A coarse look at the painting before its first repaint.
+    PaintPreview {
+        /// The demo.
+        id: u32,
+        /// The preview.
+        #[serde(flatten)]
+        preview: Preview,
+    },
     /// A picture or options were refused; the running painting (with
     /// `options`) goes on.
     PaintError {
@@ -1050,6 +1088,7 @@ mod tests {
             declaration::<Probe>(&cfg),
             declaration::<ToySnapshot>(&cfg),
             declaration::<Repaint>(&cfg),
+            declaration::<Preview>(&cfg),
             declaration::<PictureHeader>(&cfg),
             declaration::<LiveState>(&cfg),
         ] {

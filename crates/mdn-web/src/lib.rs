@@ -27,8 +27,8 @@ use wasm_bindgen_futures::future_to_promise;
 pub mod contract;
 
 use contract::{
-    F32s, PaintOptions, PictureHeader, Raw, Repaint, Rgba, ToyDataset, ToyModel, ToyOptions,
-    ToySnapshot,
+    F32s, PaintOptions, PictureHeader, Preview, Raw, Repaint, Rgba, ToyDataset, ToyModel,
+    ToyOptions, ToySnapshot,
 };
 
 thread_local! {
@@ -501,6 +501,7 @@ impl PaintDemo {
     }
 
     fn run(picture: Picture, config: PaintConfig) -> Result<PaintDemo, JsError> {
+        let config = config.sized_for(picture.width, picture.height);
         let run =
             PaintRun::new(picture, config, &device()?).map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Self {
@@ -571,6 +572,14 @@ impl PaintDemo {
     /// all training queued so far has run.
     pub fn loss(&self) -> Promise {
         promise(self.run.borrow().loss(), |loss| Ok(f64::from(loss).into()))
+    }
+
+    /// Resolves to a [`Preview`]: the running model's mode colours at
+    /// `side` px on the longer side (at most the training size), and how
+    /// far the current epoch has got. No NLL, no PSNR, no guard: a look,
+    /// not a verdict.
+    pub fn preview(&self, side: u32) -> Promise {
+        promise(self.run.borrow().preview(side), |p| js(&Preview::new(&p)))
     }
 
     /// Resolves to a [`Repaint`]: the mode and mean colour of every pixel,
