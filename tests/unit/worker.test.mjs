@@ -80,7 +80,7 @@ test('a WebGPU start that fails asks for the CPU module, and says why; a CPU one
 test('every message type is spelled once, in www/protocol.js', () => {
   const names = Object.values(P);
   assert.equal(new Set(names).size, names.length, 'distinct names');
-  assert.equal(names.length, 34, 'as contract.rs declares them');
+  assert.equal(names.length, 35, 'as contract.rs declares them');
   const files = fs
     .readdirSync(www, { recursive: true })
     .filter((f) => f.endsWith('.js') && f !== 'protocol.js')
