@@ -421,7 +421,7 @@ describe('painting', () => {
           (floor) => {
             const host = document.getElementById('paint');
             const text = host.shadowRoot.getElementById('paint-status').textContent;
-            const percent = /^epoch 1 · (\d+) % · a coarse look/.exec(text)?.[1];
+            const percent = /^epoch 1 · (\d+) % · coarse look/.exec(text)?.[1];
             // An object: a look at 0 % is a result too.
             return host.dataset.image === 'astronaut.png' && percent !== undefined && Number(percent) > floor && { percent: Number(percent) };
           },

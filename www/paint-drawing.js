@@ -129,7 +129,10 @@ export class PaintDrawing {
     context.drawImage(small, 0, 0, running.width, running.height);
     const { controls } = this.paint;
     const done = Math.round(100 * fraction);
-    controls.setStatus(`epoch ${epoch + 1} · ${done} % · a coarse look until the epoch's end…`);
+    // Short enough for one line on a phone, as the figures it stands in
+    // for (a wrapped line would move the page), and shown, not announced,
+    // as they are: the text alternative below says it.
+    controls.showProgress(`epoch ${epoch + 1} · ${done} % · coarse look…`);
     controls.describe(`Painting of ${running.name}: a coarse look at the mode colours (${width} × ${height} px), ${done} % into epoch ${epoch + 1}.`);
   }
 

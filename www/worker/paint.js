@@ -109,19 +109,19 @@ importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
   // model, PREVIEW_SIDE px on its longer side) goes to the page at the
   // first slice FIRST_PREVIEW_MS after it started, then every PREVIEW_MS
   // (wall time: a painting out of view shows one as soon as it is back in
-  // view, then trains on). At 512 px an
-  // epoch on one CPU thread takes 3.5-5.5 s, and the reader would watch
-  // an empty canvas. A 12-megapixel photo takes about 0.7 s from the upload
-  // to its first step (decoding, downscaling), so its first look comes
-  // within the second, already recognisable. At the default 128 px the
-  // first epoch ends before any preview is due. A 128 px render costs
-  // about a sixteenth of a 512 px repaint's forward pass.
+  // view, then trains on), for a painting larger than PREVIEW_SIDE. At
+  // 512 px an epoch on one CPU thread takes 3.5-5.5 s, and the reader
+  // would watch an empty canvas. A 12-megapixel photo takes about 0.7 s
+  // from the upload to its first step (decoding, downscaling), so its first
+  // look comes within the second, already recognisable. A 128 px render
+  // costs about a sixteenth of a 512 px repaint's forward pass.
   const PREVIEW_SIDE = 128;
   const FIRST_PREVIEW_MS = 150;
   const PREVIEW_MS = 600;
 
   function previewDue(demo) {
-    if (demo.repainted) return false;
+    // A look at a painting no larger than it would be its repaint.
+    if (demo.repainted || Math.max(demo.model.width, demo.model.height) <= PREVIEW_SIDE) return false;
     const wait = demo.previews ? PREVIEW_MS : FIRST_PREVIEW_MS;
     return performance.now() - demo.previewAt >= wait;
   }
