@@ -111,6 +111,17 @@ async function workload(browser, server, backend, name) {
   };
 }
 
+// Runs in the page before its scripts: every repaint's time, picture,
+// epoch and PSNR, in window.__epochs.
+function recordRepaints() {
+  window.__epochs = [];
+  document.addEventListener('mdn-progress', (e) => {
+    const d = e.detail;
+    if (d.kind !== 'paint' || d.psnr === undefined || d.psnr === null) return;
+    window.__epochs.push({ t: performance.now(), image: d.image, epoch: d.epoch, psnr: d.psnr });
+  });
+}
+
 // The page's painting as a reader sees it, on the CPU backend: PSNR by
 // seconds of training (from the first step of this picture's painting),
 // and the PSNR of the flat image of the picture's mean colour.
@@ -118,13 +129,8 @@ async function pageCurve(browser, server, { src = null, withToy = false }) {
   const viewport = withToy ? { width: 1280, height: 2200 } : { width: 1280, height: 900 };
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  await page.addInitScript(recordRepaints);
   await page.addInitScript(() => {
-    window.__epochs = [];
-    document.addEventListener('mdn-progress', (e) => {
-      const d = e.detail;
-      if (d.kind !== 'paint' || d.psnr === undefined || d.psnr === null) return;
-      window.__epochs.push({ t: performance.now(), image: d.image, epoch: d.epoch, psnr: d.psnr });
-    });
     document.addEventListener('mdn-progress', (e) => {
       const d = e.detail;
       if (d.kind === 'paint' && d.epoch === 0 && window.__start === undefined) window.__start = performance.now();
@@ -171,15 +177,7 @@ async function pageCurve(browser, server, { src = null, withToy = false }) {
 async function largePainting(browser, server) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.addInitScript(() => {
-    window.__epochs = [];
-    document.addEventListener('mdn-progress', (e) => {
-      const d = e.detail;
-      if (d.kind === 'paint' && d.psnr !== undefined && d.psnr !== null) {
-        window.__epochs.push({ t: performance.now(), image: d.image, epoch: d.epoch, psnr: d.psnr });
-      }
-    });
-  });
+  await page.addInitScript(recordRepaints);
   await page.goto(`${server.url}?backend=cpu&size=512`);
   await page.$eval('#paint-section', (el) => el.scrollIntoView({ block: 'start' }));
   await page.waitForFunction(() => window.__epochs.length > 0, null, { timeout: 300_000 });

@@ -117,7 +117,6 @@ export function describe(o) {
   return `${o.encoding} encoding, K = ${o.components}, ${o.covariance} covariance`;
 }
 
-
 export const sameOptions = (a, b) => a !== null && b !== null && OPTIONS.every((key) => a[key] === b[key]);
 
 // The name of the picture `src` (relative to the page) will be, or the
@@ -161,11 +160,11 @@ export class PaintControls {
       select.addEventListener('change', () => host.setAttribute(name, select.value));
     }
   }
+
   // Room in the original's caption for the picture `name`'s, from now.
   roomForPicture(name) {
     this.$('paint-target-caption').parentElement.dataset.longest = TARGET_LONGEST(name);
   }
-
 
   // Reads the option attributes into the controls.
   readControls() {

@@ -57,9 +57,9 @@ importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
     else if (!image.file) demo.image = { name, bytes: image.bytes };
     demo.options = model ? next.options() : options;
     demo.steps = 1;
-    demo.repainted = false;
-    demo.previews = 0;
-    demo.previewAt = performance.now();
+    // A look at a painting no larger than the look would be its repaint.
+    demo.previewing = Math.max(next.width, next.height) > PREVIEW_SIDE;
+    demo.previewDueAt = performance.now() + FIRST_PREVIEW_MS;
     ctx.level(demo);
     ctx.post({
       type: P.PAINT_START,
@@ -119,17 +119,11 @@ importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
   const FIRST_PREVIEW_MS = 150;
   const PREVIEW_MS = 600;
 
-  function previewDue(demo) {
-    // A look at a painting no larger than it would be its repaint.
-    if (demo.repainted || Math.max(demo.model.width, demo.model.height) <= PREVIEW_SIDE) return false;
-    const wait = demo.previews ? PREVIEW_MS : FIRST_PREVIEW_MS;
-    return performance.now() - demo.previewAt >= wait;
-  }
+  const previewDue = (demo) => demo.previewing && performance.now() >= demo.previewDueAt;
 
   async function sendPreview(demo, ctx) {
     const preview = await demo.model.preview(PREVIEW_SIDE);
-    demo.previews += 1;
-    demo.previewAt = performance.now();
+    demo.previewDueAt = performance.now() + PREVIEW_MS;
     // The contract's Preview, forwarded as it comes.
     ctx.post({ type: P.PAINT_PREVIEW, id: demo.id, ...preview });
   }
@@ -189,7 +183,7 @@ importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
         if (previewDue(demo)) await sendPreview(demo, ctx);
         return;
       }
-      demo.repainted = true;
+      demo.previewing = false;
       // Not used to adapt: it includes the repaint of every pixel, and the
       // steps stopped early at the end of the epoch.
       const { name, tauPi, tauSigma } = demo.view;
