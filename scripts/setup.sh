@@ -4,7 +4,7 @@
 # missing or at another version, so running it before every build or test
 # costs a few seconds.
 #
-#   scripts/setup.sh [rust] [node] [system] [tools]     (no argument: all)
+#   scripts/setup.sh [rust] [node] [system] [tools] [threads]   (no argument: all)
 #
 #   rust    the toolchain rust-toolchain.toml pins, with the wasm32 target,
 #           rustfmt and clippy (seconds; a minute or two to download it)
@@ -12,6 +12,9 @@
 #           packages (npm ci): the page's video muxer, the browser tests' tools
 #   system  Debian's chromium and Mesa's Vulkan driver (lavapipe), as root
 #   tools   Trunk and wasm-bindgen-cli (cargo install: 4 minutes the first time)
+#   threads the pinned nightly with rust-src that the threaded CPU module
+#           is built with (crates/mdn-web-threads/rust-toolchain.toml; a
+#           download, a minute or two)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +28,7 @@ if [ -d "${CARGO_HOME:-$HOME/.cargo}/bin" ]; then
 fi
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(rust node system tools)
+[ ${#parts[@]} -gt 0 ] || parts=(rust node system tools threads)
 
 setup_rust() {
   local targets components component
@@ -101,6 +104,12 @@ cargo_install() {
     cargo install "$@"
 }
 
+# rustup installs the toolchain a rust-toolchain.toml names, with its
+# components, when asked in its folder.
+setup_threads() {
+  (cd crates/mdn-web-threads && rustup toolchain install --no-self-update)
+}
+
 setup_tools() {
   local locked
   locked=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
@@ -121,9 +130,9 @@ setup_tools() {
 
 for part in "${parts[@]}"; do
   case "$part" in
-    rust | node | system | tools) "setup_$part" ;;
+    rust | node | system | tools | threads) "setup_$part" ;;
     *)
-      echo "setup: unknown part '$part': use rust, node, system or tools" >&2
+      echo "setup: unknown part '$part': use rust, node, system, tools or threads" >&2
       exit 2
       ;;
   esac
