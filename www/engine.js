@@ -87,6 +87,16 @@ function startWorker(requested) {
   spawn();
 }
 
+// ?threads= in the page's URL: the most threads the CPU backend may train
+// on (1 keeps the single-threaded module), or null (as many as the reader's
+// cores allow, www/worker/backend.js's threadsFor). Benchmarks and readers
+// comparing the two modules set it.
+function threadsFromUrl() {
+  const value = new URLSearchParams(location.search).get('threads');
+  const n = value !== null && /^\d{1,2}$/.test(value) ? Number(value) : NaN;
+  return n >= 1 && n <= 64 ? n : null;
+}
+
 // A new Worker running www/worker.js (throws where the page may not have one).
 const newWorker = () => globalThis.MdnWorkerFor(new URL('./worker.js', import.meta.url));
 
@@ -110,6 +120,7 @@ function spawn() {
     testHooks: testHooks(),
     refuseGpuDevice,
     trialSoftware,
+    ...(threadsFromUrl() ? { threads: threadsFromUrl() } : {}),
   });
   for (const kind of pendingTraps) worker.postMessage({ type: P.TEST_TRAP, kind });
 }

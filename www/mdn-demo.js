@@ -55,7 +55,7 @@ const REDUCED_MOTION = '(prefers-reduced-motion: reduce)';
 // The live state (data-*) that belongs to the page's one worker, not to a
 // demo's kind: it stays when the kind changes, and everything else goes.
 const LIVE_STATE = new Set(globalThis.MdnLiveState);
-const WORKER_STATE = new Set(['backend', 'wasmMs', 'backendTrial', 'trialWebgpu', 'trialCpu', 'trialUnit']);
+const WORKER_STATE = new Set(['backend', 'wasmMs', 'threads', 'backendTrial', 'trialWebgpu', 'trialCpu', 'trialUnit']);
 
 // A view that shows nothing and does nothing: an unknown kind's.
 const NO_VIEW = { start() {}, receive() {}, settingChanged() {}, fail() {}, restart() {}, lost() {} };
@@ -267,9 +267,9 @@ export class MdnDemo extends HTMLElement {
 
   // The backend line: the backend and why, or the trial's figures and
   // decision once it has them.
-  #showBackend({ kind, description, reason, device, module, wasmMs, trial }) {
+  #showBackend({ kind, description, reason, device, module, wasmMs, threads, trial }) {
     const text = this.shadowRoot.getElementById('backend-text');
-    const name = kind === 'webgpu' ? `WebGPU, ${description}` : 'CPU';
+    const name = kind === 'webgpu' ? `WebGPU, ${description}` : threads > 1 ? `CPU, ${threads} threads` : 'CPU';
     text.textContent = trial ? `${name}: ${trialText(trial)}` : `${name}${reason ? `: ${reason}` : ''}`;
     // The line shows two lines of it: its title holds it all.
     const loaded = device ? ` (device: ${device}; ${module} loaded and compiled in ${wasmMs} ms)` : '';
@@ -278,6 +278,7 @@ export class MdnDemo extends HTMLElement {
     this.#set({
       backend: kind,
       wasmMs,
+      threads: kind === 'cpu' ? (threads ?? 1) : null,
       backendTrial: trial?.state ?? null,
       trialWebgpu: measured(trial?.gpu),
       trialCpu: measured(trial?.cpu),

@@ -31,7 +31,14 @@ refuseGpuDevice?: boolean,
 /**
  * Tests only.
  */
-trialSoftware?: boolean, } | { "type": "create", 
+trialSoftware?: boolean, 
+/**
+ * The most threads the CPU backend may train on (`?threads=` in
+ * the page's URL): 1 keeps the single-threaded module; absent, as
+ * many as the reader's cores up to 8, where the page is
+ * cross-origin isolated (www/worker/backend.js, `threadsFor`).
+ */
+threads?: number, } | { "type": "create", 
 /**
  * The demo.
  */
@@ -199,13 +206,19 @@ reason: string,
  */
 device: string, 
 /**
- * "mdn-web_bg.wasm" or "mdn-web-cpu_bg.wasm".
+ * "mdn-web_bg.wasm", "mdn-web-cpu_bg.wasm" or
+ * "mdn-web-threads_bg.wasm".
  */
 module: string, 
 /**
- * Fetch, compile and instantiate, ms.
+ * Fetch, compile and instantiate, ms (with the threaded module,
+ * and its pool's workers started).
  */
 wasmMs: number, 
+/**
+ * Threads the CPU backend trains on (absent on WebGPU).
+ */
+threads?: number, 
 /**
  * The WebGPU adapter the trial measures.
  */
@@ -965,6 +978,12 @@ backend?: string,
  * The worker's wasm fetch, compile and instantiate, ms.
  */
 wasmMs?: number, 
+/**
+ * Threads the CPU backend trains on: 1 in the single-threaded module,
+ * 2 to 8 in the threaded one (a cross-origin isolated page); absent on
+ * WebGPU.
+ */
+threads?: number, 
 /**
  * The backend trial: "measuring", "cpu" or "webgpu" (its decision).
  */

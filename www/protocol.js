@@ -85,6 +85,7 @@
     'seed',
     'state',
     'step',
+    'threads',
     'trialCpu',
     'trialUnit',
     'trialWebgpu',

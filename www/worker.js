@@ -2,7 +2,8 @@
  *
  * Training is synchronous inside the wasm module, so running it on the main
  * thread would freeze the page. Instead this classic worker (wasm-bindgen's
- * `no-modules` output needs importScripts) owns every demo of the page, keyed
+ * `no-modules` output needs importScripts; the threaded module, an ES
+ * module, comes by import()) owns every demo of the page, keyed
  * by the id www/engine.js gave it, and interleaves the running ones in short
  * time slices, posting results (typed arrays transferred, not copied) for the
  * page to draw. One worker means one wasm module and one GPU device however
@@ -16,7 +17,7 @@
  * registers itself in MdnKinds under its kind's name; this file routes
  * messages and runs the loop.
  */
-/* global wasm_bindgen, MdnProtocol, MdnBackend, MdnScheduler, MdnKinds */
+/* global MdnProtocol, MdnBackend, MdnScheduler, MdnKinds */
 'use strict';
 
 // This script's own URL, against which its files resolve: its location,
@@ -52,7 +53,7 @@ self.onmessage = (event) => {
       importScripts(...msg.kinds);
       if (testHooks && msg.refuseGpuDevice) MdnBackend.refuseDevices();
       const trialSoftware = testHooks && msg.trialSoftware === true;
-      start(msg.backend, msg.reason, trialSoftware).catch((e) => post({ type: P.FATAL, message: MdnBackend.messageOf(e) }));
+      start(msg.backend, msg.reason, trialSoftware, msg.threads).catch((e) => post({ type: P.FATAL, message: MdnBackend.messageOf(e) }));
     }
     return;
   }
@@ -274,36 +275,33 @@ function saveModel(demo) {
   );
 }
 
-async function start(requestedBackend, reason, trialSoftware) {
+async function start(requestedBackend, reason, trialSoftware, requestedThreads) {
   // Chosen before any wasm loads, from navigator.gpu and its adapter.
   const choice = await MdnBackend.chooseBackend(requestedBackend, { trialSoftware });
   if (reason) choice.reason = reason;
   if (choice.kind === 'webgpu') gpuDevices = MdnBackend.watchDevices(lose);
-  const name = MdnBackend.MODULES[choice.kind];
   const t0 = performance.now();
-  let exports;
+  let loaded;
   try {
-    importScripts(moduleUrl(name, '.js'));
-    // wasm-bindgen's init compiles while the module downloads
-    // (WebAssembly.instantiateStreaming), given the server's application/wasm.
-    exports = await wasm_bindgen({ module_or_path: moduleUrl(name, '_bg.wasm') });
+    loaded = await MdnBackend.loadModule(choice.kind, MdnBackend.threadsFor(requestedThreads), moduleUrl);
   } catch (e) {
-    const why = `the model's module ${name} could not be loaded (${MdnBackend.messageOf(e)})`;
+    const why = `the model's module ${MdnBackend.MODULES[choice.kind]} could not be loaded (${MdnBackend.messageOf(e)})`;
     post({ type: P.FATAL, message: why, loading: true });
     return;
   }
   const wasmMs = Math.round(performance.now() - t0);
-  context.bindings = wasm_bindgen;
+  const { name, bindings, exports, threads } = loaded;
+  context.bindings = bindings;
   // Read by the soak benchmark (tests/soak.mjs) through the worker's scope.
   context.memory = exports.memory;
-  const backend = await MdnBackend.initBackend(wasm_bindgen, choice);
+  const backend = await MdnBackend.initBackend(bindings, choice);
   if (backend.failed) {
     // The engine replaces this worker with one on the CPU module.
     post({ type: P.WEBGPU_FAILED, message: backend.failed });
     return;
   }
   onWebGpu = backend.kind === 'webgpu';
-  post({ type: P.BACKEND, ...backend, module: `${name}_bg.wasm`, wasmMs });
+  post({ type: P.BACKEND, ...backend, module: `${name}_bg.wasm`, wasmMs, ...(threads ? { threads } : {}) });
 
   while (!lostMessage) {
     while (commands.length > 0) {

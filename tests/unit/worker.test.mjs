@@ -77,6 +77,46 @@ test('a WebGPU start that fails asks for the CPU module, and says why; a CPU one
   assert.deepEqual(await B.initBackend(ok, { kind: 'cpu', reason: 'r' }), { kind: 'cpu', reason: 'r', device: 'flex' });
 });
 
+test('threads: one unless the page is cross-origin isolated, then one per core up to 8, or fewer when asked', () => {
+  const scope = (isolated, cores) => ({ crossOriginIsolated: isolated, navigator: { hardwareConcurrency: cores } });
+  assert.equal(B.threadsFor(null, scope(false, 16)), 1, 'no shared memory without isolation');
+  assert.equal(B.threadsFor(4, scope(false, 16)), 1);
+  assert.equal(B.threadsFor(null, scope(true, 2)), 2);
+  assert.equal(B.threadsFor(null, scope(true, 16)), B.THREADS_MAX);
+  assert.equal(B.THREADS_MAX, 8);
+  assert.equal(B.threadsFor(1, scope(true, 16)), 1, '?threads=1: the single-threaded module');
+  assert.equal(B.threadsFor(3, scope(true, 16)), 3);
+  assert.equal(B.threadsFor(12, scope(true, 4)), 4, 'never more than the cores');
+  assert.equal(B.threadsFor(null, scope(true, undefined)), 1, 'a browser that does not say: one');
+});
+
+test('the threaded module loads where threads are wanted; where it cannot start, the single-threaded one', async () => {
+  const loads = [];
+  const scope = globalThis;
+  const saved = { importScripts: scope.importScripts, wasm_bindgen: scope.wasm_bindgen, warn: console.warn };
+  const warnings = [];
+  console.warn = (text) => warnings.push(text);
+  scope.importScripts = (url) => loads.push(url);
+  scope.wasm_bindgen = async () => ({ memory: 'single' });
+  try {
+    // The threaded module's URL cannot be imported here (node has no such
+    // file), as where a host lacks it: the CPU module is loaded instead.
+    const urlOf = (stem, suffix) => `file:///nowhere/${stem}${suffix}`;
+    const single = await B.loadModule('cpu', 4, urlOf);
+    assert.equal(single.name, 'mdn-web-cpu');
+    assert.equal(single.threads, 1);
+    assert.match(warnings[0], /^the threaded module did not start \(.*\): training on one thread$/);
+    assert.deepEqual(loads, ['file:///nowhere/mdn-web-cpu.js']);
+    const gpu = await B.loadModule('webgpu', 4, urlOf);
+    assert.equal(gpu.name, 'mdn-web');
+    assert.equal(gpu.threads, null, 'threads count on the CPU only');
+    assert.equal(warnings.length, 1, 'WebGPU never tries the threaded module');
+  } finally {
+    Object.assign(scope, { importScripts: saved.importScripts, wasm_bindgen: saved.wasm_bindgen });
+    console.warn = saved.warn;
+  }
+});
+
 test('every message type is spelled once, in www/protocol.js', () => {
   const names = Object.values(P);
   assert.equal(new Set(names).size, names.length, 'distinct names');

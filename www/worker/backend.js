@@ -6,6 +6,7 @@
  *
  * A classic script (see www/protocol.js): defines globalThis.MdnBackend.
  */
+/* global wasm_bindgen */
 'use strict';
 
 (function define(global) {
@@ -30,9 +31,27 @@
   }
 
   // The wasm module each backend needs, by its file name's stem at the root
-  // of dist/ (Trunk builds both, see index.html): each carries its own
-  // backend only, and the CPU module is a fraction of the WebGPU one.
-  const MODULES = Object.freeze({ webgpu: 'mdn-web', cpu: 'mdn-web-cpu' });
+  // of dist/ (Trunk builds the first two, see index.html, and
+  // scripts/build-threads.sh the third): each carries its own backend only,
+  // and the CPU module is a fraction of the WebGPU one. `threads` is the CPU
+  // module with a pool of threads, for cross-origin isolated pages.
+  const MODULES = Object.freeze({ webgpu: 'mdn-web', cpu: 'mdn-web-cpu', threads: 'mdn-web-threads' });
+
+  // The most threads the CPU backend trains on. One step's work is split in
+  // blocks of rows (mdn-core's fused/split.rs) and gemm's products; with a
+  // painting's batch of 256 to 1024 rows, more than 8 blocks would each be
+  // too small to pay for waking its thread (docs/PERFORMANCE.md, "Threads").
+  const THREADS_MAX = 8;
+
+  // Threads for the CPU backend: 1 (the single-threaded module) unless the
+  // page is cross-origin isolated (only then do browsers allow the shared
+  // memory threads need) and the reader's CPU has more than one core;
+  // `requested` (?threads= in the page's URL, 1 to 64, or null) lowers it.
+  function threadsFor(requested, scope = global) {
+    if (!scope.crossOriginIsolated) return 1;
+    const cores = Math.max(1, Math.floor(scope.navigator?.hardwareConcurrency || 1));
+    return Math.max(1, Math.min(cores, THREADS_MAX, requested ?? THREADS_MAX));
+  }
 
   // Which backend to ask the wasm for, and why. `requested`: 'webgpu',
   // 'cpu' or null (automatic). Automatically the CPU, always: its module is
@@ -76,6 +95,37 @@
     }
   }
 
+  // Loads the wasm module backend `kind` needs, `urlOf(stem, suffix)` being
+  // where its files are: on the CPU, the threaded module with its pool of
+  // `threads` workers when more than one is wanted, falling back to the
+  // single-threaded module where it cannot start (as where the page is not
+  // isolated). Resolves to {name, bindings, exports, threads}: the module's
+  // stem, its bindings, its wasm exports, and the CPU's threads (null on
+  // WebGPU). The worker and the benchmark's worker both load so.
+  async function loadModule(kind, threads, urlOf) {
+    if (kind === 'cpu' && threads > 1) {
+      const name = MODULES.threads;
+      try {
+        // wasm-bindgen's `web` output, an ES module, which the pool's
+        // workers import again.
+        const bindings = await import(urlOf(name, '.js'));
+        const exports = await bindings.default({ module_or_path: urlOf(name, '_bg.wasm') });
+        await bindings.initThreadPool(threads);
+        return { name, bindings, exports, threads };
+      } catch (e) {
+        console.warn(`the threaded module did not start (${messageOf(e)}): training on one thread`);
+      }
+    }
+    const name = MODULES[kind];
+    global.importScripts(urlOf(name, '.js'));
+    // wasm-bindgen's init compiles while the module downloads
+    // (WebAssembly.instantiateStreaming), given the server's application/wasm.
+    // (wasm_bindgen: the script's global binding, a `let`, not a property
+    // of globalThis.)
+    const exports = await wasm_bindgen({ module_or_path: urlOf(name, '_bg.wasm') });
+    return { name, bindings: wasm_bindgen, exports, threads: kind === 'cpu' ? 1 : null };
+  }
+
   // Tests only: every GPU device request is refused from now on, as a
   // browser may refuse one (INIT's refuseGpuDevice).
   function refuseDevices(Adapter = global.GPUAdapter) {
@@ -105,6 +155,9 @@
 
   global.MdnBackend = Object.freeze({
     MODULES,
+    THREADS_MAX,
+    threadsFor,
+    loadModule,
     watchDevices,
     messageOf,
     describeAdapter,

@@ -500,6 +500,10 @@ pub struct LiveState {
     pub backend: Option<String>,
     /// The worker's wasm fetch, compile and instantiate, ms.
     pub wasm_ms: Option<f64>,
+    /// Threads the CPU backend trains on: 1 in the single-threaded module,
+    /// 2 to 8 in the threaded one (a cross-origin isolated page); absent on
+    /// WebGPU.
+    pub threads: Option<u32>,
     /// The backend trial: "measuring", "cpu" or "webgpu" (its decision).
     pub backend_trial: Option<String>,
     /// The rate the trial measured on WebGPU, in `trialUnit`.
@@ -595,6 +599,13 @@ pub enum ToWorker {
         #[serde(default)]
         #[ts(optional)]
         trial_software: Option<bool>,
+        /// The most threads the CPU backend may train on (`?threads=` in
+        /// the page's URL): 1 keeps the single-threaded module; absent, as
+        /// many as the reader's cores up to 8, where the page is
+        /// cross-origin isolated (www/worker/backend.js, `threadsFor`).
+        #[serde(default)]
+        #[ts(optional)]
+        threads: Option<u32>,
     },
     /// A new demo of `kind` with its model `options`; a toy starts at once
     /// (from `checkpoint` if it loads, after a GPU loss; of a built-in data
@@ -767,10 +778,16 @@ pub enum FromWorker {
         reason: String,
         /// The wasm's description of its device.
         device: String,
-        /// "mdn-web_bg.wasm" or "mdn-web-cpu_bg.wasm".
+        /// "mdn-web_bg.wasm", "mdn-web-cpu_bg.wasm" or
+        /// "mdn-web-threads_bg.wasm".
         module: String,
-        /// Fetch, compile and instantiate, ms.
+        /// Fetch, compile and instantiate, ms (with the threaded module,
+        /// and its pool's workers started).
         wasm_ms: f64,
+        /// Threads the CPU backend trains on (absent on WebGPU).
+        #[serde(default)]
+        #[ts(optional)]
+        threads: Option<u32>,
         /// The WebGPU adapter the trial measures.
         #[serde(default)]
         #[ts(optional)]
