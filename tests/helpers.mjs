@@ -10,16 +10,20 @@ import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import sirv from 'sirv';
+import { headersFile } from '../scripts/headers.mjs';
 
 // The wasm modules the page's build makes: one per backend (www/worker.js),
-// the WebGPU one and the CPU one, and the TIFF decoder a worker loads on a
-// TIFF upload only (www/worker/picture.js).
-export const WASM_MODULES = ['mdn-web', 'mdn-web-cpu', 'mdn-tiff'];
+// the WebGPU one, the CPU one and the CPU one with threads (cross-origin
+// isolated pages), and the TIFF decoder a worker loads on a TIFF upload
+// only (www/worker/picture.js).
+export const WASM_MODULES = ['mdn-web', 'mdn-web-cpu', 'mdn-web-threads', 'mdn-tiff'];
 export const TIFF_WASM = '/mdn-tiff_bg.wasm';
 export const WEBGPU_WASM = '/mdn-web_bg.wasm';
 export const CPU_WASM = '/mdn-web-cpu_bg.wasm';
-// The requests among `requests` (paths) for either wasm module.
-export const wasmRequests = (requests) => requests.filter((r) => r === WEBGPU_WASM || r === CPU_WASM);
+export const THREADS_WASM = '/mdn-web-threads_bg.wasm';
+// The requests among `requests` (paths) for a training module.
+export const wasmRequests = (requests) =>
+  requests.filter((r) => r === WEBGPU_WASM || r === CPU_WASM || r === THREADS_WASM);
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // DIST_DIR tests another build of the page than dist/.
@@ -37,10 +41,12 @@ export const MINUTE = 60_000;
 // Serves dist/ (or `root`, another copy of it: the npm package's) and,
 // under /test-images/, tests/images; `mounts` adds folders under other
 // paths (the benchmark's page: {'/bench/': dir}); `cors`: every answer
-// allows any origin, as a CDN's does.
+// allows any origin, as a CDN's does; `isolated`: every answer carries
+// dist/_headers' cross-origin isolation headers, as `npm run serve` and
+// hosts that read that file send them (the threaded CPU module).
 // `requests` lists the path of every request, in order (to check what a
 // page fetched).
-export async function serveDist({ root = distDir, mounts = {}, cors = false } = {}) {
+export async function serveDist({ root = distDir, mounts = {}, cors = false, isolated = false } = {}) {
   for (const file of ['index.html', ...WASM_MODULES.flatMap((m) => [`${m}.js`, `${m}_bg.wasm`]), 'www/worker.js']) {
     if (!fs.existsSync(path.join(root, file))) {
       throw new Error(`${path.join(root, file)} is missing: run \`trunk build --release\` first`);
@@ -60,6 +66,7 @@ export async function serveDist({ root = distDir, mounts = {}, cors = false } = 
     prefix,
     serve(dir),
   ]);
+  const headers = isolated ? headersFile(root) : [];
   const requests = [];
   const notFound = (res) => () => {
     res.statusCode = 404;
@@ -68,6 +75,7 @@ export async function serveDist({ root = distDir, mounts = {}, cors = false } = 
   const server = http.createServer((req, res) => {
     requests.push(new URL(req.url, 'http://localhost').pathname);
     if (cors) res.setHeader('Access-Control-Allow-Origin', '*');
+    for (const [name, value] of headers) res.setHeader(name, value);
     const route = routes.find(([prefix]) => req.url.startsWith(prefix));
     if (route) {
       req.url = req.url.slice(route[0].length - 1);

@@ -410,6 +410,35 @@ fn bench_w1_prints_json_with_every_field() {
     }
 }
 
+/// Threads must not change the maths: W1 and W5 trained on one thread and
+/// on two reach the same NLL. The page's threaded module runs these same
+/// kernels (mdn-core's `rayon` split, burn-flex and gemm over rayon's
+/// pool). Not bit for bit: two blocks' weight gradients are added in
+/// another order than one block's rows. Measured: W1 equal after 60
+/// steps; W5 2e-7 apart (relative) after its first epoch of 16 steps,
+/// then training amplifies the rounding (1e-3 after 2 epochs, 3e-2 after
+/// 4), so W5 is compared after one. A lost or doubled block would be
+/// off by far more at the first step.
+#[test]
+fn one_thread_and_two_train_to_the_same_nll() {
+    for (workload, length) in [("W1", ["--steps", "60"]), ("W5", ["--epochs", "1"])] {
+        let nll = |threads: &str| {
+            let args = ["--threads", threads, "bench", workload, "--backend", "cpu"];
+            let output = mdn(&[&args[..], &length[..]].concat());
+            assert!(output.status.success(), "{}", text(&output.stderr));
+            let report: serde_json::Value =
+                serde_json::from_slice(&output.stdout).expect("one JSON object on stdout");
+            assert_eq!(report["threads"], threads.parse::<u64>().expect("a count"));
+            report["nll"].as_f64().expect("an NLL")
+        };
+        let (one, two) = (nll("1"), nll("2"));
+        assert!(
+            (one - two).abs() <= 1e-5 * one.abs().max(1.0),
+            "{workload}: NLL {one} on one thread, {two} on two"
+        );
+    }
+}
+
 /// 2 × 2 box averages of an RGB image `width` wide (even sides).
 fn box_downscale(width: u32, height: u32, rgb: &[f32]) -> Vec<f32> {
     let (w, h) = (width as usize, height as usize);
