@@ -13,9 +13,25 @@ use super::kernels;
 /// Samples per mixture-head task: about 30–100 µs of work.
 const HEAD_SAMPLES_PER_TASK: usize = 256;
 
-/// Threads that [`run`] spreads tasks over: the pool's with the `rayon`
-/// feature, 1 without.
-fn threads() -> usize {
+/// The fewest rows (samples) a pass is split at. In the browser's threaded
+/// module a hand-off to the pool costs tens of µs (Atomics.wait and notify
+/// between Web Workers), and the page's main thread shares the cores: on 2
+/// cores and 2 threads the default painting's minibatches of 256 split
+/// trained 0.68 × as many epochs in 60 s as one thread (docs/PERFORMANCE.md,
+/// "Threads"), so they run in one piece there, while the minibatches of
+/// 1024 of larger paintings, the toy's data and every repaint split.
+/// Natively every batch splits.
+#[cfg(target_arch = "wasm32")]
+const SPLIT_FROM_ROWS: usize = 512;
+#[cfg(not(target_arch = "wasm32"))]
+const SPLIT_FROM_ROWS: usize = 0;
+
+/// Threads that [`run`] spreads a pass over `rows` rows: the pool's with
+/// the `rayon` feature (from [`SPLIT_FROM_ROWS`] rows on), 1 without.
+fn threads(rows: usize) -> usize {
+    if rows < SPLIT_FROM_ROWS {
+        return 1;
+    }
     #[cfg(feature = "rayon")]
     return rayon::current_num_threads();
     #[cfg(not(feature = "rayon"))]
@@ -23,10 +39,10 @@ fn threads() -> usize {
 }
 
 /// Rows per task when `rows` rows are cut into one block per thread of
-/// the pool (one block without the `rayon` feature), blocks of at least
-/// `min_rows` rows; always ≥ 1.
+/// the pool (one block without the `rayon` feature, or below
+/// [`SPLIT_FROM_ROWS`]), blocks of at least `min_rows` rows; always ≥ 1.
 pub fn rows_per_task(rows: usize, min_rows: usize) -> usize {
-    rows.div_ceil(threads()).max(min_rows).max(1)
+    rows.div_ceil(threads(rows)).max(min_rows).max(1)
 }
 
 /// `f` applied to every task, over the pool with the `rayon` feature (on
@@ -45,10 +61,11 @@ pub fn run<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Send + Sync) ->
 /// `None` for one piece: no samples, or a head the kernel rejects with its
 /// own message.
 fn head_task_rows(layout: &HeadLayout, targets: &[f32]) -> Option<(usize, usize)> {
-    let samples = if threads() > 1 {
+    let batch = targets.len() / layout.dim.max(1);
+    let samples = if threads(batch) > 1 {
         HEAD_SAMPLES_PER_TASK
     } else {
-        targets.len() / layout.dim.max(1)
+        batch
     };
     let rows = (samples * layout.outputs(), samples * layout.dim);
     (rows.0 > 0 && rows.1 > 0).then_some(rows)
