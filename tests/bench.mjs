@@ -4,6 +4,11 @@
 // - workloads W2 (paint-128-diag) and W5 (paint-128-grid) of
 //   docs/WORKLOADS.md: milliseconds per epoch (median of epochs
 //   2..N) and per repaint, NLL and PSNR after the last epoch, PSNR after 10;
+//
+// where the CPU backend runs on one thread (the single-threaded module)
+// and on every thread (the threaded module, up to 8, on a cross-origin
+// isolated page), one after the other (--threads 1,all: each a count or
+// `all`); the rest, a page as most hosts serve it, not isolated:
 // - the page's default painting as a reader sees it (CPU backend): PSNR over
 //   seconds of training for astronaut at 128 px, with the painting alone on
 //   screen and with the toy beside it, and for every photo in
@@ -30,7 +35,7 @@
 //
 //   trunk build --release && node tests/bench.mjs [--epochs 21] [--backend webgpu,cpu]
 //     [--workloads w2,w5|none] [--seconds 60] [--toy-seconds 20] [--skip-page] [--skip-toy]
-//     [--skip-quick-start] [--skip-responsiveness] [--skip-large]
+//     [--skip-quick-start] [--skip-responsiveness] [--skip-large] [--threads 1,all]
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -48,6 +53,19 @@ const backends = option('backend', 'webgpu,cpu').split(',');
 const workloads = option('workloads', 'w2,w5').split(',').filter((w) => w && w !== 'none');
 const toySeconds = Number(option('toy-seconds', '20'));
 const seconds = Number(option('seconds', '60'));
+// The CPU's thread counts: a number, or null for `all` (the page's choice,
+// www/worker/backend.js's threadsFor).
+const threadCounts = option('threads', '1,all')
+  .split(',')
+  .map((t) => (t === 'all' ? null : Number(t)));
+if (threadCounts.some((t) => t !== null && !(Number.isInteger(t) && t >= 1 && t <= 64))) {
+  console.error('bench: --threads takes counts from 1 to 64 or `all`, separated by commas');
+  process.exit(2);
+}
+// A row's threads as asked: the count, or 'all'.
+const threadsLabel = (threads) => threads ?? 'all';
+// A page's URL parameter for `threads` ('' for all: the page's default).
+const threadsQuery = (threads) => (threads === null ? '' : `&threads=${threads}`);
 if (!Number.isInteger(epochs) || epochs < 2) {
   console.error('bench: --epochs must be an integer of at least 2');
   process.exit(2);
@@ -77,20 +95,21 @@ const report = {
   page: [],
 };
 
-// One workload on one backend in a Worker (tests/bench/bench-worker.js).
-async function workload(browser, server, backend, name) {
+// One workload on one backend in a Worker (tests/bench/bench-worker.js);
+// on the CPU on `threads` threads (null: the page's choice).
+async function workload(browser, server, backend, name, threads = null) {
   const page = await browser.newPage();
   await page.goto(`${server.url}bench/bench.html`);
   const result = await page.evaluate(
-    ({ backend, workload, bytes, epochs }) =>
+    ({ backend, threads, workload, bytes, epochs }) =>
       new Promise((resolve) => {
         const worker = new Worker('bench-worker.js');
         worker.onmessage = ({ data }) => resolve(data);
         worker.onerror = (e) => resolve({ ok: false, message: e.message });
         const raw = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
-        worker.postMessage({ backend, workload, bytes: raw.buffer, epochs, repaints: 5 }, [raw.buffer]);
+        worker.postMessage({ backend, threads, workload, bytes: raw.buffer, epochs, repaints: 5 }, [raw.buffer]);
       }),
-    { backend, workload: name, bytes: image.toString('base64'), epochs },
+    { backend, threads, workload: name, bytes: image.toString('base64'), epochs },
   );
   await page.close();
   if (!result.ok) return { workload: name.toUpperCase(), backend, error: result.message };
@@ -98,6 +117,8 @@ async function workload(browser, server, backend, name) {
   return {
     workload: name.toUpperCase(),
     backend,
+    threads: result.threads,
+    module: result.module,
     device: result.device,
     size: `${result.width}x${result.height}`,
     steps_per_epoch: result.stepsPerEpoch,
@@ -125,7 +146,7 @@ function recordRepaints() {
 // The page's painting as a reader sees it, on the CPU backend: PSNR by
 // seconds of training (from the first step of this picture's painting),
 // and the PSNR of the flat image of the picture's mean colour.
-async function pageCurve(browser, server, { src = null, withToy = false }) {
+async function pageCurve(browser, server, { src = null, withToy = false, threads = null }) {
   const viewport = withToy ? { width: 1280, height: 2200 } : { width: 1280, height: 900 };
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
@@ -136,7 +157,7 @@ async function pageCurve(browser, server, { src = null, withToy = false }) {
       if (d.kind === 'paint' && d.epoch === 0 && window.__start === undefined) window.__start = performance.now();
     });
   });
-  const query = `?backend=cpu${src ? `&src=/test-images/${src}` : ''}`;
+  const query = `?backend=cpu${threadsQuery(threads)}${src ? `&src=/test-images/${src}` : ''}`;
   await page.goto(`${server.url}${query}`);
   // The painting on screen, the toy above it off screen (or, with the toy,
   // both on the tall screen).
@@ -147,6 +168,7 @@ async function pageCurve(browser, server, { src = null, withToy = false }) {
     start: window.__start,
     epochs: window.__epochs,
     image: document.getElementById('paint').dataset.image,
+    threads: Number(document.getElementById('paint').dataset.threads),
   }));
   result.flat = await flatPsnr(page);
   await context.close();
@@ -157,6 +179,7 @@ async function pageCurve(browser, server, { src = null, withToy = false }) {
   const best = (s) => upTo(s).reduce((b, e) => Math.max(b, e.psnr), -Infinity);
   return {
     image: result.image,
+    threads: result.threads,
     with_toy: withToy,
     best_psnr_by_10s: best(10),
     best_psnr_by_60s: best(60),
@@ -174,11 +197,11 @@ async function pageCurve(browser, server, { src = null, withToy = false }) {
 // uploaded once the default painting has had its first epoch; seconds from
 // the upload to the first preview and to the first repaint, and the PSNR
 // of the latest repaint at 10, 30 and 60 s.
-async function largePainting(browser, server) {
+async function largePainting(browser, server, threads = null) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await page.addInitScript(recordRepaints);
-  await page.goto(`${server.url}?backend=cpu&size=512`);
+  await page.goto(`${server.url}?backend=cpu&size=512${threadsQuery(threads)}`);
   await page.$eval('#paint-section', (el) => el.scrollIntoView({ block: 'start' }));
   await page.waitForFunction(() => window.__epochs.length > 0, null, { timeout: 300_000 });
   const jpeg = await page.evaluate(async () => {
@@ -204,11 +227,13 @@ async function largePainting(browser, server) {
   await page.waitForTimeout(61_000);
   const r = await page.evaluate(() => ({ upload: window.__upload, preview: window.__preview, epochs: window.__epochs }));
   const size = await page.evaluate(() => document.getElementById('paint').shadowRoot.getElementById('paint-target-caption').textContent);
+  const used = Number(await page.getAttribute('#paint', 'data-threads'));
   await context.close();
   const since = (t) => (t === undefined ? null : Math.round((t - r.upload) / 100) / 10);
   const curve = r.epochs.filter((e) => e.image === 'phone-12mp.jpg').map((e) => ({ s: since(e.t), epoch: e.epoch, psnr: Math.round(e.psnr * 100) / 100 }));
   const at = (s) => curve.filter((e) => e.s <= s).at(-1)?.psnr ?? null;
   return {
+    threads: used,
     photo: `4032 × 3024 JPEG, ${buffer.length} bytes; ${size}`,
     first_preview_s: since(r.preview),
     first_repaint_s: curve[0]?.s ?? null,
@@ -222,10 +247,10 @@ async function largePainting(browser, server) {
 // The toy alone on screen (the iframe view, CPU backend): steps per second
 // over `toySeconds`, after 5 s of warm-up, with its panels on and a probe
 // set, or off.
-async function toyRate(browser, server, panels) {
+async function toyRate(browser, server, panels, threads = null) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 1300 } });
   const page = await context.newPage();
-  await page.goto(`${server.url}embed.html?kind=toy&backend=cpu&panels=${panels ? 'on' : 'off'}`);
+  await page.goto(`${server.url}embed.html?kind=toy&backend=cpu&panels=${panels ? 'on' : 'off'}${threadsQuery(threads)}`);
   await page.waitForFunction(() => Number(document.querySelector('mdn-demo')?.dataset.step) > 0, null, {
     timeout: 120_000,
   });
@@ -241,8 +266,9 @@ async function toyRate(browser, server, panels) {
   const a = await read();
   await page.waitForTimeout(toySeconds * 1000);
   const b = await read();
+  const used = Number(await page.getAttribute('mdn-demo', 'data-threads'));
   await context.close();
-  return { panels, seconds: toySeconds, steps_per_s: Math.round(((b.step - a.step) / (b.t - a.t)) * 1000) };
+  return { panels, threads: used, seconds: toySeconds, steps_per_s: Math.round(((b.step - a.step) / (b.t - a.t)) * 1000) };
 }
 
 // The sample blog post on `backend` in a fresh context (nothing cached):
@@ -381,33 +407,47 @@ async function responsiveness(browser, server) {
 }
 
 // The benchmark's page and worker (tests/bench/) are served beside dist/,
-// not shipped in it.
+// not shipped in it: once as most hosts serve a page, and once cross-origin
+// isolated (dist/_headers), where the CPU backend may run on threads.
 const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench');
 const server = await serveDist({ mounts: { '/bench/': benchDir } });
+const isolated = await serveDist({ mounts: { '/bench/': benchDir }, isolated: true });
 const browser = await launch({ webgpu: true });
+// On the CPU, each of the thread counts one after the other.
+const cpuThreads = (backend) => (backend === 'cpu' ? threadCounts : [null]);
 try {
   if (!args.includes('--skip-responsiveness')) report.responsiveness = await responsiveness(browser, server);
   if (!args.includes('--skip-quick-start')) {
     for (const backend of backends) report.quick_start.push(await quickStart(browser, server, backend));
   }
   for (const name of workloads) {
-    for (const backend of backends) report.workloads.push(await workload(browser, server, backend, name));
+    for (const backend of backends) {
+      for (const threads of cpuThreads(backend)) {
+        report.workloads.push(await workload(browser, isolated, backend, name, threads));
+      }
+    }
   }
-  if (!args.includes('--skip-toy')) {
-    const on = await toyRate(browser, server, true);
-    const off = await toyRate(browser, server, false);
-    report.toy.push(on, off, { panels_cost: Math.round((1 - on.steps_per_s / off.steps_per_s) * 1000) / 1000 });
+  for (const threads of args.includes('--skip-toy') ? [] : threadCounts) {
+    const on = await toyRate(browser, isolated, true, threads);
+    const off = await toyRate(browser, isolated, false, threads);
+    report.toy.push(on, off, { threads: threadsLabel(threads), panels_cost: Math.round((1 - on.steps_per_s / off.steps_per_s) * 1000) / 1000 });
   }
   if (!args.includes('--skip-page')) {
-    report.page.push(await pageCurve(browser, server, {}));
-    report.page.push(await pageCurve(browser, server, { withToy: true }));
+    for (const threads of threadCounts) {
+      report.page.push(await pageCurve(browser, isolated, { threads }));
+      report.page.push(await pageCurve(browser, isolated, { withToy: true, threads }));
+    }
     for (const photo of fs.readdirSync(imagesDir).filter((f) => /\.(png|jpe?g)$/.test(f)).sort()) {
       report.page.push(await pageCurve(browser, server, { src: photo }));
     }
   }
-  if (!args.includes('--skip-large')) report.large_painting = await largePainting(browser, server);
+  if (!args.includes('--skip-large')) {
+    report.large_painting = [];
+    for (const threads of threadCounts) report.large_painting.push(await largePainting(browser, isolated, threads));
+  }
 } finally {
   await browser.close();
   await server.close();
+  await isolated.close();
 }
 console.log(JSON.stringify(report, null, 2));

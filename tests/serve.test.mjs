@@ -40,6 +40,11 @@ test('dist/ holds no live-reload code, and npm run serve serves it as it is', as
     }
     const wasm = await fetch(new URL('mdn-web-cpu_bg.wasm', url));
     assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+    // Cross-origin isolated, as dist/_headers asks of a host: the CPU
+    // backend may run on threads (tests/threads.test.mjs).
+    const page = await fetch(url);
+    assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(page.headers.get('cross-origin-embedder-policy'), 'require-corp');
   } finally {
     server.kill();
   }

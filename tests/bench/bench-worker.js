@@ -6,7 +6,7 @@
  * An epoch's time ends with a readback of its last loss: on WebGPU, training
  * calls only queue work, and the readback waits for all of it.
  */
-/* global wasm_bindgen, MdnBackend, MdnPicture */
+/* global MdnBackend, MdnPicture */
 'use strict';
 
 // The page's backend-to-module map (dist/www/, served beside /bench/).
@@ -16,16 +16,20 @@ importScripts(
   new URL('../www/worker/picture.js', self.location.href).href,
 );
 
-self.onmessage = async ({ data: { backend, workload, bytes, epochs, repaints } }) => {
+// `threads`: on the CPU, 1 (the single-threaded module), more (the
+// threaded module, on a cross-origin isolated page) or null (the page's
+// choice).
+self.onmessage = async ({ data: { backend, threads, workload, bytes, epochs, repaints } }) => {
   try {
-    // The module the page loads for this backend.
-    const name = MdnBackend.MODULES[backend];
-    importScripts(new URL(`../${name}.js`, self.location.href).href);
-    await wasm_bindgen({ module_or_path: new URL(`../${name}_bg.wasm`, self.location.href) });
-    const device = await wasm_bindgen.init_backend(backend);
+    // The module the page loads for this backend, loaded as the page does.
+    const urlOf = (name, suffix) => new URL(`../${name}${suffix}`, self.location.href).href;
+    // null: as many as the page would take (MdnBackend.threadsFor).
+    const loaded = await MdnBackend.loadModule(backend, threads ?? MdnBackend.threadsFor(null), urlOf);
+    const bindings = loaded.bindings;
+    const device = await bindings.init_backend(backend);
     // Decoded as the page decodes (MdnPicture: the browser's PNG decoder).
-    const { width, height, rgba } = await MdnPicture.decode(new Uint8Array(bytes), wasm_bindgen);
-    const paint = new wasm_bindgen.PaintDemo(width, height, rgba, { size: 128, workload, seed: 1 });
+    const { width, height, rgba } = await MdnPicture.decode(new Uint8Array(bytes), bindings);
+    const paint = new bindings.PaintDemo(width, height, rgba, { size: 128, workload, seed: 1 });
     const epochMs = [];
     let psnr10 = null;
     for (let e = 0; e < epochs; e++) {
@@ -46,6 +50,8 @@ self.onmessage = async ({ data: { backend, workload, bytes, epochs, repaints } }
     self.postMessage({
       ok: true,
       device,
+      module: loaded.name,
+      threads: loaded.threads,
       width: paint.width,
       height: paint.height,
       stepsPerEpoch: paint.steps_per_epoch,

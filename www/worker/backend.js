@@ -37,10 +37,12 @@
   // module with a pool of threads, for cross-origin isolated pages.
   const MODULES = Object.freeze({ webgpu: 'mdn-web', cpu: 'mdn-web-cpu', threads: 'mdn-web-threads' });
 
-  // The most threads the CPU backend trains on. One step's work is split in
-  // blocks of rows (mdn-core's fused/split.rs) and gemm's products; with a
-  // painting's batch of 256 to 1024 rows, more than 8 blocks would each be
-  // too small to pay for waking its thread (docs/PERFORMANCE.md, "Threads").
+  // The most threads the CPU backend trains on. A step's passes split in
+  // blocks of rows (mdn-core's fused/split.rs): at the largest minibatch
+  // (1024 pixels, paintings above 256 px) the grid and the mixture head
+  // make at most 4 blocks and the dense layers 16; at the default 256 the
+  // grid and head one and the dense layers 4. Past 8 threads most would
+  // wait. (Measured only up to 2 threads: docs/PERFORMANCE.md, "Threads".)
   const THREADS_MAX = 8;
 
   // Threads for the CPU backend: 1 (the single-threaded module) unless the
