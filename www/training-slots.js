@@ -30,8 +30,10 @@ export class TrainingSlots {
   // and is among the `max` wanting ones that show the most pixels
   // (`shown`; on a tie the one already training, then the first to ask).
   // Others whose grant this changes hear of it through their
-  // slotChanged(), after this returns (a microtask later), so that no
-  // demo is called back in the middle of its own update.
+  // slotChanged(): those losing theirs at once, those getting one a
+  // microtask later, after the caller has acted on its answer. So every
+  // demo told to stop is told before any is told to start, and no more
+  // than `max` ever train, even for a moment.
   request(member, wants, shown) {
     const entry = this.#members.get(member) ?? { granted: false };
     this.#members.set(member, Object.assign(entry, { wants, shown }));
@@ -54,13 +56,15 @@ export class TrainingSlots {
     const order = new Map([...this.#members.keys()].map((m, i) => [m, i]));
     ranked.sort(([a, ea], [b, eb]) => eb.shown - ea.shown || eb.granted - ea.granted || order.get(a) - order.get(b));
     const chosen = new Set(ranked.slice(0, this.#max).map(([m]) => m));
-    const changed = [];
+    const [stopping, starting] = [[], []];
     for (const [member, entry] of this.#members) {
       const granted = chosen.has(member);
-      if (granted !== entry.granted && member !== caller) changed.push(member);
+      if (granted !== entry.granted && member !== caller) (granted ? starting : stopping).push(member);
       entry.granted = granted;
     }
-    if (changed.length) queueMicrotask(() => changed.forEach((m) => m.slotChanged()));
+    // Each asks again from its slotChanged() and gets the same answer.
+    for (const member of stopping) member.slotChanged();
+    if (starting.length) queueMicrotask(() => starting.forEach((m) => m.slotChanged()));
     return caller ? this.#members.get(caller).granted : false;
   }
 }

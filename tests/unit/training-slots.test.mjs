@@ -14,12 +14,11 @@ test('at most max train, those showing the most first', async () => {
   const [a, b, c] = ['a', 'b', 'c'].map(demo);
   assert.equal(slots.request(a, true, 100), true);
   assert.equal(slots.request(b, true, 300), true);
-  // c shows more than a: it takes a's slot, and a hears of it.
+  // c shows more than a: it takes a's slot, and a hears of it at once,
+  // before c acts on its answer.
   assert.equal(slots.request(c, true, 200), true);
   assert.deepEqual(slots.training.map((d) => d.name), ['b', 'c']);
-  assert.equal(a.calls, 0, 'told only after the request returns');
-  await tick();
-  assert.equal(a.calls, 1);
+  assert.equal(a.calls, 1, 'the one stopping is told at once');
   assert.equal(slots.request(a, true, 100), false);
 });
 
@@ -29,6 +28,7 @@ test('a demo leaving the view or the page hands its slot on', async () => {
   slots.request(a, true, 500);
   assert.equal(slots.request(b, true, 500), false, 'on a tie the one training keeps its slot');
   slots.request(a, false, 0);
+  assert.equal(b.calls, 0, 'the one starting is told after the caller acted');
   await tick();
   assert.equal(b.calls, 1);
   assert.equal(slots.request(b, true, 500), true);
