@@ -6,6 +6,8 @@
 // "Live state and events"); data-attribute="A" shows one of its settings
 // instead. The PSNR curves of figure 8 are drawn from the same events.
 
+import { SETTINGS } from '../www/settings.js';
+
 // How a field is written: `digits` after the point, or `precision`
 // significant digits; a missing value as the output's data-empty text, or
 // as it was before any value came.
@@ -94,6 +96,17 @@ function countRecoveries(demo, { recovery }) {
   el.textContent = String(seen.size);
 }
 
+// Section 9: the guard's figure starts at a rate this many times the
+// toy's default (the settings table's, www/settings.js).
+const DEFAULT_RATE = SETTINGS.toy.find((s) => s.name === 'learning-rate').range.default;
+function showRates() {
+  for (const el of document.querySelectorAll('output[data-default="learning-rate"]')) el.textContent = String(DEFAULT_RATE);
+  for (const el of document.querySelectorAll('output[data-ratio]')) {
+    const rate = Number(document.getElementById(el.dataset.ratio).getAttribute('learning-rate') ?? DEFAULT_RATE);
+    el.textContent = Math.round(rate / DEFAULT_RATE).toLocaleString('en');
+  }
+}
+
 function listCosts() {
   for (const li of document.querySelectorAll('.costs [data-covariance]')) {
     const kind = li.dataset.covariance;
@@ -119,7 +132,7 @@ function record(demo, { epoch, psnr }) {
 
 const W = 640;
 const H = 240;
-const PAD = { left: 44, right: 12, top: 12, bottom: 34 };
+const PAD = { left: 44, right: 12, top: 24, bottom: 34 };
 
 function scales() {
   const all = [...curves.values()].flat();
@@ -143,7 +156,7 @@ function axes({ maxEpoch, lo, hi, x, y }) {
     svg += `<text class="tick" x="${x(e)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${e}</text>`;
   }
   svg += `<text class="label" x="${(W + PAD.left) / 2}" y="${H - 4}" text-anchor="middle">epoch</text>`;
-  svg += `<text class="label" x="12" y="${PAD.top + 10}">dB</text>`;
+  svg += `<text class="label" x="${PAD.left - 6}" y="${PAD.top - 12}" text-anchor="end">dB</text>`;
   return svg;
 }
 
@@ -181,6 +194,7 @@ const latest = new Map();
 function start() {
   typeset();
   listCosts();
+  showRates();
   bindPresets();
   drawChart();
   document.addEventListener('mdn-progress', (event) => {
@@ -192,9 +206,10 @@ function start() {
   // A setting changed (a preset, a control inside the demo): shown at once.
   const observer = new MutationObserver((records) => {
     for (const demo of new Set(records.map((r) => r.target))) show(demo, latest.get(demo) ?? {});
+    showRates();
   });
   for (const demo of document.querySelectorAll('mdn-demo')) {
-    observer.observe(demo, { attributes: true, attributeFilter: ['view', 'tau-pi', 'tau-sigma', 'learning-rate'] });
+    observer.observe(demo, { attributes: true, attributeFilter: ['view', 'tau-pi', 'tau-sigma', 'learning-rate', 'components'] });
     show(demo, {});
   }
 }

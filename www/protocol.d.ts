@@ -571,6 +571,10 @@ components?: Raw,
  */
 "hidden-units"?: Raw, 
 /**
+ * The learning rate the MDN starts from.
+ */
+"learning-rate"?: Raw, 
+/**
  * Drawn points' x.
  */
 x?: Array<number>, 
@@ -1034,6 +1038,11 @@ points?: number,
  * Toy: the probed x₀.
  */
 probeX?: number, 
+/**
+ * Toy: the MDN's learning rate now (the guard lowers it at every
+ * recovery).
+ */
+learningRate?: number, 
 /**
  * Toy: the plot's layers shown, space-separated.
  */
