@@ -30,9 +30,9 @@ async function trainEachFigure(page) {
 
 // Two crossing strokes on figure 3's plot, once its demo waits for points.
 async function drawSomething(page) {
-  await page.waitForFunction(() => document.getElementById('draw').dataset.points !== undefined, null, { timeout: 3 * MINUTE });
-  if (Number(await page.getAttribute('#draw', 'data-points')) > 0) return;
-  const box = await page.locator('#draw #toy-canvas').boundingBox();
+  await page.waitForFunction(() => document.getElementById('drawn').dataset.points !== undefined, null, { timeout: 3 * MINUTE });
+  if (Number(await page.getAttribute('#drawn', 'data-points')) > 0) return;
+  const box = await page.locator('#drawn #toy-canvas').boundingBox();
   for (const [[x0, y0], [x1, y1]] of [
     [[0.15, 0.25], [0.85, 0.75]],
     [[0.15, 0.75], [0.85, 0.25]],

@@ -22,9 +22,9 @@ const MAX_TRAINING = 3;
 const FIGURES = [
   ['fig-1', { forward: 'toy', inverse: 'toy' }],
   ['fig-2', { bishop: 'toy' }],
-  ['fig-3', { draw: 'toy' }],
+  ['fig-3', { drawn: 'toy' }],
   ['fig-4', { k1: 'toy', k3: 'toy', k24: 'toy' }],
-  ['fig-5', { temperature: 'toy' }],
+  ['fig-5', { sampler: 'toy' }],
   ['fig-6', { views: 'paint' }],
   ['fig-7', { 'cov-iso': 'paint', 'cov-diag': 'paint', 'cov-full': 'paint' }],
   ['fig-8', { 'enc-raw': 'paint', 'enc-fourier': 'paint', 'enc-grid': 'paint' }],
@@ -113,7 +113,7 @@ async function outOfViewPaused(page) {
 // Sprays an X on figure 3's empty plot: two strokes, one answer per x
 // would not fit it.
 async function drawAnX(page) {
-  const box = await page.locator('#draw #toy-canvas').boundingBox();
+  const box = await page.locator('#drawn #toy-canvas').boundingBox();
   for (const [from, to] of [
     [[0.2, 0.2], [0.85, 0.8]],
     [[0.2, 0.8], [0.85, 0.2]],
@@ -190,6 +190,10 @@ describe('the explorable article', () => {
     t.diagnostic(`first screen: ${fetched.length} requests, ${total} bytes gzipped`);
     t.diagnostic(sizes.sort((a, b) => b[1] - a[1]).slice(0, 8).map(([p, n]) => `${p} ${n}`).join(', '));
     assert.ok(total <= FIRST_SCREEN_BYTES, `${total} bytes gzipped before the first demo starts`);
+    // Every id is one element's (the script and the figures find their
+    // demos by id).
+    const ids = await page.evaluate(() => [...document.querySelectorAll('[id]')].map((el) => el.id));
+    assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'ids used twice');
     // The equations were typeset (KaTeX loaded with the post).
     assert.ok((await page.locator('.tex .katex').count()) > 20, 'equations typeset');
     assert.deepEqual(errors, []);
@@ -206,7 +210,12 @@ describe('the explorable article', () => {
     for (const [figure, demos] of FIGURES) {
       await page.$eval(`#${figure}`, (el) => el.scrollIntoView({ block: el.offsetHeight > innerHeight ? 'start' : 'center' }));
       if (figure === 'fig-3') {
-        await page.waitForFunction(() => document.getElementById('draw').dataset.points === '0', null, { timeout: 3 * MINUTE });
+        await page
+          .waitForFunction(() => document.getElementById('drawn').dataset.points === '0', null, { timeout: 3 * MINUTE })
+          .catch(async (e) => {
+            const drawn = await page.$eval('#drawn', (d) => ({ ...d.dataset }));
+            throw new Error(`figure 3 never waited for points: ${JSON.stringify(drawn)}`, { cause: e });
+          });
         await drawAnX(page);
       }
       const results = {};
