@@ -161,6 +161,37 @@ async function improves(page, id, kind) {
   return { first, last };
 }
 
+// Figure 9's toy, started at a learning rate of 1000: the guard goes back
+// at least once and lowers the rate, and it trains on (steps rise) with a
+// finite NLL. Not "improves": after the rate has come down through 10 and
+// 1, a network one huge step left saturated sits on a flat, finite NLL
+// (80.92 nats, whatever the seed) that the guard accepts when it is within
+// 50 nats of the last good frame; 2 of 3 runs here ended so
+// (2026-12-06), and the article says to Restart then.
+const STEPS_AFTER_RECOVERY = 100;
+async function recovers(page) {
+  const { progress } = await (
+    await page.waitForFunction(
+      () => {
+        const d = document.getElementById('guard').dataset;
+        return d.recovery && Number(d.learningRate) < 1000 && { progress: Number(d.step) };
+      },
+      null,
+      { timeout: 3 * MINUTE, polling: 250 },
+    )
+  ).jsonValue();
+  return (
+    await page.waitForFunction(
+      ([from, steps]) => {
+        const d = document.getElementById('guard').dataset;
+        return Number(d.step) >= from + steps && Number.isFinite(Number(d.nll)) && { progress: Number(d.step), quality: Number(d.nll), learningRate: Number(d.learningRate) };
+      },
+      [progress, STEPS_AFTER_RECOVERY],
+      { timeout: 3 * MINUTE, polling: 250 },
+    )
+  ).jsonValue();
+}
+
 // The gzipped size of every file the page fetched (as a host that
 // compresses would send it; the test server sends them as they are).
 function gzippedBytes(paths) {
@@ -219,7 +250,7 @@ describe('the explorable article', () => {
         await drawAnX(page);
       }
       const results = {};
-      for (const [id, kind] of Object.entries(demos)) results[id] = await improves(page, id, kind);
+      for (const [id, kind] of Object.entries(demos)) results[id] = id === 'guard' ? await recovers(page) : await improves(page, id, kind);
       t.diagnostic(`${figure}: ${JSON.stringify(results)}`);
       // The demos paused when this figure was shown took no step since.
       const now = await demosNow(page);
@@ -261,11 +292,11 @@ async function checkFigureText(page, t) {
   assert.equal(bishop.nll, Number(bishop.data.nll).toFixed(3));
   assert.equal(bishop.step, bishop.data.step);
   assert.equal(k24.nll, Number(k24.data.nll).toFixed(2));
-  // The guard went back at least once from its learning rate of 10, and
-  // says how often; the rate it trains at now is lower.
-  t.diagnostic(`guard: ${guard.count} recoveries, learning rate ${guard.data.learningRate}, "${guard.data.recovery}"`);
+  // The guard went back at least once from its learning rate of 1000,
+  // and says how often; the rate it trains at now is lower.
+  t.diagnostic(`guard: ${guard.count} recoveries, learning rate ${guard.data.learningRate}, NLL ${guard.data.nll}, "${guard.data.recovery}"`);
   assert.ok(Number(guard.count) >= 1, 'the guard went back');
   assert.match(guard.data.recovery ?? '', /training diverged at step \d+/);
-  assert.ok(Number(guard.data.learningRate) < 10, `learning rate ${guard.data.learningRate}`);
+  assert.ok(Number(guard.data.learningRate) < 1000, `learning rate ${guard.data.learningRate}`);
   assert.equal(guard.rate, String(Number(Number(guard.data.learningRate).toPrecision(2))));
 }
