@@ -12,17 +12,19 @@ import { MINUTE, artifactsDir, launch, openPage, serveDist } from './helpers.mjs
 const TOY_STEPS = 400;
 const PAINT_EPOCHS = 6;
 
+// One demo at a time (on a phone a figure of three is taller than the
+// screen), each scrolled into view until it has trained enough.
 async function trainEachFigure(page) {
-  const figures = await page.$$eval('figure[id]', (all) => all.map((f) => f.id));
-  for (const figure of figures) {
-    await page.$eval(`#${figure}`, (el) => el.scrollIntoView({ block: el.offsetHeight > innerHeight ? 'start' : 'center' }));
-    if (figure === 'fig-3') await drawSomething(page);
+  const demos = await page.$$eval('figure[id] mdn-demo', (all) => all.map((d) => d.id));
+  for (const id of demos) {
+    await page.$eval(`#${id}`, (el) => el.scrollIntoView({ block: el.offsetHeight > innerHeight ? 'start' : 'center' }));
+    if (id === 'drawn') await drawSomething(page);
     await page.waitForFunction(
-      ([id, steps, epochs]) =>
-        [...document.getElementById(id).querySelectorAll('mdn-demo')].every((d) =>
-          d.getAttribute('kind') === 'toy' ? Number(d.dataset.step) >= steps : Number(d.dataset.epoch) >= epochs,
-        ),
-      [figure, TOY_STEPS, PAINT_EPOCHS],
+      ([demo, steps, epochs]) => {
+        const d = document.getElementById(demo);
+        return d.getAttribute('kind') === 'toy' ? Number(d.dataset.step) >= steps : Number(d.dataset.epoch) >= epochs;
+      },
+      [id, TOY_STEPS, PAINT_EPOCHS],
       { timeout: 5 * MINUTE, polling: 500 },
     );
   }
@@ -48,10 +50,12 @@ const server = await serveDist();
 const browser = await launch({ webgpu: false });
 try {
   fs.mkdirSync(artifactsDir, { recursive: true });
-  for (const [width, height] of [
+  // `node tests/article-screenshots.mjs 390` takes one width.
+  const sizes = [
     [1280, 900],
     [390, 844],
-  ]) {
+  ].filter(([w]) => process.argv.length < 3 || process.argv.slice(2).includes(String(w)));
+  for (const [width, height] of sizes) {
     const { page, context, errors } = await openPage(browser, `${server.url}examples/mixture-density-networks.html?backend=cpu`, {
       viewport: { width, height },
       ready: null,
