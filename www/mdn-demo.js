@@ -21,6 +21,7 @@ import { trialText } from './backend-trial.js';
 import { allAttributes, attributesOf } from './attributes.js';
 import { allKinds, kindNamed } from './kinds.js';
 import { DEMO_CSS } from './demo-style.js';
+import { TrainingSlots, pageMax } from './training-slots.js';
 // The built-in kinds, which register themselves.
 import './toy.js';
 import './paint.js';
@@ -49,6 +50,15 @@ function demoSheet() {
   return sheet;
 }
 
+// The page's training slots (www/training-slots.js), made on first use,
+// when the page's meta tags are in.
+let slots = null;
+const trainingSlots = () => (slots ??= new TrainingSlots(pageMax()));
+
+// Steps of the share of a demo in view at which it is told again how much
+// of it shows, so that the demos that show most train first.
+const THRESHOLDS = Array.from({ length: 21 }, (_, i) => i / 20);
+
 // A reader who asked for reduced motion: demos wait for Play.
 const REDUCED_MOTION = '(prefers-reduced-motion: reduce)';
 
@@ -69,6 +79,7 @@ export class MdnDemo extends HTMLElement {
   #kind = null;
   #link = null; // the engine link, once started
   #visible = false;
+  #shown = 0; // CSS px of its height in view
   #running = null; // what the worker was last told
   #observer = null;
   #unsubscribe = null;
@@ -88,10 +99,15 @@ export class MdnDemo extends HTMLElement {
   connectedCallback() {
     if (this.#held === null) this.#hold(matchMedia(REDUCED_MOTION).matches);
     this.#render();
-    this.#observer = new IntersectionObserver((entries) => {
-      this.#visible = entries[entries.length - 1].isIntersecting;
-      this.#updateRunning();
-    });
+    this.#observer = new IntersectionObserver(
+      (entries) => {
+        const entry = entries[entries.length - 1];
+        this.#visible = entry.isIntersecting;
+        this.#shown = entry.isIntersecting ? entry.intersectionRect.height : 0;
+        this.#updateRunning();
+      },
+      { threshold: THRESHOLDS },
+    );
     this.#observer.observe(this);
     document.addEventListener('visibilitychange', this.#onVisibility);
     this.#unsubscribe = onBackend((b) => this.#showBackend(b));
@@ -101,6 +117,7 @@ export class MdnDemo extends HTMLElement {
     this.#observer?.disconnect();
     document.removeEventListener('visibilitychange', this.#onVisibility);
     this.#unsubscribe?.();
+    trainingSlots().release(this);
     this.#stop();
     // Back in a page, it starts afresh once in view.
     if (this.#state.state !== 'failed') this.#set({ state: 'idle' });
@@ -171,21 +188,30 @@ export class MdnDemo extends HTMLElement {
     this.#updateRunning();
   }
 
-  // Starts the demo the first time it is visible, then tells the worker
-  // whenever it should pause or resume. A held demo runs until its model's
-  // first result, so that it shows a first frame.
+  // The training slots' call when this demo gets or loses its slot.
+  slotChanged() {
+    this.#updateRunning();
+  }
+
+  // Starts the demo the first time it is visible and has a training slot,
+  // then tells the worker whenever it should pause or resume. A held demo
+  // runs until its model's first result, so that it shows a first frame.
   #updateRunning() {
-    if (!this.#view || this.#view === NO_VIEW || this.#state.state === 'failed') return;
+    if (!this.#view || this.#view === NO_VIEW || this.#state.state === 'failed') {
+      trainingSlots().request(this, false, 0);
+      return;
+    }
     const wanted = this.#visible && !document.hidden && !(this.#held && this.#framed);
+    const granted = trainingSlots().request(this, wanted, this.#shown);
     if (!this.#link) {
-      if (!this.#visible || document.hidden) return;
+      if (!granted) return;
       this.#link = attach((msg) => this.#receive(msg), { backend: this.getAttribute('backend') });
       this.#set({ state: 'starting' });
       this.#view.start();
     }
-    if (wanted !== this.#running) {
-      this.#running = wanted;
-      this.#link.send({ type: P.RUN, running: wanted });
+    if (granted !== this.#running) {
+      this.#running = granted;
+      this.#link.send({ type: P.RUN, running: granted });
     }
   }
 
@@ -234,6 +260,7 @@ export class MdnDemo extends HTMLElement {
           this.#updateRunning();
         } else {
           this.#set({ state: this.#running ? 'running' : 'paused', error: null });
+          this.#updateRunning();
         }
       }
       this.#view.receive(msg);
@@ -263,6 +290,8 @@ export class MdnDemo extends HTMLElement {
   #fail(message) {
     this.#set({ state: 'failed', error: message });
     this.#view.fail(message);
+    // Its training slot goes to another demo.
+    this.#updateRunning();
   }
 
   // The backend line: the backend and why, or the trial's figures and

@@ -584,6 +584,10 @@ components?: Raw,
  */
 "hidden-units"?: Raw, 
 /**
+ * The learning rate the MDN starts from.
+ */
+"learning-rate"?: Raw, 
+/**
  * Drawn points' x.
  */
 x?: Array<number>, 
@@ -1053,6 +1057,11 @@ points?: number,
  * Toy: the probed x₀.
  */
 probeX?: number, 
+/**
+ * Toy: the MDN's learning rate now (the guard lowers it at every
+ * recovery).
+ */
+learningRate?: number, 
 /**
  * Toy: the plot's layers shown, space-separated.
  */

@@ -71,6 +71,7 @@
     'image',
     'kind',
     'layers',
+    'learningRate',
     'model',
     'nll',
     'points',

@@ -28,6 +28,13 @@ export const SETTINGS = {
       display: false,
     },
     {
+      name: 'learning-rate',
+      about: 'The learning rate the MDN starts from (Adam\'s step size). Far too large a rate blows training up: the divergence guard then goes back to the last good model and lowers the rate tenfold, as often as it takes.',
+      allowed: 'a number from 0.00001 to 1000',
+      range: { kind: 'number', min: 0.00001, max: 1000, step: 0.0001, default: 0.001 },
+      display: false,
+    },
+    {
       name: 'panels',
       about: 'Show what the MDN outputs: the density p(y | x) behind the data, every component\'s weight, mean and width, and the density at a clicked x. Off: the samples and the least-squares fit alone.',
       allowed: 'on or off',

@@ -150,7 +150,8 @@ export class ToyModel {
     }
     const finite = Number.isFinite(s.nll);
     // A non-finite NLL is reported in words, never drawn or published.
-    progress(finite ? { step: s.step, nll: s.nll } : { step: s.step });
+    const fields = { step: s.step, learningRate: s.learning_rate };
+    progress(finite ? { ...fields, nll: s.nll } : fields);
     controls.text.live(controls.status, `step ${s.step} · NLL ${formatNll(s.nll)}`);
     controls.describe(describeSnapshot(s, controls.settings.data));
     if (s.recovery) {

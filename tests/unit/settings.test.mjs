@@ -48,14 +48,14 @@ test('a bad or blank attribute falls back to the default, the bad one with a mes
   });
   assert.deepEqual(errors, ['covariance="banana" is not isotropic, diagonal or full; using diagonal.']);
   assert.deepEqual(readSettings(element({}), 'toy'), {
-    values: { data: 'inverse', components: 24, 'hidden-units': 24, panels: 'on', 'tau-pi': 1, 'tau-sigma': 1 },
+    values: { data: 'inverse', components: 24, 'hidden-units': 24, 'learning-rate': 0.001, panels: 'on', 'tau-pi': 1, 'tau-sigma': 1 },
     errors: [],
   });
 });
 
 test('URL parameters set each demo kind its own settings, and changes go back', () => {
   assert.deepEqual(attributesOf('paint'), ['src', 'size', 'encoding', 'covariance', 'components', 'view', 'tau-pi', 'tau-sigma']);
-  assert.deepEqual(attributesOf('toy'), ['data', 'components', 'hidden-units', 'panels', 'tau-pi', 'tau-sigma']);
+  assert.deepEqual(attributesOf('toy'), ['data', 'components', 'hidden-units', 'learning-rate', 'panels', 'tau-pi', 'tau-sigma']);
   const toy = element({ kind: 'toy' });
   const paint = element({ kind: 'paint' });
   applyUrl([toy, paint], new URLSearchParams('tau-pi=0.5&paint-components=4&hidden-units=32&src=a.png&other=1'));

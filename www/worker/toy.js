@@ -51,6 +51,7 @@
     if (demo.probe !== null) next.set_probe(demo.probe);
     demo.steps = 1;
     demo.shownAt = -Infinity;
+    demo.untrained = next.steps === 0;
     ctx.level(demo);
     const data = next.data();
     const extra = fields(data);
@@ -130,7 +131,13 @@
     async slice(demo, ctx) {
       const model = demo.model;
       const t0 = performance.now();
-      model.train(demo.steps);
+      // A new model's first slice trains nothing: its snapshot has the
+      // guard judge the untrained model, whose loss the first steps are
+      // then judged against, so a learning rate far too large is caught
+      // from the first step on (else the first model judged, already
+      // thrown far off, would become the last good one).
+      if (demo.untrained) demo.untrained = false;
+      else model.train(demo.steps);
       if (t0 - demo.shownAt < SNAPSHOT_EVERY_MS) {
         await model.loss();
         demo.steps = global.MdnScheduler.adapt(demo.steps, performance.now() - t0, this.maxSteps);

@@ -441,6 +441,25 @@ pub const HIDDEN: Setting = Setting {
     display: false,
 };
 
+/// The learning rate the toy's MDN starts from: Adam's, by default the
+/// full-batch rate the toy trains at (`TrainConfig::full_batch`'s, as a
+/// test in `toy` checks). The divergence guard
+/// lowers it tenfold at every recovery, so a rate far too large shows the
+/// guard at work (the article's figure 9,
+/// `examples/mixture-density-networks.html`); the least-squares fit keeps
+/// its own.
+pub const LEARNING_RATE: Setting = Setting {
+    name: "learning-rate",
+    about: "The learning rate the MDN starts from (Adam's step size). Far too large a rate blows training up: the divergence guard then goes back to the last good model and lowers the rate tenfold, as often as it takes.",
+    range: Range::Number {
+        min: 0.00001,
+        max: 1000.0,
+        step: 0.0001,
+        default: 0.001,
+    },
+    display: false,
+};
+
 /// Whether the toy shows what the MDN outputs beside its samples: the
 /// density behind the data, the component panels and the conditional
 /// density at a probed x (off: the 2015 demos' plot alone, and cheaper
@@ -484,7 +503,15 @@ pub const PAINT: [Setting; 7] = [
 ];
 
 /// The toy's settings.
-pub const TOY: [Setting; 6] = [DATA, TOY_COMPONENTS, HIDDEN, PANELS, TAU_PI, TAU_SIGMA];
+pub const TOY: [Setting; 7] = [
+    DATA,
+    TOY_COMPONENTS,
+    HIDDEN,
+    LEARNING_RATE,
+    PANELS,
+    TAU_PI,
+    TAU_SIGMA,
+];
 
 /// Every demo kind with its settings, as the page names them.
 pub const DEMOS: [(&str, &[Setting]); 2] = [("toy", &TOY), ("paint", &PAINT)];

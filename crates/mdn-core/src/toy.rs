@@ -732,3 +732,19 @@ impl Demo for ToyRun {
         self.mdn.settle(frame)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{LEARNING_RATE, Value};
+
+    /// Without a `learning-rate` of its own, a page's toy trains at the
+    /// rate the toy trains at natively.
+    #[test]
+    fn the_learning_rate_setting_defaults_to_the_toys_own() {
+        assert_eq!(
+            LEARNING_RATE.parse(&LEARNING_RATE.default_text()),
+            Ok(Value::Number(TrainConfig::full_batch(0).learning_rate))
+        );
+    }
+}

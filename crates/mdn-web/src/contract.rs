@@ -197,6 +197,9 @@ pub struct ToyOptions {
     /// Hidden units of the MDN's one hidden layer.
     #[serde(rename = "hidden-units")]
     pub hidden: Option<Raw>,
+    /// The learning rate the MDN starts from.
+    #[serde(rename = "learning-rate")]
+    pub learning_rate: Option<Raw>,
     /// Drawn points' x.
     pub x: Option<Vec<f32>>,
     /// Drawn points' y.
@@ -539,6 +542,9 @@ pub struct LiveState {
     pub points: Option<u32>,
     /// Toy: the probed x₀.
     pub probe_x: Option<f64>,
+    /// Toy: the MDN's learning rate now (the guard lowers it at every
+    /// recovery).
+    pub learning_rate: Option<f64>,
     /// Toy: the plot's layers shown, space-separated.
     pub layers: Option<String>,
     /// Painting: epochs completed.

@@ -254,8 +254,9 @@ impl ToyDemo {
             hidden: whole(&settings::HIDDEN, options.hidden)? as usize,
             ..ToyConfig::demo(u64::from(seed))
         };
+        let learning_rate = number(&settings::LEARNING_RATE, options.learning_rate)?;
         let device = device()?;
-        let run = match set {
+        let mut run = match set {
             Some(set) => ToyRun::new(ToyConfig { set, ..config }, &device),
             None => {
                 let data = ToyData::from_points(
@@ -269,6 +270,7 @@ impl ToyDemo {
                 ToyRun::on_data(config, data, bounds, &device)
             }
         };
+        run.set_learning_rate(learning_rate);
         Ok(Self {
             run: Rc::new(RefCell::new(run)),
         })
@@ -368,6 +370,19 @@ fn whole(setting: &Setting, raw: Option<Raw>) -> Result<u32, JsError> {
         Some(raw) => setting
             .whole(&raw.text())
             .map_err(|e| JsError::new(&e.to_string())),
+    }
+}
+
+/// `raw` parsed by `setting` into a number (its default when absent).
+fn number(setting: &Setting, raw: Option<Raw>) -> Result<f64, JsError> {
+    let text = raw.map_or_else(|| setting.default_text(), |raw| raw.text());
+    match setting.parse(&text) {
+        Ok(settings::Value::Number(value)) => Ok(value),
+        Ok(_) => Err(JsError::new(&format!(
+            "{} is not a number setting",
+            setting.name
+        ))),
+        Err(e) => Err(JsError::new(&e.to_string())),
     }
 }
 
