@@ -20,11 +20,11 @@ const HEAD_SAMPLES_PER_TASK: usize = 256;
 /// trained 0.68 × as many epochs in 60 s as one thread (docs/PERFORMANCE.md,
 /// "Threads"), so they run in one piece there, while the minibatches of
 /// 1024 of larger paintings, the toy's data and every repaint split.
-/// Natively every batch splits.
+/// Natively every batch splits (an empty one has nothing to split).
 #[cfg(target_arch = "wasm32")]
 const SPLIT_FROM_ROWS: usize = 512;
 #[cfg(not(target_arch = "wasm32"))]
-const SPLIT_FROM_ROWS: usize = 0;
+const SPLIT_FROM_ROWS: usize = 1;
 
 /// Threads that [`run`] spreads a pass over `rows` rows: the pool's with
 /// the `rayon` feature (from [`SPLIT_FROM_ROWS`] rows on), 1 without.
