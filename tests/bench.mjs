@@ -41,7 +41,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { devices } from 'playwright-core';
-import { WASM_MODULES, distDir, emulateDeviceSpeed, flatPsnr, imagesDir, launch, serveDist } from './helpers.mjs';
+import { WASM_MODULES, distDir, emulateDeviceSpeed, flatPsnr, imagesDir, launch, recordRepaints, serveDist } from './helpers.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -130,17 +130,6 @@ async function workload(browser, server, backend, name, threads = null) {
     psnr: result.psnr,
     psnr_10: result.psnr10,
   };
-}
-
-// Runs in the page before its scripts: every repaint's time, picture,
-// epoch and PSNR, in window.__epochs.
-function recordRepaints() {
-  window.__epochs = [];
-  document.addEventListener('mdn-progress', (e) => {
-    const d = e.detail;
-    if (d.kind !== 'paint' || d.psnr === undefined || d.psnr === null) return;
-    window.__epochs.push({ t: performance.now(), image: d.image, epoch: d.epoch, psnr: d.psnr });
-  });
 }
 
 // The page's painting as a reader sees it, on the CPU backend: PSNR by

@@ -198,6 +198,19 @@ export async function waitForAttr(page, selector, name, predicate, { timeout = 5
   return attr(page, selector, name);
 }
 
+// An init script (page.addInitScript) that records every repaint of a
+// painting from the page's start, in window.__epochs: its time, picture,
+// epoch and PSNR. At several epochs a second, polling the attribute would
+// miss some.
+export function recordRepaints() {
+  window.__epochs = [];
+  document.addEventListener('mdn-progress', (e) => {
+    const d = e.detail;
+    if (d.kind !== 'paint' || d.psnr === undefined || d.psnr === null) return;
+    window.__epochs.push({ t: performance.now(), image: d.image, epoch: d.epoch, psnr: d.psnr });
+  });
+}
+
 // Opens the page and waits until the worker has chosen a backend, as seen
 // on the demo `ready` (null: do not wait).
 export async function openPage(

@@ -12,21 +12,12 @@ import {
   launch,
   numberAttr,
   openPage,
+  recordRepaints,
   scrollToTop,
   serveDist,
   waitForAttr,
   wasmRequests,
 } from './helpers.mjs';
-
-// Every repaint of the painting, recorded from the page's start (at 7
-// epochs a second, polling the attribute would miss some).
-function recordRepaints() {
-  window.__epochs = [];
-  document.addEventListener('mdn-progress', (e) => {
-    const d = e.detail;
-    if (d.kind === 'paint' && d.psnr !== undefined && d.psnr !== null) window.__epochs.push({ epoch: d.epoch, psnr: d.psnr });
-  });
-}
 
 describe('threads', () => {
   for (const isolated of [true, false]) {
