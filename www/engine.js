@@ -110,6 +110,7 @@ function spawn() {
     return;
   }
   listen(worker);
+  const threads = threadsFromUrl();
   const refuseGpuDevice = testHooks() && globalThis.__mdnRefuseGpuDevice === true;
   const trialSoftware = testHooks() && globalThis.__mdnTrialSoftware === true;
   worker.postMessage({
@@ -120,7 +121,7 @@ function spawn() {
     testHooks: testHooks(),
     refuseGpuDevice,
     trialSoftware,
-    ...(threadsFromUrl() ? { threads: threadsFromUrl() } : {}),
+    ...(threads ? { threads } : {}),
   });
   for (const kind of pendingTraps) worker.postMessage({ type: P.TEST_TRAP, kind });
 }
