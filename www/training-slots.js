@@ -52,9 +52,10 @@ export class TrainingSlots {
   }
 
   #grant(caller) {
+    // In the order each first asked (the map's), which the sort keeps
+    // among equals.
     const ranked = [...this.#members].filter(([, e]) => e.wants);
-    const order = new Map([...this.#members.keys()].map((m, i) => [m, i]));
-    ranked.sort(([a, ea], [b, eb]) => eb.shown - ea.shown || eb.granted - ea.granted || order.get(a) - order.get(b));
+    ranked.sort(([, ea], [, eb]) => eb.shown - ea.shown || eb.granted - ea.granted);
     const chosen = new Set(ranked.slice(0, this.#max).map(([m]) => m));
     const [stopping, starting] = [[], []];
     for (const [member, entry] of this.#members) {
