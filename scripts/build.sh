@@ -2,8 +2,9 @@
 # `npm run build`: the release page in dist/, a folder any static host
 # serves as it is (the demo page, the iframe view embed.html, the element
 # under www/, the sample posts under examples/, the wasm modules: Trunk
-# builds three, then scripts/build-threads.sh the threaded CPU module). README ("Embed it") says
-# how to publish it, docs/EMBEDDING.md what it holds. scripts/test.sh runs
+# builds three, then scripts/build-threads.sh the threaded CPU module).
+# README ("Embed it") says how to publish it, docs/EMBEDDING.md what it
+# holds. scripts/test.sh runs
 # it in the background beside the native tests' build, with clippy's lints
 # on (scripts/lints.sh).
 set -euo pipefail
