@@ -8,6 +8,8 @@
 //! - [`spec`]: the vocabulary without tensors: covariance kinds, the head's
 //!   raw output layout, Cholesky indexing, activations, constants;
 //! - [`counts`]: kernel dispatches and readbacks, counted for benchmarks;
+//! - [`pool`]: where a stretch of CPU work runs (on rayon's pool, with the
+//!   `rayon` feature);
 //! - [`data`] and [`picture`]: the sinusoid inversion data (W1) and photos
 //!   as training data (decode, downscale, pixel positions, PSNR);
 //! - [`settings`]: every setting a reader can change, one table per demo;
@@ -60,6 +62,7 @@ pub mod model_file;
 pub mod ops;
 pub mod paint;
 pub mod picture;
+pub mod pool;
 pub mod records;
 pub mod settings;
 pub mod spec;
@@ -71,9 +74,10 @@ pub mod workloads;
 #[cfg(test)]
 mod layering {
     /// Each module, leaves first (as the crate documentation lists them).
-    const LAYERS: [&str; 22] = [
+    const LAYERS: [&str; 23] = [
         "spec",
         "counts",
+        "pool",
         "data",
         "picture",
         "settings",

@@ -587,17 +587,19 @@ impl PaintRun {
         let device = self.data.inputs.device();
         let model = self.trainer.model().valid();
         let positions = pixel_coordinates(width, height);
-        let colours: Vec<Tensor<1>> = positions
-            .chunks(RENDER_CHUNK * 2)
-            .map(|chunk| {
-                let rows = chunk.len() / 2;
-                let x = Tensor::<2>::from_data(
-                    burn::tensor::TensorData::new(chunk.to_vec(), [rows, 2]),
-                    &device,
-                );
-                model.forward(x).mode().reshape([rows * 3])
-            })
-            .collect();
+        let colours: Vec<Tensor<1>> = crate::pool::run(move || {
+            positions
+                .chunks(RENDER_CHUNK * 2)
+                .map(|chunk| {
+                    let rows = chunk.len() / 2;
+                    let x = Tensor::<2>::from_data(
+                        burn::tensor::TensorData::new(chunk.to_vec(), [rows, 2]),
+                        &device,
+                    );
+                    model.forward(x).mode().reshape([rows * 3])
+                })
+                .collect()
+        });
         async move { Ok(read_f32(colours).await?.concat()) }
     }
 
@@ -635,13 +637,11 @@ impl PaintRun {
 
     /// Runs up to `max_steps` steps, stopping early at the end of an epoch.
     /// Returns whether an epoch was completed. Queues device work only.
+    /// On the CPU with threads the steps run on rayon's pool
+    /// ([`crate::pool`]).
     pub fn train(&mut self, max_steps: usize) -> bool {
-        for _ in 0..max_steps {
-            if self.trainer.step().1 {
-                return true;
-            }
-        }
-        false
+        let trainer = &mut self.trainer;
+        crate::pool::run(|| (0..max_steps).any(|_| trainer.step().1))
     }
 
     /// The NLL of the latest minibatch (nats per pixel; NaN before the first
@@ -685,7 +685,10 @@ impl PaintRun {
     ) -> impl Future<Output = Result<Frame<Repaint>, ReadbackError>> + 'static {
         let data = self.data.clone();
         let seed = self.rng.next_u64();
-        let read = move |mdn: &Mdn| repaint_view(mdn, &data, view, seed);
+        let read = move |mdn: &Mdn| {
+            let (mdn, data) = (mdn.clone(), data.clone());
+            crate::pool::run(move || repaint_view(&mdn, &data, view, seed))
+        };
         let checkpoint = self.trainer.checkpoint();
         let picture = Arc::clone(&self.picture);
         let epoch = self.epochs();

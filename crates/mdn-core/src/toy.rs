@@ -374,14 +374,18 @@ impl ToyRun {
         &self.data
     }
 
-    /// Runs `steps` Adam steps on both models; queues device work only.
+    /// Runs `steps` Adam steps on both models; queues device work only. On
+    /// the CPU with threads the steps run on rayon's pool ([`crate::pool`]).
     pub fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            self.mdn.step();
-            if let Some(mse) = &mut self.mse {
-                mse.step();
+        let (mdn, mut mse) = (&mut self.mdn, self.mse.as_mut());
+        crate::pool::run(|| {
+            for _ in 0..steps {
+                mdn.step();
+                if let Some(mse) = &mut mse {
+                    mse.step();
+                }
             }
-        }
+        });
     }
 
     /// The MDN's NLL on the latest step (nats per point, in training units;
