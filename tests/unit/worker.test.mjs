@@ -30,6 +30,8 @@ test('the running demo with the least worker time goes next; a returning one sta
   const empty = { model: null, running: true, used: 0 };
   assert.equal(S.nextDemo([a, b, paused, empty]), b);
   assert.equal(S.nextDemo([paused, empty]), null);
+  const decoding = { model: {}, running: true, used: 0, decoding: {} };
+  assert.equal(S.nextDemo([a, decoding]), a, 'a painting waits while its next picture decodes');
   const back = { model: {}, running: true, used: 5 };
   S.level(back, [a, b, back, paused]);
   assert.equal(back.used, 20, 'level with the least served running demo');

@@ -116,8 +116,8 @@ importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
   // look comes within the second, already recognisable. A 128 px render
   // costs about a sixteenth of a 512 px repaint's forward pass.
   const PREVIEW_SIDE = 128;
-  const FIRST_PREVIEW_MS = 150;
-  const PREVIEW_MS = 600;
+  const FIRST_PREVIEW_MS = 300;
+  const PREVIEW_MS = 400;
 
   const previewDue = (demo) => demo.previewing && performance.now() >= demo.previewDueAt;
 
