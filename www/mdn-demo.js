@@ -35,6 +35,7 @@ const TEMPLATE = `
       <p class="backend" id="backend">
         <span class="backend-label">Backend:</span>
         <span id="backend-text">starts when scrolled into view</span>
+        <span id="waiting" hidden></span>
       </p>
       <button type="button" class="play" id="play">Pause</button>
     </div>
@@ -204,6 +205,12 @@ export class MdnDemo extends HTMLElement {
     const wanted = this.#visible && !document.hidden && !(this.#held && this.#framed);
     const granted = trainingSlots().request(this, wanted, this.#shown);
     if (!this.#link) {
+      // Until it first starts, one in view says why it waits, in its
+      // backend line's place (two lines, so nothing moves).
+      const waiting = this.shadowRoot.getElementById('waiting');
+      waiting.hidden = granted || !wanted;
+      waiting.textContent = `Waiting: at most ${trainingSlots().max} demos of this page train at once; this one starts when one of them is paused or scrolled away.`;
+      for (const sibling of waiting.parentElement.children) if (sibling !== waiting) sibling.hidden = !waiting.hidden;
       if (!granted) return;
       this.#link = attach((msg) => this.#receive(msg), { backend: this.getAttribute('backend') });
       this.#set({ state: 'starting' });
