@@ -7,6 +7,10 @@
 # with the atomics target feature (-Z build-std, on the nightly that
 # crates/mdn-web-threads/rust-toolchain.toml pins) and wasm-bindgen's `web`
 # target, which wasm-bindgen-rayon's workers import.
+#
+#   scripts/build-threads.sh [compile] [bindgen]   (no argument: both)
+#
+# build.sh compiles it beside `trunk build`, then runs wasm-bindgen after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/stages.sh
@@ -15,7 +19,6 @@ root=$PWD
 # Its own folder in the target directory: another toolchain and another
 # std, so nothing of the stable builds could be shared anyway.
 target_dir="${CARGO_TARGET_DIR:-$root/target}/threads"
-stage "setup: the threaded module's nightly toolchain" bash scripts/setup.sh threads
 # RUSTFLAGS replaces .cargo/config.toml's flags, so simd128 is named again.
 features="-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128"
 # The module's own link: a shared memory, imported (each of the pool's
@@ -30,17 +33,36 @@ link=(--shared-memory --import-memory --max-memory=2147483648
 # Symbols are kept until wasm-bindgen has read the target_features section
 # (strip = true would drop it, and wasm-bindgen would then not see the
 # atomics, nor set the threads up); it drops the names itself.
-(cd crates/mdn-web-threads &&
-  stage "cargo build (threaded CPU module)" env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS \
-    RUSTFLAGS="$features" CARGO_PROFILE_WASM_RELEASE_PANIC=abort CARGO_PROFILE_WASM_RELEASE_STRIP=debuginfo \
-    cargo rustc -Z build-std=std,panic_abort --target wasm32-unknown-unknown \
-    --profile wasm-release --target-dir "$target_dir" -- "${link[@]/#/-Clink-arg=}")
-stage "wasm-bindgen (threaded CPU module)" wasm-bindgen --target web --no-typescript \
-  --remove-name-section --remove-producers-section --out-dir dist --out-name mdn-web-threads \
-  "$target_dir/wasm32-unknown-unknown/wasm-release/mdn_web_threads.wasm"
-# wasm-bindgen sets threads up only where it finds a shared memory: a
-# module without one would start and then fail in the pool's workers.
-grep -q 'shared:true' dist/mdn-web-threads.js || {
-  echo "build-threads: dist/mdn-web-threads.js has no shared memory: wasm-bindgen did not set threads up" >&2
-  exit 1
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(compile bindgen)
+wasm="$target_dir/wasm32-unknown-unknown/wasm-release/mdn_web_threads.wasm"
+
+compile() {
+  stage "setup: the threaded module's nightly toolchain" bash scripts/setup.sh threads
+  (cd crates/mdn-web-threads &&
+    stage "cargo build (threaded CPU module)" env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS \
+      RUSTFLAGS="$features" CARGO_PROFILE_WASM_RELEASE_PANIC=abort CARGO_PROFILE_WASM_RELEASE_STRIP=debuginfo \
+      cargo rustc -Z build-std=std,panic_abort --target wasm32-unknown-unknown \
+      --profile wasm-release --target-dir "$target_dir" -- "${link[@]/#/-Clink-arg=}")
 }
+
+bindgen() {
+  stage "wasm-bindgen (threaded CPU module)" wasm-bindgen --target web --no-typescript \
+    --remove-name-section --remove-producers-section --out-dir dist --out-name mdn-web-threads "$wasm"
+  # wasm-bindgen sets threads up only where it finds a shared memory: a
+  # module without one would start and then fail in the pool's workers.
+  grep -q 'shared:true' dist/mdn-web-threads.js || {
+    echo "build-threads: dist/mdn-web-threads.js has no shared memory: wasm-bindgen did not set threads up" >&2
+    exit 1
+  }
+}
+
+for part in "${parts[@]}"; do
+  case "$part" in
+    compile | bindgen) "$part" ;;
+    *)
+      echo "build-threads: no part named '$part' (compile, bindgen)" >&2
+      exit 2
+      ;;
+  esac
+done
