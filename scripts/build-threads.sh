@@ -2,15 +2,14 @@
 # The threaded CPU module, dist/mdn-web-threads.js and mdn-web-threads_bg.wasm
 # (with wasm-bindgen-rayon's worker script under dist/snippets/), which the
 # worker loads where the page is cross-origin isolated (docs/EMBEDDING.md,
-# "Threads"). scripts/build.sh runs it after `trunk build`, which empties
-# dist/ first; Trunk cannot build it: it needs the standard library rebuilt
-# with the atomics target feature (-Z build-std, on the nightly that
+# "Threads"). scripts/build.sh compiles it beside `trunk build` and runs
+# wasm-bindgen after it (Trunk replaces dist/ at its end). Trunk cannot
+# build it: it needs the standard library rebuilt with the atomics target
+# feature (-Z build-std, on the nightly that
 # crates/mdn-web-threads/rust-toolchain.toml pins) and wasm-bindgen's `web`
 # target, which wasm-bindgen-rayon's workers import.
 #
 #   scripts/build-threads.sh [compile] [bindgen]   (no argument: both)
-#
-# build.sh compiles it beside `trunk build`, then runs wasm-bindgen after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/stages.sh
