@@ -111,10 +111,12 @@ importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
   // (wall time: a painting out of view shows one as soon as it is back in
   // view, then trains on), for a painting larger than PREVIEW_SIDE. At
   // 512 px an epoch on one CPU thread takes 3.5-5.5 s, and the reader
-  // would watch an empty canvas. A 12-megapixel photo takes about 0.7 s
-  // from the upload to its first step (decoding, downscaling), so its first
-  // look comes within the second, already recognisable. A 128 px render
-  // costs about a sixteenth of a 512 px repaint's forward pass.
+  // would watch an empty canvas. A 12-megapixel photo takes 0.4-0.5 s from
+  // the upload to its first step (decoding, downscaling), so its first look
+  // comes within the second; at 300 ms into training it already shows the
+  // picture, where at 150 ms it was a dark blob (docs/PERFORMANCE.md). A
+  // 128 px render costs about a sixteenth of a 512 px repaint's forward
+  // pass.
   const PREVIEW_SIDE = 128;
   const FIRST_PREVIEW_MS = 300;
   const PREVIEW_MS = 400;
