@@ -30,38 +30,47 @@ stage() {
 
 # lane COMMAND...: starts COMMAND (a script of stages) in the background,
 # in a process group of its own so that it can be stopped whole, its output
-# kept until `join_lane`; one lane at a time.
+# kept until it is joined. Several may run at once (test.sh starts the
+# integration tests while the page still builds); they are joined in the
+# order they started.
+MDN_LANE_PIDS=()
+MDN_LANE_LOGS=()
 lane() {
-  MDN_LANE_LOG=$(mktemp "${TMPDIR:-/tmp}/mdn-lane.XXXXXX")
+  local log
+  log=$(mktemp "${TMPDIR:-/tmp}/mdn-lane.XXXXXX")
   printf '\n==> started in the background: %s (its output follows when it ends)\n' "$*"
-  setsid -w "$@" >"$MDN_LANE_LOG" 2>&1 &
-  MDN_LANE_PID=$!
+  setsid -w "$@" >"$log" 2>&1 &
+  MDN_LANE_PIDS+=("$!")
+  MDN_LANE_LOGS+=("$log")
 }
 
-# end_lane HEADING: prints the ended lane's output under HEADING and
-# forgets the lane.
+# end_lane HEADING: prints the oldest lane's output under HEADING and
+# forgets that lane.
 end_lane() {
   printf '\n==> %s\n' "$1"
-  cat "$MDN_LANE_LOG"
-  rm -f "$MDN_LANE_LOG"
-  MDN_LANE_PID=
+  cat "${MDN_LANE_LOGS[0]}"
+  rm -f "${MDN_LANE_LOGS[0]}"
+  MDN_LANE_PIDS=("${MDN_LANE_PIDS[@]:1}")
+  MDN_LANE_LOGS=("${MDN_LANE_LOGS[@]:1}")
 }
 
-# join_lane: waits for the lane, prints its output, returns its status.
+# join_lane: waits for the oldest lane, prints its output, returns its
+# status.
 join_lane() {
   local rc=0
-  wait "$MDN_LANE_PID" || rc=$?
-  end_lane 'the background lane'
+  wait "${MDN_LANE_PIDS[0]}" || rc=$?
+  end_lane 'a background lane'
   return "$rc"
 }
 
-# A script that stops while its lane still runs (a failed stage) stops the
-# lane too, and shows what it had printed.
+# A script that stops while its lanes still run (a failed stage) stops
+# them too, and shows what they had printed.
 stop_lane() {
-  [ -n "${MDN_LANE_PID:-}" ] || return 0
-  kill -- "-$MDN_LANE_PID" 2>/dev/null || true
-  wait "$MDN_LANE_PID" 2>/dev/null || true
-  end_lane 'the background lane, stopped'
+  while [ ${#MDN_LANE_PIDS[@]} -gt 0 ]; do
+    kill -- "-${MDN_LANE_PIDS[0]}" 2>/dev/null || true
+    wait "${MDN_LANE_PIDS[0]}" 2>/dev/null || true
+    end_lane 'a background lane, stopped'
+  done
 }
 
 minutes() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
@@ -69,7 +78,7 @@ minutes() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 stages_report() {
   local rc=$? name start seconds outcome
   stop_lane
-  printf '\n==> stage timings (m:ss; a stage of the background lane overlaps others)\n\n| stage | started | time | result |\n| --- | --- | --- | --- |\n'
+  printf '\n==> stage timings (m:ss; stages of background lanes overlap others)\n\n| stage | started | time | result |\n| --- | --- | --- | --- |\n'
   sort -s -t $'\t' -k2,2n "$MDN_STAGES" | while IFS=$'\t' read -r name start seconds outcome; do
     printf '| %s | %s | %s | %s |\n' "$name" "$(minutes "$start")" "$(minutes "$seconds")" "$outcome"
   done
