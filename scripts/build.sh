@@ -11,13 +11,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/stages.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-# npm's packages first: the page copies its video muxer from node_modules.
-stage "setup: npm packages, Trunk and wasm-bindgen" bash scripts/setup.sh rust node tools
-# The threaded module compiles beside Trunk's three (another toolchain and
-# target folder: they share nothing), so that one build's single-threaded
-# link overlaps the other's compiling; its wasm-bindgen step writes into
+# The threaded module compiles beside all the rest (another toolchain and
+# target folder: it shares nothing), from the start: it needs neither
+# npm's packages nor Trunk, whose installation on a fresh machine is 9
+# CPU-minutes of compiling it overlaps. Its wasm-bindgen step writes into
 # dist/ once Trunk, which replaces the folder at its end, is done.
+# (The stable toolchain first: two rustup installs at once could race.)
+stage "setup: Rust toolchain, target and components" bash scripts/setup.sh rust
 lane bash scripts/build-threads.sh compile
+# npm's packages before Trunk: the page copies its video muxer from
+# node_modules.
+stage "setup: npm packages, Trunk and wasm-bindgen" bash scripts/setup.sh node tools || { stop_lane; exit 1; }
 # A failed Trunk stops the lane too (nested in test.sh's own lane, this
 # script is not the one whose exit does).
 stage "trunk build --release" trunk build --release || { stop_lane; exit 1; }
