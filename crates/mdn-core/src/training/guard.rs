@@ -17,16 +17,23 @@ impl<M: Objective> Trainer<M> {
             generation: self.generation,
             guard: self.config.guard,
             fallback: self.last_good.model.clone(),
-            fallback_loss: self.last_good.loss,
+            yardstick: match self.best_loss {
+                Some(loss) => Yardstick::Best(loss),
+                None => Yardstick::FirstStep(self.first_step_loss.clone().map(Box::new)),
+            },
         }
     }
 
     /// Applies a frame's verdict and returns what the frame shows, guarded:
     /// a healthy checkpoint becomes the last good model; a diverged one
     /// (non-finite loss or parameter, or a loss [`DIVERGENCE_NATS`] above
-    /// the last good one) makes the trainer go back to the last good model
-    /// with a fresh Adam state and the learning rate lowered by
-    /// [`LR_BACKOFF`], and the result says so.
+    /// the lowest the guard has accepted) makes the trainer go back to the
+    /// last good model with a fresh Adam state and the learning rate
+    /// lowered by [`LR_BACKOFF`], and the result says so. (Judged against
+    /// the last good frame instead, a rate too large for the model could
+    /// raise the loss by a little less than the margin at every frame,
+    /// unseen, until the network sat saturated on a flat loss: the
+    /// article's figure 9 did so in 2 of 6 seeds.)
     ///
     /// A verdict on a checkpoint taken before an earlier recovery is
     /// ignored: its model is no longer the one being trained.
@@ -44,6 +51,7 @@ impl<M: Objective> Trainer<M> {
             checkpoint,
             loss,
             healthy,
+            yardstick,
         } = verdict;
         if !self.judges(&checkpoint) {
             return None;
@@ -53,9 +61,11 @@ impl<M: Objective> Trainer<M> {
                 self.last_good = Good {
                     model: checkpoint.model,
                     step: checkpoint.step,
-                    loss: Some(loss),
                 };
             }
+            let best = self.best_loss.or(yardstick);
+            self.best_loss = Some(best.map_or(loss, |best| best.min(loss)));
+            self.first_step_loss = None;
             return None;
         }
         self.optim = adam(&self.config, &self.device, &self.copying);
@@ -123,7 +133,18 @@ pub struct Checkpoint<M> {
     /// Whether the model is judged at all (see [`TrainConfig::guard`]).
     guard: bool,
     fallback: M,
-    fallback_loss: Option<f32>,
+    yardstick: Yardstick,
+}
+
+/// What a [`Checkpoint`]'s loss is judged against (see
+/// [`DIVERGENCE_NATS`]).
+#[derive(Clone)]
+enum Yardstick {
+    /// The lowest loss the guard has accepted (nats).
+    Best(f32),
+    /// None accepted yet: the first step's loss, `[1]`, still on the
+    /// device, to be read with the frame; `None` before that step.
+    FirstStep(Option<Box<Tensor<1>>>),
 }
 
 impl<M: Module> Checkpoint<M> {
@@ -136,17 +157,15 @@ impl<M: Module> Checkpoint<M> {
     pub fn step(&self) -> usize {
         self.step
     }
+}
 
-    /// Whether a model with this `loss` (nats) and `parameter_sum` (Σ|θ|)
-    /// is healthy: both finite, and the loss not [`DIVERGENCE_NATS`] above
-    /// the fallback's.
-    pub fn judge(&self, loss: f32, parameter_sum: f32) -> bool {
-        loss.is_finite()
-            && parameter_sum.is_finite()
-            && self
-                .fallback_loss
-                .is_none_or(|good| loss <= good + DIVERGENCE_NATS)
-    }
+/// Whether a model with this `loss` (nats) and `parameter_sum` (Σ|θ|) is
+/// healthy: both finite, and the loss not [`DIVERGENCE_NATS`] above the
+/// `yardstick` (`None`: not known yet, and any finite loss passes).
+fn judge(loss: f32, parameter_sum: f32, yardstick: Option<f32>) -> bool {
+    loss.is_finite()
+        && parameter_sum.is_finite()
+        && yardstick.is_none_or(|best| loss <= best + DIVERGENCE_NATS)
 }
 
 /// The guard's finding on a [`Checkpoint`].
@@ -154,6 +173,8 @@ pub struct Verdict<M> {
     checkpoint: Checkpoint<M>,
     loss: f32,
     healthy: bool,
+    /// The loss it was judged against, if known.
+    yardstick: Option<f32>,
 }
 
 /// What a demo shows (`value`: a toy snapshot, a repaint), read back for a
@@ -277,10 +298,14 @@ pub const LOSS: &str = "loss";
 /// The name of the parameters' Σ|θ| that [`read_checked`] adds.
 const PARAMETER_SUM: &str = "parameter sum";
 
+/// The name of the first step's loss that [`read_checked`] adds until the
+/// guard has accepted a frame.
+const FIRST_STEP_LOSS: &str = "first step loss";
+
 /// Reads back `view(model)` for a checkpoint's model, which must read the
 /// model's loss as [`LOSS`], judging the model by that loss, its parameters
 /// (read in the same transaction) and the finiteness of every value read
-/// (see [`Checkpoint::judge`]). When the model diverged, `view` runs again
+/// (see [`DIVERGENCE_NATS`]). When the model diverged, `view` runs again
 /// on the last good model, so a caller never shows a diverged model's
 /// output. Returns the values read, by name, as a frame for
 /// [`Trainer::settle`]. With the guard off, only `view` is read and the
@@ -301,6 +326,7 @@ pub async fn read_checked<M: Module>(
                 checkpoint,
                 loss,
                 healthy: true,
+                yardstick: None,
             },
         });
     }
@@ -310,18 +336,37 @@ pub async fn read_checked<M: Module>(
     if let Some(sum) = summed {
         reads.push(PARAMETER_SUM, sum);
     }
+    let first_step = match &checkpoint.yardstick {
+        Yardstick::FirstStep(Some(loss)) => Some(Tensor::clone(loss)),
+        _ => None,
+    };
+    let has_first_step = first_step.is_some();
+    if let Some(loss) = first_step {
+        reads.push(FIRST_STEP_LOSS, loss);
+    }
     let mut value = reads.read().await?;
+    let mut take_scalar = |name| -> Result<f32, ReadbackError> {
+        let scalar = value.scalar(name)?;
+        value.take(name)?;
+        Ok(scalar)
+    };
     let parameter_sum = if has_sum {
-        let sum = value.scalar(PARAMETER_SUM)?;
-        value.take(PARAMETER_SUM)?;
-        sum
+        take_scalar(PARAMETER_SUM)?
     } else {
         0.0
+    };
+    let yardstick = match checkpoint.yardstick {
+        Yardstick::Best(loss) => Some(loss),
+        // A first step that was not finite is no yardstick.
+        Yardstick::FirstStep(_) if has_first_step => {
+            Some(take_scalar(FIRST_STEP_LOSS)?).filter(|l| l.is_finite())
+        }
+        Yardstick::FirstStep(_) => None,
     };
     let loss = value.scalar(LOSS)?;
     // What is shown must be finite too: a model can keep a finite loss
     // while one of its components' σ overflows, and its samples with it.
-    let healthy = value.all_finite() && checkpoint.judge(loss, parameter_sum);
+    let healthy = value.all_finite() && judge(loss, parameter_sum, yardstick);
     if !healthy {
         value = view(&checkpoint.fallback).read().await?;
     }
@@ -331,6 +376,7 @@ pub async fn read_checked<M: Module>(
             checkpoint,
             loss,
             healthy,
+            yardstick,
         },
     })
 }

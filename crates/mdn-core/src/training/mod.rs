@@ -51,10 +51,12 @@ use crate::records::{Reading, adam_flatten, module_record, queue_adam, queue_mod
 /// Factor applied to the learning rate each time training diverges.
 pub const LR_BACKOFF: f64 = 0.1;
 
-/// A loss this many nats above the last good one counts as divergence, as
-/// does any non-finite loss or parameter. Healthy training never moves the
-/// loss over the whole data by this much between two checks; a blown-up
-/// step (huge but finite weights) does.
+/// A loss this many nats above the lowest the guard has accepted counts as
+/// divergence, as does any non-finite loss or parameter. Healthy training
+/// never moves the loss over the whole data by this much; a blown-up step
+/// (huge but finite weights) does, and so does a rate too large for the
+/// model, step after step. Before any frame has been accepted, the
+/// yardstick is the loss of the first step, the starting model's.
 pub const DIVERGENCE_NATS: f32 = 50.0;
 
 /// A model with a scalar training loss.
@@ -158,6 +160,14 @@ pub struct Trainer<M: Objective> {
     steps: usize,
     epochs: usize,
     last_good: Good<M>,
+    /// The lowest loss of the frames the guard accepted since training
+    /// started (or was loaded): what it judges a frame's loss against.
+    best_loss: Option<f32>,
+    /// Until a frame has been accepted, the loss of the first step (on its
+    /// first batch, `[1]`, on the device): the starting model's, the
+    /// yardstick for the first frames, which without one would accept any
+    /// finite model, however far a huge learning rate threw it.
+    first_step_loss: Option<Tensor<1>>,
     generation: usize,
     /// The latest step's loss, still on the device.
     loss: Option<Tensor<1>>,
@@ -165,12 +175,12 @@ pub struct Trainer<M: Objective> {
     copying: Copying,
 }
 
-/// The latest model the guard accepted, and its loss.
+/// The latest model the guard accepted (or the one training started
+/// from).
 #[derive(Clone)]
 struct Good<M> {
     model: M,
     step: usize,
-    loss: Option<f32>,
 }
 
 /// The sample order of minibatch epoch `epoch` (0-based) of `n` samples:
@@ -194,8 +204,9 @@ impl<M: Objective> Trainer<M> {
             last_good: Good {
                 model: model.clone(),
                 step: 0,
-                loss: None,
             },
+            best_loss: None,
+            first_step_loss: None,
             model,
             optim: adam(&config, &device, &copying),
             copying,
@@ -255,6 +266,9 @@ impl<M: Objective> Trainer<M> {
             }
         }
         let loss = loss.without_autodiff();
+        if self.best_loss.is_none() && self.first_step_loss.is_none() {
+            self.first_step_loss = Some(loss.clone());
+        }
         self.loss = Some(loss.clone());
         (loss, epoch_done)
     }

@@ -335,8 +335,9 @@ impl<M: Objective> Trainer<M> {
         self.last_good = Good {
             model: self.model.clone(),
             step: self.steps,
-            loss: None,
         };
+        self.best_loss = None;
+        self.first_step_loss = None;
         self.generation += 1;
         self.loss = None;
         Ok(())
