@@ -41,7 +41,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { devices } from 'playwright-core';
-import { WASM_MODULES, distDir, emulateDeviceSpeed, flatPsnr, imagesDir, launch, recordRepaints, serveDist } from './helpers.mjs';
+import { WASM_MODULES, artifactsDir, distDir, emulateDeviceSpeed, flatPsnr, imagesDir, launch, recordRepaints, serveDist } from './helpers.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -184,8 +184,8 @@ async function pageCurve(browser, server, { src = null, withToy = false, threads
 // 12-megapixel JPEG (4032 × 3024, made in the page from astronaut.png's
 // middle 512 × 384 scaled up, so the detail at 512 px is the photo's own)
 // uploaded once the default painting has had its first epoch; seconds from
-// the upload to the first preview and to the first repaint, and the PSNR
-// of the latest repaint at 10, 30 and 60 s.
+// the upload to the first preview and to the first repaint, the PSNR of
+// the latest repaint at 10, 30 and 60 s, and screenshots from 0.8 to 61 s.
 async function largePainting(browser, server, threads = null) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -213,7 +213,7 @@ async function largePainting(browser, server, threads = null) {
   });
   const buffer = Buffer.from(jpeg, 'base64');
   await page.setInputFiles('#paint-file', { name: 'phone-12mp.jpg', mimeType: 'image/jpeg', buffer });
-  await page.waitForTimeout(61_000);
+  const shots = await screenshotsAfter(page, `large-${threads ?? 'all'}-threads`, [0.8, 1, 1.5, 3, 10, 61]);
   const r = await page.evaluate(() => ({ upload: window.__upload, preview: window.__preview, epochs: window.__epochs }));
   const size = await page.evaluate(() => document.getElementById('paint').shadowRoot.getElementById('paint-target-caption').textContent);
   const used = Number(await page.getAttribute('#paint', 'data-threads'));
@@ -230,7 +230,25 @@ async function largePainting(browser, server, threads = null) {
     psnr_at_30s: at(30),
     psnr_at_60s: at(60),
     epochs_by_60s: curve.filter((e) => e.s <= 60).at(-1)?.epoch ?? 0,
+    screenshots: shots,
   };
+}
+
+// Screenshots of the painting `seconds` (ascending) after now, as a reader
+// sees it (a PSNR can look fine on a picture that shows nothing), into
+// tests/artifacts/bench-NAME-Ss.png; returns their paths. A screenshot
+// takes a few tens of ms, so the times are approximate.
+async function screenshotsAfter(page, name, seconds) {
+  const start = Date.now();
+  fs.mkdirSync(artifactsDir, { recursive: true });
+  const paths = [];
+  for (const s of seconds) {
+    await page.waitForTimeout(Math.max(0, start + s * 1000 - Date.now()));
+    const file = path.join(artifactsDir, `bench-${name}-${s}s.png`);
+    await page.locator('#paint').screenshot({ path: file });
+    paths.push(path.relative(process.cwd(), file));
+  }
+  return paths;
 }
 
 // The toy alone on screen (the iframe view, CPU backend): steps per second
