@@ -17,10 +17,7 @@ impl<M: Objective> Trainer<M> {
             generation: self.generation,
             guard: self.config.guard,
             fallback: self.last_good.model.clone(),
-            yardstick: match self.best_loss {
-                Some(loss) => Yardstick::Best(loss),
-                None => Yardstick::FirstStep(self.first_step_loss.clone().map(Box::new)),
-            },
+            yardstick: self.yardstick.clone(),
         }
     }
 
@@ -63,9 +60,11 @@ impl<M: Objective> Trainer<M> {
                     step: checkpoint.step,
                 };
             }
-            let best = self.best_loss.or(yardstick);
-            self.best_loss = Some(best.map_or(loss, |best| best.min(loss)));
-            self.first_step_loss = None;
+            let best = match self.yardstick {
+                Yardstick::Best(best) => Some(best),
+                Yardstick::FirstStep(_) => yardstick,
+            };
+            self.yardstick = Yardstick::Best(best.map_or(loss, |best| best.min(loss)));
             return None;
         }
         self.optim = adam(&self.config, &self.device, &self.copying);
@@ -134,17 +133,6 @@ pub struct Checkpoint<M> {
     guard: bool,
     fallback: M,
     yardstick: Yardstick,
-}
-
-/// What a [`Checkpoint`]'s loss is judged against (see
-/// [`DIVERGENCE_NATS`]).
-#[derive(Clone)]
-enum Yardstick {
-    /// The lowest loss the guard has accepted (nats).
-    Best(f32),
-    /// None accepted yet: the first step's loss, `[1]`, still on the
-    /// device, to be read with the frame; `None` before that step.
-    FirstStep(Option<Box<Tensor<1>>>),
 }
 
 impl<M: Module> Checkpoint<M> {
@@ -336,13 +324,8 @@ pub async fn read_checked<M: Module>(
     if let Some(sum) = summed {
         reads.push(PARAMETER_SUM, sum);
     }
-    let first_step = match &checkpoint.yardstick {
-        Yardstick::FirstStep(Some(loss)) => Some(Tensor::clone(loss)),
-        _ => None,
-    };
-    let has_first_step = first_step.is_some();
-    if let Some(loss) = first_step {
-        reads.push(FIRST_STEP_LOSS, loss);
+    if let Yardstick::FirstStep(Some(loss)) = &checkpoint.yardstick {
+        reads.push(FIRST_STEP_LOSS, Tensor::clone(loss));
     }
     let mut value = reads.read().await?;
     let mut take_scalar = |name| -> Result<f32, ReadbackError> {
@@ -355,13 +338,13 @@ pub async fn read_checked<M: Module>(
     } else {
         0.0
     };
-    let yardstick = match checkpoint.yardstick {
-        Yardstick::Best(loss) => Some(loss),
+    let yardstick = match &checkpoint.yardstick {
+        Yardstick::Best(loss) => Some(*loss),
         // A first step that was not finite is no yardstick.
-        Yardstick::FirstStep(_) if has_first_step => {
+        Yardstick::FirstStep(Some(_)) => {
             Some(take_scalar(FIRST_STEP_LOSS)?).filter(|l| l.is_finite())
         }
-        Yardstick::FirstStep(_) => None,
+        Yardstick::FirstStep(None) => None,
     };
     let loss = value.scalar(LOSS)?;
     // What is shown must be finite too: a model can keep a finite loss

@@ -160,14 +160,8 @@ pub struct Trainer<M: Objective> {
     steps: usize,
     epochs: usize,
     last_good: Good<M>,
-    /// The lowest loss of the frames the guard accepted since training
-    /// started (or was loaded): what it judges a frame's loss against.
-    best_loss: Option<f32>,
-    /// Until a frame has been accepted, the loss of the first step (on its
-    /// first batch, `[1]`, on the device): the starting model's, the
-    /// yardstick for the first frames, which without one would accept any
-    /// finite model, however far a huge learning rate threw it.
-    first_step_loss: Option<Tensor<1>>,
+    /// What the guard judges a frame's loss against.
+    yardstick: Yardstick,
     generation: usize,
     /// The latest step's loss, still on the device.
     loss: Option<Tensor<1>>,
@@ -181,6 +175,20 @@ pub struct Trainer<M: Objective> {
 struct Good<M> {
     model: M,
     step: usize,
+}
+
+/// What the guard judges a frame's loss against (see
+/// [`DIVERGENCE_NATS`]).
+#[derive(Clone)]
+enum Yardstick {
+    /// The lowest loss of the frames the guard accepted since training
+    /// started (or was loaded), nats.
+    Best(f32),
+    /// None accepted yet: the loss of the first step (on its first batch,
+    /// `[1]`, still on the device, to be read with the frame), the starting
+    /// model's; without it the first frames would accept any finite model,
+    /// however far a huge learning rate threw it. `None` before that step.
+    FirstStep(Option<Box<Tensor<1>>>),
 }
 
 /// The sample order of minibatch epoch `epoch` (0-based) of `n` samples:
@@ -205,8 +213,7 @@ impl<M: Objective> Trainer<M> {
                 model: model.clone(),
                 step: 0,
             },
-            best_loss: None,
-            first_step_loss: None,
+            yardstick: Yardstick::FirstStep(None),
             model,
             optim: adam(&config, &device, &copying),
             copying,
@@ -266,8 +273,8 @@ impl<M: Objective> Trainer<M> {
             }
         }
         let loss = loss.without_autodiff();
-        if self.best_loss.is_none() && self.first_step_loss.is_none() {
-            self.first_step_loss = Some(loss.clone());
+        if let Yardstick::FirstStep(first @ None) = &mut self.yardstick {
+            *first = Some(Box::new(loss.clone()));
         }
         self.loss = Some(loss.clone());
         (loss, epoch_done)

@@ -336,8 +336,7 @@ impl<M: Objective> Trainer<M> {
             model: self.model.clone(),
             step: self.steps,
         };
-        self.best_loss = None;
-        self.first_step_loss = None;
+        self.yardstick = Yardstick::FirstStep(None);
         self.generation += 1;
         self.loss = None;
         Ok(())
