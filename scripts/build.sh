@@ -21,10 +21,10 @@ stage "setup: Rust toolchain, target and components" bash scripts/setup.sh rust
 lane bash scripts/build-threads.sh compile
 # npm's packages before Trunk: the page copies its video muxer from
 # node_modules.
-stage "setup: npm packages, Trunk and wasm-bindgen" bash scripts/setup.sh node tools || { stop_lane; exit 1; }
+stage "setup: npm packages, Trunk and wasm-bindgen" bash scripts/setup.sh node tools || { stop_lanes; exit 1; }
 # A failed Trunk stops the lane too (nested in test.sh's own lane, this
 # script is not the one whose exit does).
-stage "trunk build --release" trunk build --release || { stop_lane; exit 1; }
+stage "trunk build --release" trunk build --release || { stop_lanes; exit 1; }
 join_lane
 bash scripts/build-threads.sh bindgen
 echo "dist/ is ready: $(du -sh dist | cut -f1); publish the whole folder (see README, 'Embed it')."

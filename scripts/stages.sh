@@ -65,7 +65,7 @@ join_lane() {
 
 # A script that stops while its lanes still run (a failed stage) stops
 # them too, and shows what they had printed.
-stop_lane() {
+stop_lanes() {
   while [ ${#MDN_LANE_PIDS[@]} -gt 0 ]; do
     kill -- "-${MDN_LANE_PIDS[0]}" 2>/dev/null || true
     wait "${MDN_LANE_PIDS[0]}" 2>/dev/null || true
@@ -77,7 +77,7 @@ minutes() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 
 stages_report() {
   local rc=$? name start seconds outcome
-  stop_lane
+  stop_lanes
   printf '\n==> stage timings (m:ss; stages of background lanes overlap others)\n\n| stage | started | time | result |\n| --- | --- | --- | --- |\n'
   sort -s -t $'\t' -k2,2n "$MDN_STAGES" | while IFS=$'\t' read -r name start seconds outcome; do
     printf '| %s | %s | %s | %s |\n' "$name" "$(minutes "$start")" "$(minutes "$seconds")" "$outcome"
