@@ -39,10 +39,24 @@ wasm="$target_dir/wasm32-unknown-unknown/wasm-release/mdn_web_threads.wasm"
 compile() {
   stage "setup: the threaded module's nightly toolchain" bash scripts/setup.sh threads
   (cd crates/mdn-web-threads &&
-    stage "cargo build (threaded CPU module)" env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS \
+    lint_with_nightly &&
+    stage "cargo build (threaded CPU module)" env \
       RUSTFLAGS="$features" CARGO_PROFILE_WASM_RELEASE_PANIC=abort CARGO_PROFILE_WASM_RELEASE_STRIP=debuginfo \
       cargo rustc -Z build-std=std,panic_abort --target wasm32-unknown-unknown \
       --profile wasm-release --target-dir "$target_dir" -- "${link[@]/#/-Clink-arg=}")
+}
+
+# Where scripts/lints.sh has turned clippy's lints on (scripts/test.sh),
+# this build lints what only it compiles (mdn-core's and mdn-web's wasm
+# paths with threads: rayon on wasm32), with the nightly's own
+# clippy-driver: the stable one that lints the other builds cannot drive
+# another toolchain's rustc. Run in the crate's folder, where rustup picks
+# the nightly.
+lint_with_nightly() {
+  if [ -n "${RUSTC_WORKSPACE_WRAPPER:-}" ]; then
+    RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver)"
+    export RUSTC_WORKSPACE_WRAPPER
+  fi
 }
 
 bindgen() {

@@ -12,7 +12,7 @@
 #           packages (npm ci): the page's video muxer, the browser tests' tools
 #   system  Debian's chromium and Mesa's Vulkan driver (lavapipe), as root
 #   tools   Trunk and wasm-bindgen-cli (cargo install: 4 minutes the first time)
-#   threads the pinned nightly with rust-src that the threaded CPU module
+#   threads the pinned nightly with rust-src (and clippy) that the threaded CPU module
 #           is built with (crates/mdn-web-threads/rust-toolchain.toml; a
 #           download, a minute or two)
 set -euo pipefail
