@@ -86,21 +86,25 @@ importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
   }
 
   // Decodes the picture `image` ({name, bytes}) with MdnPicture, which is
-  // asynchronous (the browser's decoder), then starts its painting at a
-  // slice boundary, as a command: a PAINT_IMAGE carrying the decoded
-  // picture as `decoded`, which starts only if no later picture, model file
-  // or decoding has come since (`demo.decoding`).
+  // asynchronous (the browser's decoder), then starts its painting or
+  // refuses it at a slice boundary, as a command: a PAINT_IMAGE carrying
+  // the decoding as `decoded` (its pixels, or the `error` that refused
+  // it), which counts only if no later picture, model file or decoding has
+  // come since (`demo.decoding`). A refusal is a command too: while the
+  // decoding is pending the painting does not train, so the worker's loop
+  // may be asleep, and only a command wakes it (a refusal that did not
+  // left the painting stopped until the page sent anything else).
   function decodeThenStart(demo, image, options, what, ctx) {
     const decoding = (demo.decoding = { image, options, what });
+    const finish = () => ctx.enqueue({ type: P.PAINT_IMAGE, id: demo.id, decoded: decoding });
     global.MdnPicture.decode(new Uint8Array(image.bytes), ctx.bindings).then(
       (pixels) => {
         decoding.image = { ...image, pixels };
-        ctx.enqueue({ type: P.PAINT_IMAGE, id: demo.id, decoded: decoding });
+        finish();
       },
       (e) => {
-        if (demo.decoding !== decoding) return;
-        demo.decoding = null;
-        refuse(demo, what, e, ctx);
+        decoding.error = e;
+        finish();
       },
     );
   }
@@ -146,10 +150,12 @@ importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
         if (!msg.decoded) {
           decodeThenStart(demo, { name: msg.name, bytes: msg.bytes }, msg.options, `“${msg.name}”`, ctx);
         } else if (demo.decoding === msg.decoded) {
-          // The latest picture asked for, decoded (see decodeThenStart).
+          // The latest picture asked for, decoded or refused (see
+          // decodeThenStart).
           demo.decoding = null;
-          const { image, options, what } = msg.decoded;
-          start(demo, image, options, what, ctx);
+          const { image, options, what, error } = msg.decoded;
+          if (error) refuse(demo, what, error, ctx);
+          else start(demo, image, options, what, ctx);
         }
       } else if (msg.type === P.LOAD_MODEL) {
         demo.decoding = null;
