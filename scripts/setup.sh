@@ -12,9 +12,10 @@
 #           packages (npm ci): the page's video muxer, the browser tests' tools
 #   system  Debian's chromium and Mesa's Vulkan driver (lavapipe), as root
 #   tools   Trunk and wasm-bindgen-cli (cargo install: 4 minutes the first time)
-#   threads the pinned nightly with rust-src (and clippy) that the threaded CPU module
-#           is built with (crates/mdn-web-threads/rust-toolchain.toml; a
-#           download, a minute or two)
+#   threads the pinned nightly with rust-src and clippy that the threaded
+#           CPU module is built and linted with
+#           (crates/mdn-web-threads/rust-toolchain.toml; a download, a
+#           minute or two)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

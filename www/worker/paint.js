@@ -92,8 +92,8 @@ importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
   // it), which counts only if no later picture, model file or decoding has
   // come since (`demo.decoding`). A refusal is a command too: while the
   // decoding is pending the painting does not train, so the worker's loop
-  // may be asleep, and only a command wakes it (a refusal that did not
-  // left the painting stopped until the page sent anything else).
+  // may be asleep, and only a command wakes it (a refusal that woke
+  // nothing left the painting stopped until the page sent anything else).
   function decodeThenStart(demo, image, options, what, ctx) {
     const decoding = (demo.decoding = { image, options, what });
     const finish = () => ctx.enqueue({ type: P.PAINT_IMAGE, id: demo.id, decoded: decoding });
