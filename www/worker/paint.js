@@ -103,7 +103,8 @@ importScripts(new URL('worker/picture.js', self.MDN_SCRIPT).href);
         finish();
       },
       (e) => {
-        decoding.error = e;
+        // Never falsy, or the refusal would pass for a decoded picture.
+        decoding.error = e || new Error(ctx.bindings.undecodable_picture('its decoder gave no reason'));
         finish();
       },
     );
