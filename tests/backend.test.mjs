@@ -34,6 +34,24 @@ async function assertToyLearns(page, { steps }) {
   await waitForAttr(page, '#toy', 'data-nll', (v, n) => Number(v) < n, { arg: first.nll, timeout: 3 * MINUTE });
 }
 
+// The trial skips SwiftShader (a software rasteriser); the test hook lets
+// it run, so that a page that asked for a backend shows it never started
+// one (www/backend-trial.js; tests/trial.test.mjs runs the trial itself).
+function letTrialsRunOnSwiftShader() {
+  window.__mdnTestHooks = true;
+  window.__mdnTrialSoftware = true;
+}
+
+// A trial starts at the demo's first result, in a second demo worker: a
+// second after it, none has.
+async function assertNoTrial(page) {
+  await page.waitForTimeout(1000);
+  assert.equal(await page.getAttribute('#toy', 'data-backend-trial'), null);
+  const demoWorkers = page.workers().filter((w) => w.url().endsWith('/www/worker.js'));
+  assert.equal(demoWorkers.length, 1, 'one demo worker');
+  assert.match(await page.textContent('#toy >> #backend-text'), /requested in the URL/);
+}
+
 describe('backend', () => {
   let server;
   // The wasm modules requested since `from` (an index into server.requests).
@@ -54,9 +72,11 @@ describe('backend', () => {
       await browser?.close();
     });
 
-    test('?backend=webgpu runs on WebGPU and the toy learns', async () => {
+    test('?backend=webgpu runs on WebGPU, with no trial, and the toy learns', async () => {
       const from = server.requests.length;
-      const { page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu`);
+      const { page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu`, {
+        initScript: letTrialsRunOnSwiftShader,
+      });
       assert.equal(await page.getAttribute('#toy', 'data-backend'), 'webgpu');
       assert.deepEqual(modulesSince(from), [WEBGPU_WASM], 'the WebGPU module alone');
       assert.equal(await page.getAttribute('#paint', 'data-backend'), 'webgpu');
@@ -69,6 +89,7 @@ describe('backend', () => {
 
       // SwiftShader takes about two seconds a full-batch step: five will do.
       await assertToyLearns(page, { steps: 5 });
+      await assertNoTrial(page);
       assert.deepEqual(errors, []);
       await context.close();
     });
@@ -128,13 +149,16 @@ describe('backend', () => {
       await context.close();
     });
 
-    test('?backend=cpu overrides the automatic choice', async () => {
+    test('?backend=cpu overrides the automatic choice, with no trial', async () => {
       const from = server.requests.length;
-      const { page, errors, context } = await openPage(browser, `${server.url}?backend=cpu`);
+      const { page, errors, context } = await openPage(browser, `${server.url}?backend=cpu`, {
+        initScript: letTrialsRunOnSwiftShader,
+      });
       assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
-      assert.deepEqual(modulesSince(from), [CPU_WASM], 'the CPU module alone');
       assert.match(await page.textContent('#backend'), /CPU: requested in the URL/);
       await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0);
+      await assertNoTrial(page);
+      assert.deepEqual(modulesSince(from), [CPU_WASM], 'the CPU module alone');
       assert.deepEqual(errors, []);
       await context.close();
     });

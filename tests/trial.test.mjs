@@ -106,21 +106,4 @@ describe('the backend trial', () => {
     assert.deepEqual(errors, []);
     await context.close();
   }, { timeout: 20 * MINUTE });
-
-  test('?backend=webgpu and ?backend=cpu run no trial', async () => {
-    for (const backend of ['webgpu', 'cpu']) {
-      const { page, context, errors } = await openPage(env.browser, `${env.server.url}?${SMALL}&backend=${backend}`, {
-        initScript: `(${hooks})(1e6)`,
-      });
-      await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0, { timeout: 4 * MINUTE });
-      // A trial would have started at the first result.
-      await page.waitForTimeout(1000);
-      assert.equal(await page.getAttribute('#toy', 'data-backend'), backend);
-      assert.equal(await page.getAttribute('#toy', 'data-backend-trial'), null);
-      assert.equal(demoWorkers(page).length, 1);
-      assert.match(await page.textContent('#toy >> #backend-text'), /requested in the URL/);
-      assert.deepEqual(errors, []);
-      await context.close();
-    }
-  }, { timeout: 10 * MINUTE });
 });
