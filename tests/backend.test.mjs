@@ -8,6 +8,7 @@ import {
   WEBGPU_WASM,
   adapterInfo,
   collectErrors,
+  demoWorkers,
   launch,
   numberAttr,
   openPage,
@@ -47,8 +48,7 @@ function letTrialsRunOnSwiftShader() {
 async function assertNoTrial(page) {
   await page.waitForTimeout(1000);
   assert.equal(await page.getAttribute('#toy', 'data-backend-trial'), null);
-  const demoWorkers = page.workers().filter((w) => w.url().endsWith('/www/worker.js'));
-  assert.equal(demoWorkers.length, 1, 'one demo worker');
+  assert.equal(demoWorkers(page).length, 1, 'one demo worker');
   assert.match(await page.textContent('#toy >> #backend-text'), /requested in the URL/);
 }
 

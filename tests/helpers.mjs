@@ -24,6 +24,8 @@ export const THREADS_WASM = '/mdn-web-threads_bg.wasm';
 // The requests among `requests` (paths) for a training module.
 export const wasmRequests = (requests) =>
   requests.filter((r) => r === WEBGPU_WASM || r === CPU_WASM || r === THREADS_WASM);
+// The page's demo workers (www/worker.js), not the toy's plot worker.
+export const demoWorkers = (page) => page.workers().filter((w) => w.url().endsWith('/www/worker.js'));
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // DIST_DIR tests another build of the page than dist/.

@@ -7,7 +7,16 @@
 // slower still, for the handover.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CPU_WASM, MINUTE, WEBGPU_WASM, openPage, serveAndLaunch, waitForAttr, wasmRequests } from './helpers.mjs';
+import {
+  CPU_WASM,
+  MINUTE,
+  WEBGPU_WASM,
+  demoWorkers,
+  openPage,
+  serveAndLaunch,
+  waitForAttr,
+  wasmRequests,
+} from './helpers.mjs';
 
 // Small models, so that SwiftShader's epochs and steps come in seconds.
 const SMALL = 'size=16&encoding=fourier&paint-components=2&toy-components=3&hidden-units=8';
@@ -26,9 +35,6 @@ function hooks(slowdown, capMs) {
     if (typeof at === 'number' && d.backend) window.__seen[d.kind][d.backend].push(at);
   });
 }
-
-// The page's demo workers (www/worker.js), not the toy's plot worker.
-const demoWorkers = (page) => page.workers().filter((w) => w.url().endsWith('/www/worker.js'));
 
 // Waits (10 s at most) for the page to have `n` demo workers: an ended
 // worker leaves page.workers() a moment after terminate().
