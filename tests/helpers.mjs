@@ -3,6 +3,8 @@
 // on the live data-* attributes each <mdn-demo> keeps. Playwright's CSS
 // selectors pierce the demos' open shadow roots; code run in the page with
 // document.querySelector does not, and goes through `shadowRoot`.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -32,6 +34,26 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const distDir = path.resolve(process.env.DIST_DIR || path.join(repoRoot, 'dist'));
 export const imagesDir = path.join(repoRoot, 'tests', 'images');
 export const artifactsDir = path.join(repoRoot, 'tests', 'artifacts');
+
+// The command line, as the Rust integration tests built it (npm test runs
+// them first, in the same target folder).
+const MDN = path.join(process.env.CARGO_TARGET_DIR || path.join(repoRoot, 'target'), 'debug', 'mdn');
+
+// Runs the `mdn` command line with `args`; its stdout.
+export function mdn(...args) {
+  assert.ok(fs.existsSync(MDN), `${MDN} is missing: build it with cargo build -p mdn-cli (npm test does)`);
+  return execFileSync(MDN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// Clicks the painting's "Save model" and returns the download's name and bytes.
+export async function saveModel(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#paint-save-model')]);
+  return { name: download.suggestedFilename(), bytes: fs.readFileSync(await download.path()) };
+}
+
+// Chooses `bytes` as the file `name` in the painting's picker.
+export const chooseFile = (page, name, bytes) =>
+  page.setInputFiles('#paint-file', { name, mimeType: 'application/octet-stream', buffer: bytes });
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 

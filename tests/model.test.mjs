@@ -2,36 +2,28 @@
 // saves its model, loads it back through the picture picker and goes on
 // from its epoch; the mdn command line loads the page's file and the page
 // loads the command line's; every kind of bad model file gets its message
-// and the running painting goes on.
+// and the running painting goes on. (A painting's model file on WebGPU is
+// tested on backend.test.mjs's WebGPU page.)
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { MINUTE, imagesDir, numberAttr, openPage, repoRoot, serveAndLaunch, shadowText, waitForAttr } from './helpers.mjs';
+import {
+  MINUTE,
+  chooseFile,
+  imagesDir,
+  mdn,
+  numberAttr,
+  openPage,
+  saveModel,
+  serveAndLaunch,
+  shadowText,
+  waitForAttr,
+} from './helpers.mjs';
 
 const DEMO = 'mdn-demo';
-
-// The command line, as the Rust integration tests built it (npm test runs
-// them first, in the same target folder).
-const MDN = path.join(process.env.CARGO_TARGET_DIR || path.join(repoRoot, 'target'), 'debug', 'mdn');
-
-function mdn(...args) {
-  assert.ok(fs.existsSync(MDN), `${MDN} is missing: build it with cargo build -p mdn-cli (npm test does)`);
-  return execFileSync(MDN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-// Clicks "Save model" and returns the download's name and bytes.
-async function saveModel(page) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#paint-save-model')]);
-  return { name: download.suggestedFilename(), bytes: fs.readFileSync(await download.path()) };
-}
-
-// Chooses `bytes` as the file `name` in the painting's picker.
-const choose = (page, name, bytes) =>
-  page.setInputFiles('#paint-file', { name, mimeType: 'application/octet-stream', buffer: bytes });
 
 describe('model files', () => {
   const env = serveAndLaunch({ webgpu: false });
@@ -51,7 +43,7 @@ describe('model files', () => {
     // Another picture first, so that the loaded model visibly replaces it.
     await page.setInputFiles('#paint-file', path.join(imagesDir, 'chelsea.png'));
     await waitForAttr(page, DEMO, 'data-image', (v) => v === 'chelsea.png');
-    await choose(page, saved.name, saved.bytes);
+    await chooseFile(page, saved.name, saved.bytes);
     await waitForAttr(page, DEMO, 'data-model', (v, name) => v === name, { arg: saved.name });
     // The file names its picture; it goes on from the saved epoch, not
     // from scratch, with the file's settings shown.
@@ -82,7 +74,7 @@ describe('model files', () => {
 
     // ...and the page reads the command line's, two epochs further on, of
     // the picture the page's file named.
-    await choose(page, 'cli.mdn', fs.readFileSync(cliFile));
+    await chooseFile(page, 'cli.mdn', fs.readFileSync(cliFile));
     await waitForAttr(page, DEMO, 'data-model', (v) => v === 'cli.mdn');
     assert.equal(await page.getAttribute(DEMO, 'data-image'), 'astronaut.jpg');
     assert.ok((await numberAttr(page, DEMO, 'data-epoch')) >= savedEpoch + 2);
@@ -97,7 +89,7 @@ describe('model files', () => {
     const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO });
     await waitForAttr(page, DEMO, 'data-epoch', (v) => Number(v) >= 2, { timeout: 5 * MINUTE });
     const saved = await saveModel(page);
-    await choose(page, saved.name, saved.bytes);
+    await chooseFile(page, saved.name, saved.bytes);
     await waitForAttr(page, DEMO, 'data-model', (v, name) => v === name, { arg: saved.name });
 
     // Each change paints the file's picture again from the start, at the
@@ -204,7 +196,7 @@ describe('model files', () => {
     ];
     for (const [name, bytes, expected] of cases) {
       const before = await numberAttr(page, DEMO, 'data-epoch');
-      await choose(page, name, bytes);
+      await chooseFile(page, name, bytes);
       await page.waitForFunction(
         ([n]) => document.querySelector('mdn-demo').shadowRoot.getElementById('paint-message').textContent.includes(n),
         [name],
@@ -217,49 +209,4 @@ describe('model files', () => {
     assert.deepEqual(errors, []);
     await context.close();
   }, { timeout: 10 * MINUTE });
-});
-
-// burn's records read tensors synchronously, which WebGPU in a browser
-// cannot: the page's file comes from an asynchronous copy to the host.
-describe('model files on WebGPU (SwiftShader)', () => {
-  const env = serveAndLaunch({ webgpu: true });
-
-  test('a painting trained on WebGPU saves its model, which loads in the page and in the command line', async () => {
-    const url = `${env.server.url}embed.html?kind=paint&backend=webgpu&size=16&encoding=fourier&components=2`;
-    const { page, context, errors } = await openPage(env.browser, url, { ready: DEMO });
-    assert.equal(await page.getAttribute(DEMO, 'data-backend'), 'webgpu');
-    await waitForAttr(page, DEMO, 'data-epoch', (v) => Number(v) >= 2, { timeout: 6 * MINUTE });
-    const saved = await saveModel(page);
-    assert.equal(saved.bytes.subarray(0, 8).toString('latin1'), 'MDNMODEL');
-    const savedEpoch = Number(saved.name.match(/epoch(\d+)/)[1]);
-    assert.ok(savedEpoch >= 2, saved.name);
-
-    // A new painting first (K = 3 starts one from epoch 0), so that a file
-    // that restarted instead of going on would show.
-    await page.selectOption('#paint-components', '3');
-    await waitForAttr(page, DEMO, 'data-components', (v) => v === '3');
-    await waitForAttr(page, DEMO, 'data-epoch', (v, e) => Number(v) < e, { arg: savedEpoch, timeout: 6 * MINUTE });
-    await page.evaluate(() => {
-      window.__epochs = [];
-      document.addEventListener('mdn-progress', (e) => {
-        if (e.detail.epoch !== undefined) window.__epochs.push({ model: e.detail.model, epoch: e.detail.epoch });
-      });
-    });
-    await choose(page, saved.name, saved.bytes);
-    await waitForAttr(page, DEMO, 'data-model', (v, name) => v === name, { arg: saved.name });
-    assert.equal(await page.getAttribute(DEMO, 'components'), '2', "the file's K");
-    await waitForAttr(page, DEMO, 'data-epoch', (v, e) => Number(v) > e, { arg: savedEpoch, timeout: 6 * MINUTE });
-    // Every epoch the loaded model showed counts on from the file's.
-    const shown = await page.evaluate((name) => window.__epochs.filter((e) => e.model === name).map((e) => e.epoch), saved.name);
-    assert.ok(shown.length > 0 && shown.every((e) => e >= savedEpoch), `epochs after loading ${saved.name}: ${shown}`);
-
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdn-model-'));
-    const file = path.join(dir, 'webgpu.mdn');
-    fs.writeFileSync(file, saved.bytes);
-    mdn('render', file, '--size', '32', '--out', path.join(dir, 'webgpu.png'));
-    const png = PNG.sync.read(fs.readFileSync(path.join(dir, 'webgpu.png')));
-    assert.deepEqual([png.width, png.height], [32, 32]);
-    assert.deepEqual(errors, []);
-    await context.close();
-  }, { timeout: 15 * MINUTE });
 });
