@@ -125,9 +125,12 @@ setup_tools() {
     cargo_install trunk --version "$TRUNK_VERSION" --locked --no-default-features
   fi
   # Deliberately without --locked: the CLI is resolved against today's
-  # crates.io, as this project pins only its version.
+  # crates.io, as this project pins only its version. Without its default
+  # TLS stack (rustls and ring, for its test runner's downloads; the
+  # wasm-bindgen binary reads and writes local files only): 110 against
+  # 124 CPU-seconds.
   if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-    cargo_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+    cargo_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --no-default-features
   fi
 }
 
