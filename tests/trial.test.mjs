@@ -36,11 +36,12 @@ function hooks(slowdown, capMs) {
   });
 }
 
-// Waits (10 s at most) for the page to have `n` demo workers: an ended
-// worker leaves page.workers() a moment after terminate().
-async function workersDownTo(page, n) {
-  for (let i = 0; i < 50 && demoWorkers(page).length > n; i++) await page.waitForTimeout(200);
-  assert.equal(demoWorkers(page).length, n, 'the other worker was ended');
+// Waits (10 s at most) for the page to have `n` demo workers: a worker
+// enters page.workers() a moment after it starts, and leaves it a moment
+// after terminate().
+async function waitForDemoWorkers(page, n, message) {
+  for (let i = 0; i < 50 && demoWorkers(page).length !== n; i++) await page.waitForTimeout(200);
+  assert.equal(demoWorkers(page).length, n, message);
 }
 
 // One page for both tests, in order (each SwiftShader start costs about 22
@@ -67,7 +68,7 @@ describe('the backend trial', () => {
     assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
     await waitForAttr(page, '#toy', 'data-backend-trial', (v) => v === 'measuring', { timeout: 2 * MINUTE });
     assert.match(await page.textContent('#toy >> #backend-text'), /^CPU: measuring WebGPU \(.*swiftshader.*\) against the CPU/i);
-    assert.equal(demoWorkers(page).length, 2, 'the trial runs in a second worker');
+    await waitForDemoWorkers(page, 2, 'the trial runs in a second worker');
     await waitForAttr(page, '#toy', 'data-backend-trial', (v) => v === 'cpu', { timeout: 3 * MINUTE });
 
     const rate = async (name) => Number(await page.getAttribute('#toy', name));
@@ -78,7 +79,7 @@ describe('the backend trial', () => {
     assert.match(line, /^CPU: [\d.]+ steps\/s on WebGPU against [\d.]+ on the CPU \(.*swiftshader.*\): training on the CPU$/i);
     assert.equal(await page.getAttribute('#toy', 'data-backend'), 'cpu');
     // The GPU worker is gone, and the toy trains on.
-    await workersDownTo(page, 1);
+    await waitForDemoWorkers(page, 1, 'the other worker was ended');
     const step = Number(await page.getAttribute('#toy', 'data-step'));
     await waitForAttr(page, '#toy', 'data-step', (v, s) => Number(v) > s + 100, { arg: step, timeout: 2 * MINUTE });
     assert.deepEqual(wasmRequests(env.server.requests.slice(from)), [CPU_WASM, WEBGPU_WASM]);
@@ -125,7 +126,7 @@ describe('the backend trial', () => {
       assert.ok(onCpu >= 1, `${kind} trained on the CPU first: ${onCpu}`);
       assert.ok(onGpu >= onCpu, `${kind} went on from ${onCpu}, not from ${onGpu}: ${JSON.stringify(after[kind])}`);
     }
-    await workersDownTo(page, 1);
+    await waitForDemoWorkers(page, 1, 'the other worker was ended');
     assert.equal(await page.getAttribute('#paint', 'data-image'), 'astronaut.jpg');
     assert.deepEqual(errors, []);
   }, { timeout: 20 * MINUTE });
