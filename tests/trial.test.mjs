@@ -87,6 +87,9 @@ describe('the backend trial', () => {
   }, { timeout: 12 * MINUTE });
 
   test('a much larger model brings a new trial, and WebGPU measured faster takes both demos over: the epoch and the step go on', async () => {
+    // The first trial over (the case above waits for it; should it have
+    // failed early, this one would otherwise take that trial for its own).
+    await waitForAttr(page, '#toy', 'data-backend-trial', (v) => v === 'cpu', { timeout: 3 * MINUTE });
     // Both demos in view, the painting trained on the CPU first: each is
     // moved, whichever the trial measures.
     await page.setViewportSize({ width: 1280, height: 2200 });
