@@ -21,14 +21,12 @@ import {
 // Small models, so that SwiftShader's epochs and steps come in seconds.
 const SMALL = 'size=16&encoding=fourier&paint-components=2&toy-components=3&hidden-units=8';
 
-// Switches the hooks on (`slowdown` divides the CPU's rate; `capMs`, when
-// given, is how long the trial waits for WebGPU's results) and records,
-// from the mdn-progress events, every demo's progress on each backend.
-function hooks(slowdown, capMs) {
+// Switches the hooks on (the second test sets the CPU's slowdown and the
+// trial's cap later, on the running page) and records, from the
+// mdn-progress events, every demo's progress on each backend.
+function hooks() {
   window.__mdnTestHooks = true;
   window.__mdnTrialSoftware = true;
-  window.__mdnTrialCpuSlowdown = slowdown;
-  if (capMs) window.__mdnTrialCapMs = capMs;
   window.__seen = { toy: { cpu: [], webgpu: [] }, paint: { cpu: [], webgpu: [] } };
   document.addEventListener('mdn-progress', ({ detail: d }) => {
     const at = d.kind === 'paint' ? d.epoch : d.step;
@@ -56,7 +54,7 @@ describe('the backend trial', () => {
   before(async () => {
     from = env.server.requests.length;
     ({ page, context, errors } = await openPage(env.browser, `${env.server.url}?${SMALL}`, {
-      initScript: `(${hooks})(1)`,
+      initScript: hooks,
     }));
   });
   after(async () => {
