@@ -72,6 +72,22 @@ function webgpuPageHooks() {
   });
 }
 
+// The toy in view or out of it (which pauses it), on the tall WebGPU page:
+// SwiftShader serves one demo's kernels at a time, so while only the
+// painting is checked, the toy out of view lets it train alone (about half
+// the wait for its epochs).
+async function toyInView(page, inView) {
+  if (inView) {
+    await page.setViewportSize({ width: 1280, height: 2200 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+  } else {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.$eval('#paint', (el) => el.scrollIntoView({ block: 'start' }));
+  }
+  const state = inView ? 'running' : 'paused';
+  await waitForAttr(page, '#toy', 'data-state', (v, s) => v === s, { arg: state, timeout: MINUTE });
+}
+
 // A trial starts at the demo's first result, in a second demo worker: a
 // second after it, none has.
 async function assertNoTrial(page) {
@@ -142,6 +158,7 @@ describe('backend', () => {
         // SwiftShader takes about two seconds a full-batch step: five will do.
         await assertToyLearns(page, { steps: 5 });
         await assertNoTrial(page);
+        await toyInView(page, false);
         await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 4, { timeout: 8 * MINUTE });
         assert.equal(await page.getAttribute('#paint', 'data-encoding'), 'grid');
         // The grid's backward (a scatter-add into its table) runs on WebGPU,
@@ -199,6 +216,7 @@ describe('backend', () => {
       // checkpoint they last received.
       test('a lost GPU device moves both demos to the CPU, each going on from its last checkpoint', async () => {
         assert.equal(await page.getAttribute('#paint', 'data-backend'), 'webgpu');
+        await toyInView(page, true);
         await waitForAttr(page, '#paint', 'data-checkpoint-epoch', (v) => Number(v) >= 1, { timeout: 6 * MINUTE });
         await waitForAttr(page, '#toy', 'data-checkpoint-step', (v) => Number(v) >= 1, { timeout: 6 * MINUTE });
         await page.evaluate(() => window.__mdnEngine.loseDevice());
