@@ -21,6 +21,7 @@ import {
   numberAttr,
   openPage,
   saveModel,
+  scrollToTop,
   serveDist,
   waitForAttr,
   wasmRequests,
@@ -72,17 +73,20 @@ function webgpuPageHooks() {
   });
 }
 
+// A viewport tall enough for both demos of the page to be in view.
+const TALL = { width: 1280, height: 2200 };
+
 // The toy in view or out of it (which pauses it), on the tall WebGPU page:
 // SwiftShader serves one demo's kernels at a time, so while only the
 // painting is checked, the toy out of view lets it train alone (about half
 // the wait for its epochs).
 async function toyInView(page, inView) {
   if (inView) {
-    await page.setViewportSize({ width: 1280, height: 2200 });
+    await page.setViewportSize(TALL);
     await page.evaluate(() => window.scrollTo(0, 0));
   } else {
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.$eval('#paint', (el) => el.scrollIntoView({ block: 'start' }));
+    await scrollToTop(page, '#paint');
   }
   const state = inView ? 'running' : 'paused';
   await waitForAttr(page, '#toy', 'data-state', (v, s) => v === s, { arg: state, timeout: MINUTE });
@@ -129,7 +133,7 @@ describe('backend', () => {
       before(async () => {
         from = server.requests.length;
         ({ page, errors, context } = await openPage(browser, `${server.url}?backend=webgpu&size=32`, {
-          viewport: { width: 1280, height: 2200 },
+          viewport: TALL,
           initScript: webgpuPageHooks,
         }));
       });
@@ -261,7 +265,7 @@ describe('backend', () => {
       assert.match(await page.textContent('#backend'), /CPU: WebGPU init failed: .*refused/);
       assert.doesNotMatch(await page.textContent('#backend-text'), /\n/, 'one line, without the stack');
       await waitForAttr(page, '#toy', 'data-step', (v) => Number(v) > 0);
-      await page.$eval('#paint', (el) => el.scrollIntoView({ block: 'start' }));
+      await scrollToTop(page, '#paint');
       await waitForAttr(page, '#paint', 'data-epoch', (v) => Number(v) >= 1, { timeout: 3 * MINUTE });
       assert.equal(await page.getAttribute('#paint', 'data-backend'), 'cpu');
       assert.equal(await page.getAttribute('#paint', 'data-image'), 'astronaut.jpg');
