@@ -36,6 +36,14 @@
 //   trunk build --release && node tests/bench.mjs [--epochs 21] [--backend webgpu,cpu]
 //     [--workloads w2,w5|none] [--seconds 60] [--toy-seconds 20] [--skip-page] [--skip-toy]
 //     [--skip-quick-start] [--skip-responsiveness] [--skip-large] [--threads 1,all]
+//     [--rounds 1]
+//
+// --rounds R runs each workload's thread counts in turn R times (1, all, 1,
+// all, ...) and gives each round's median beside the pooled epochs, and the
+// ratio of each count's median to the first count's, round by round: a
+// shared machine's speed drifts by a third over minutes (docs/PERFORMANCE.md,
+// "Threads"), so two rows run minutes apart compare the load as much as the
+// threads.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -66,11 +74,17 @@ if (threadCounts.some((t) => t !== null && !(Number.isInteger(t) && t >= 1 && t 
 const threadsLabel = (threads) => threads ?? 'all';
 // A page's URL parameter for `threads` ('' for all: the page's default).
 const threadsQuery = (threads) => (threads === null ? '' : `&threads=${threads}`);
+const rounds = Number(option('rounds', '1'));
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error('bench: --rounds must be an integer of at least 1');
+  process.exit(2);
+}
 if (!Number.isInteger(epochs) || epochs < 2) {
   console.error('bench: --epochs must be an integer of at least 2');
   process.exit(2);
 }
 
+const spread = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) });
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -123,12 +137,32 @@ async function workload(browser, server, backend, name, threads = null) {
     size: `${result.width}x${result.height}`,
     steps_per_epoch: result.stepsPerEpoch,
     epochs,
-    ms_per_epoch: { min: Math.min(...timed), median: median(timed), max: Math.max(...timed) },
+    ms_per_epoch: spread(timed),
+    timed,
     first_epoch_ms: result.epochMs[0],
     ms_per_repaint: median(result.repaintMs),
     nll: result.nll,
     psnr: result.psnr,
     psnr_10: result.psnr10,
+  };
+}
+
+// One row from a thread count's runs, round by round (`first`: the first
+// count's runs): its last run's figures, its epochs pooled, and with more
+// than one round each round's median and its ratio to the first count's.
+function inRounds(runs, first) {
+  if (runs.some((run) => run.error)) return runs.find((run) => run.error);
+  const { timed, ...row } = runs.at(-1);
+  if (runs.length === 1) return row;
+  const medians = runs.map((run) => run.ms_per_epoch.median);
+  const ratios = medians.map((m, r) => Math.round((m / first[r].ms_per_epoch.median) * 100) / 100);
+  return {
+    ...row,
+    rounds: runs.length,
+    ms_per_epoch: spread(runs.flatMap((run) => run.timed)),
+    round_medians: medians,
+    ratio_to_first_by_round: ratios,
+    ratio_to_first: median(ratios),
   };
 }
 
@@ -429,9 +463,12 @@ try {
   }
   for (const name of workloads) {
     for (const backend of backends) {
-      for (const threads of cpuThreads(backend)) {
-        report.workloads.push(await workload(browser, isolated, backend, name, threads));
+      const counts = cpuThreads(backend);
+      const runs = counts.map(() => []);
+      for (let r = 0; r < rounds; r++) {
+        for (const [i, threads] of counts.entries()) runs[i].push(await workload(browser, isolated, backend, name, threads));
       }
+      report.workloads.push(...runs.map((rowRuns) => inRounds(rowRuns, runs[0])));
     }
   }
   for (const threads of args.includes('--skip-toy') ? [] : threadCounts) {
