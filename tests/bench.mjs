@@ -84,11 +84,12 @@ if (!Number.isInteger(epochs) || epochs < 2) {
   process.exit(2);
 }
 
-const spread = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) });
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+// Min, median and max of `xs`.
+const spread = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) });
 
 const image = fs.readFileSync(path.join(imagesDir, 'astronaut.png'));
 // A file's size as sent: raw, gzip -9 and brotli at quality 11.
