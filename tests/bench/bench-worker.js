@@ -18,13 +18,16 @@ importScripts(
 
 // `threads`: on the CPU, 1 (the single-threaded module), more (the
 // threaded module, on a cross-origin isolated page) or null (the page's
-// choice).
-self.onmessage = async ({ data: { backend, threads, workload, bytes, epochs, repaints } }) => {
+// choice). For tests/profile.mjs: `pool`, the threaded module even for one
+// thread; `profile`, a console message where its samples begin (after the
+// first epoch) and end (after the last), and no PSNR after 10 epochs.
+self.onmessage = async ({ data: { backend, threads, workload, bytes, epochs, repaints, pool, profile } }) => {
   try {
     // The module the page loads for this backend, loaded as the page does.
     const urlOf = (name, suffix) => new URL(`../${name}${suffix}`, self.location.href).href;
     // null: as many as the page would take (MdnBackend.threadsFor).
-    const loaded = await MdnBackend.loadModule(backend, threads ?? MdnBackend.threadsFor(null), urlOf);
+    const count = threads ?? MdnBackend.threadsFor(null);
+    const loaded = await MdnBackend.loadModule(backend, count, urlOf, { pool: pool || count > 1 });
     const bindings = loaded.bindings;
     const device = await bindings.init_backend(backend);
     // Decoded as the page decodes (MdnPicture: the browser's PNG decoder).
@@ -38,8 +41,10 @@ self.onmessage = async ({ data: { backend, threads, workload, bytes, epochs, rep
       await paint.loss();
       epochMs.push(performance.now() - t0);
       // Outside the timed span: W5 reports the PSNR after 10 epochs.
-      if (e === 9) psnr10 = (await paint.repaint('mode')).psnr;
+      if (e === 9 && !profile) psnr10 = (await paint.repaint('mode')).psnr;
+      if (e === 0 && profile) console.debug('mdn-profile: start');
     }
+    if (profile) console.debug('mdn-profile: stop');
     const repaintMs = [];
     let last = null;
     for (let i = 0; i < repaints; i++) {

@@ -113,6 +113,10 @@ test('the threaded module loads where threads are wanted; where it cannot start,
     assert.equal(gpu.name, 'mdn-web');
     assert.equal(gpu.threads, null, 'threads count on the CPU only');
     assert.equal(warnings.length, 1, 'WebGPU never tries the threaded module');
+    assert.equal((await B.loadModule('cpu', 1, urlOf)).name, 'mdn-web-cpu');
+    assert.equal(warnings.length, 1, 'one thread: the single-threaded module, without trying the other');
+    await B.loadModule('cpu', 1, urlOf, { pool: true });
+    assert.equal(warnings.length, 2, 'a pool of one, asked for (tests/profile.mjs): the threaded module is tried');
   } finally {
     Object.assign(scope, { importScripts: saved.importScripts, wasm_bindgen: saved.wasm_bindgen });
     console.warn = saved.warn;

@@ -103,9 +103,11 @@
   // single-threaded module where it cannot start (as where the page is not
   // isolated). Resolves to {name, bindings, exports, threads}: the module's
   // stem, its bindings, its wasm exports, and the CPU's threads (null on
-  // WebGPU). The worker and the benchmark's worker both load so.
-  async function loadModule(kind, threads, urlOf) {
-    if (kind === 'cpu' && threads > 1) {
+  // WebGPU). The worker and the benchmark's worker both load so. `pool`:
+  // the threaded module even for one thread (tests/profile.mjs, which
+  // compares one thread with more in the same module).
+  async function loadModule(kind, threads, urlOf, { pool = threads > 1 } = {}) {
+    if (kind === 'cpu' && pool) {
       const name = MODULES.threads;
       try {
         // wasm-bindgen's `web` output, an ES module, which the pool's
