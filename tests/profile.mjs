@@ -113,7 +113,9 @@ async function devtools(port) {
       if (message.error) call.reject(new Error(`${call.method}: ${message.error.message}`));
       else call.resolve(message.result);
     } else if (message.method) {
-      for (const listener of listeners) listener(message);
+      for (const listener of listeners) {
+        Promise.resolve(listener(message)).catch((e) => console.error(`profile: ${e.message}`));
+      }
     }
   });
   return { send, on: (listener) => listeners.push(listener), close: () => ws.close() };
@@ -158,7 +160,8 @@ try {
     } else if (method === 'Runtime.consoleAPICalled' && threadsSeen.has(sessionId)) {
       const text = params.args[0]?.value;
       for (const session of threadsSeen.keys()) {
-        if (text === 'mdn-profile: start') cdp.send('Profiler.start', {}, session);
+        // A failed start shows as that thread's failed stop, below.
+        if (text === 'mdn-profile: start') cdp.send('Profiler.start', {}, session).catch(() => {});
         if (text === 'mdn-profile: stop') stopped.set(session, cdp.send('Profiler.stop', {}, session));
       }
     }
