@@ -49,13 +49,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { devices } from 'playwright-core';
-import { WASM_MODULES, artifactsDir, distDir, emulateDeviceSpeed, flatPsnr, imagesDir, launch, recordRepaints, serveDist } from './helpers.mjs';
+import { WASM_MODULES, artifactsDir, benchWorker, distDir, emulateDeviceSpeed, flatPsnr, imagesDir, launch, median, option, recordRepaints, serveDist } from './helpers.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
 const epochs = Number(option('epochs', '21'));
 const backends = option('backend', 'webgpu,cpu').split(',');
 const workloads = option('workloads', 'w2,w5').split(',').filter((w) => w && w !== 'none');
@@ -84,10 +80,6 @@ if (!Number.isInteger(epochs) || epochs < 2) {
   process.exit(2);
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 // Min, median and max of `xs`.
 const spread = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) });
 
@@ -115,17 +107,7 @@ const report = {
 async function workload(browser, server, backend, name, threads = null) {
   const page = await browser.newPage();
   await page.goto(`${server.url}bench/bench.html`);
-  const result = await page.evaluate(
-    ({ backend, threads, workload, bytes, epochs }) =>
-      new Promise((resolve) => {
-        const worker = new Worker('bench-worker.js');
-        worker.onmessage = ({ data }) => resolve(data);
-        worker.onerror = (e) => resolve({ ok: false, message: e.message });
-        const raw = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
-        worker.postMessage({ backend, threads, workload, bytes: raw.buffer, epochs, repaints: 5 }, [raw.buffer]);
-      }),
-    { backend, threads, workload: name, bytes: image.toString('base64'), epochs },
-  );
+  const result = await benchWorker(page, { backend, threads, workload: name, epochs, repaints: 5 }, image.toString('base64'));
   await page.close();
   if (!result.ok) return { workload: name.toUpperCase(), backend, error: result.message };
   const timed = result.epochMs.slice(1);
@@ -150,20 +132,23 @@ async function workload(browser, server, backend, name, threads = null) {
 
 // One row from a thread count's runs, round by round (`first`: the first
 // count's runs): its last run's figures, its epochs pooled, and with more
-// than one round each round's median and its ratio to the first count's.
+// than one round each round's median and its ratio to the first count's
+// (null where the first count failed).
 function inRounds(runs, first) {
   if (runs.some((run) => run.error)) return runs.find((run) => run.error);
   const { timed, ...row } = runs.at(-1);
   if (runs.length === 1) return row;
   const medians = runs.map((run) => run.ms_per_epoch.median);
-  const ratios = medians.map((m, r) => Math.round((m / first[r].ms_per_epoch.median) * 100) / 100);
+  const ratios = first.some((run) => run.error)
+    ? null
+    : medians.map((m, r) => Math.round((m / first[r].ms_per_epoch.median) * 100) / 100);
   return {
     ...row,
     rounds: runs.length,
     ms_per_epoch: spread(runs.flatMap((run) => run.timed)),
     round_medians: medians,
     ratio_to_first_by_round: ratios,
-    ratio_to_first: median(ratios),
+    ratio_to_first: ratios && median(ratios),
   };
 }
 

@@ -35,6 +35,37 @@ export const distDir = path.resolve(process.env.DIST_DIR || path.join(repoRoot, 
 export const imagesDir = path.join(repoRoot, 'tests', 'images');
 export const artifactsDir = path.join(repoRoot, 'tests', 'artifacts');
 
+// The value after `--name` on this script's command line, or `fallback`
+// (the benchmarks' options: tests/bench.mjs, soak.mjs, profile.mjs).
+export function option(name, fallback) {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+}
+
+// The median of `xs` (the mean of the middle two for an even count).
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+// Runs tests/bench/bench-worker.js from `page` (at the server's
+// bench/bench.html) with `message` and the picture `base64` as its bytes;
+// resolves to the worker's reply ({ok: false, message} where it failed).
+export function benchWorker(page, message, base64) {
+  return page.evaluate(
+    ({ message, base64 }) =>
+      new Promise((resolve) => {
+        const worker = new Worker('bench-worker.js');
+        worker.onmessage = ({ data }) => resolve(data);
+        worker.onerror = (e) => resolve({ ok: false, message: e.message });
+        const raw = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        worker.postMessage({ ...message, bytes: raw.buffer }, [raw.buffer]);
+      }),
+    { message, base64 },
+  );
+}
+
 // The command line, as the Rust integration tests built it (npm test runs
 // them first, in the same target folder).
 const MDN = path.join(process.env.CARGO_TARGET_DIR || path.join(repoRoot, 'target'), 'debug', 'mdn');

@@ -24,13 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
-import { chromiumOptions, distDir, imagesDir, repoRoot, serveDist } from './helpers.mjs';
+import { benchWorker, chromiumOptions, distDir, imagesDir, median, option, repoRoot, serveDist } from './helpers.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
 const workload = option('workload', 'w5');
 const threads = Number(option('threads', '2'));
 const epochs = Number(option('epochs', '21'));
@@ -175,18 +170,8 @@ try {
   await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }, sessionId);
 
   const bytes = fs.readFileSync(path.join(imagesDir, 'astronaut.png')).toString('base64');
-  const result = await page.evaluate(
-    ({ threads, workload, bytes, epochs }) =>
-      new Promise((resolve) => {
-        const worker = new Worker('bench-worker.js');
-        worker.onmessage = ({ data }) => resolve(data);
-        worker.onerror = (e) => resolve({ ok: false, message: e.message });
-        const raw = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
-        const message = { backend: 'cpu', threads, workload, bytes: raw.buffer, epochs, repaints: 0, pool: true, profile: true };
-        worker.postMessage(message, [raw.buffer]);
-      }),
-    { threads, workload, bytes, epochs },
-  );
+  const message = { backend: 'cpu', threads, workload, epochs, repaints: 0, pool: true, profile: true };
+  const result = await benchWorker(page, message, bytes);
   if (!result.ok) throw new Error(result.message);
   if (result.module !== 'mdn-web-threads') throw new Error(`the worker ran ${result.module}, not the threaded module`);
 
@@ -199,11 +184,10 @@ try {
   }
   cdp.close();
 
-  const sorted = [...result.epochMs.slice(1)].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
+  const timed = result.epochMs.slice(1);
   console.log(
     `${workload.toUpperCase()} on ${result.threads} thread(s) of mdn-web-threads: epochs 2–${epochs}, median ` +
-      `${median.toFixed(1)} ms (min ${sorted[0].toFixed(1)}), profiled every ${intervalUs} µs; ms per epoch:`,
+      `${median(timed).toFixed(1)} ms (min ${Math.min(...timed).toFixed(1)}), profiled every ${intervalUs} µs; ms per epoch:`,
   );
   const column = (text) => String(text).padStart(10);
   const header = perThread.map(({ label }) => column(label)).join('');

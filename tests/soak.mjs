@@ -12,13 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { chromiumOptions, imagesDir, serveDist, waitForAttr } from './helpers.mjs';
+import { chromiumOptions, imagesDir, option, serveDist, waitForAttr } from './helpers.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
 const minutes = Number(option('minutes', '10'));
 const backend = option('backend', 'cpu');
 const sampleSeconds = Number(option('sample-seconds', '30'));
