@@ -7,7 +7,8 @@
 //!   repaint;
 //! - [`grid_encode`]: a learned multiresolution grid's features of points;
 //! - [`adam_step`]: Adam's update of one parameter, which training takes
-//!   after every batch.
+//!   after every batch;
+//! - [`minibatch_rows`]: the rows of the training data that make a batch.
 //!
 //! On burn's flex CPU backend (the `flex` feature) each runs as one fused
 //! pass forward and one backward (`crate::fused`), where burn's composed tensor operations
@@ -27,7 +28,7 @@ use burn::optim::AdaptiveMomentumState;
 use burn::optim::{Adam, AdamConfig, AdamState, LearningRate, Optimizer};
 #[cfg(feature = "flex")]
 use burn::tensor::{DType, Device};
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{Int, Tensor, TensorData};
 
 #[cfg(any(feature = "flex", feature = "wgpu"))]
 use crate::adam::AdamStep;
@@ -81,6 +82,29 @@ pub fn batch_mean(values: Tensor<1>) -> Tensor<1> {
             .div_scalar(batch as f32);
     }
     values.mean()
+}
+
+/// The rows `rows` of the training data `values` (`[n, width]`), in that
+/// order: a minibatch, `[rows.len(), width]`. Data, not parameters: on flex
+/// no gradient reaches `values`.
+///
+/// # Panics
+/// If a row is negative or not below n.
+pub fn minibatch_rows(values: Tensor<2>, rows: &[i32]) -> Tensor<2> {
+    #[cfg(feature = "flex")]
+    if on_flex(&values) {
+        let rows = rows
+            .iter()
+            .map(|&row| usize::try_from(row).expect("minibatch_rows: a negative row"))
+            .collect();
+        return Tensor::from_dispatch(<Dispatch as FusedOps>::fused_gather_rows(
+            values.into_dispatch(),
+            rows,
+        ));
+    }
+    let device = values.device();
+    let index = Tensor::<1, Int>::from_data(TensorData::new(rows.to_vec(), [rows.len()]), &device);
+    values.select(0, index)
 }
 
 /// What a repaint reads from a head's raw outputs `raw` (`[batch,
@@ -776,6 +800,23 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The fused gather of a minibatch's rows against burn's `select`, on
+    /// the widths of the workloads' inputs and targets and a wider one.
+    #[test]
+    fn minibatch_rows_match_select() {
+        let device = Device::flex().autodiff();
+        let rows = [4, 0, 2, 2, 9];
+        for width in [1, 2, 3, 7] {
+            let values: Vec<f32> = (0..10 * width).map(|i| i as f32 * 0.5).collect();
+            let data = Tensor::<2>::from_data(TensorData::new(values, [10, width]), &device);
+            let index = Tensor::<1, Int>::from_data(TensorData::new(rows.to_vec(), [5]), &device);
+            let want = values_of(data.clone().select(0, index));
+            let got = minibatch_rows(data, &rows);
+            assert_eq!(got.dims(), [5, width]);
+            assert_eq!(values_of(got), want, "width {width}");
         }
     }
 

@@ -58,23 +58,28 @@ pub fn forward(layout: &GridLayout, coords: &[f32], table: &[f32]) -> Vec<f32> {
     let width = layout.outputs();
     let levels: Vec<GridLevel> = (0..layout.levels).map(|l| layout.level(l)).collect();
     let rows = split::rows_per_task(batch, 256);
-    let tasks: Vec<&[f32]> = coords.chunks(2 * rows).collect();
-    split::run(tasks, |coords| {
-        let mut out = vec![0.0; coords.len() / 2 * width];
+    // Each task writes its rows of one output, so nothing is copied after.
+    let mut out = vec![0.0; batch * width];
+    let tasks: Vec<_> = coords
+        .chunks(2 * rows)
+        .zip(out.chunks_mut(rows * width))
+        .collect();
+    split::run(tasks, |(coords, out)| {
         for (point, out) in coords.chunks_exact(2).zip(out.chunks_exact_mut(width)) {
             for (level, out) in levels.iter().zip(out.chunks_exact_mut(features)) {
                 let (rows, weights) = corners(level, point[0], point[1]);
                 for (&row, &w) in rows.iter().zip(&weights) {
                     let node = &table[row * features..(row + 1) * features];
-                    for (o, &t) in out.iter_mut().zip(node) {
-                        *o += w * t;
+                    // Indexed: in the wasm (opt-level "s") a zip of two
+                    // slices this deep in the loop is a call of its own.
+                    for f in 0..features {
+                        out[f] += w * node[f];
                     }
                 }
             }
         }
-        out
-    })
-    .concat()
+    });
+    out
 }
 
 /// ∂L/∂table, `[rows, F]`, from ∂L/∂features `grad` (`[batch, L · F]`) of
@@ -88,23 +93,29 @@ pub fn backward(layout: &GridLayout, coords: &[f32], grad: &[f32]) -> Vec<f32> {
     let width = layout.outputs();
     let batch = coords.len() / 2;
     assert_eq!(grad.len(), batch * width, "grid: gradient shape");
-    let levels: Vec<usize> = (0..layout.levels).collect();
-    split::run(levels, |l| {
-        let level = layout.level(l);
-        let mut rows = vec![0.0; layout.entries(l) * features];
+    // One table, cut into each level's rows for its task, so nothing is
+    // copied after.
+    let mut table = vec![0.0; layout.total_entries() * features];
+    let mut tasks = Vec::with_capacity(layout.levels);
+    let mut rest = table.as_mut_slice();
+    for l in 0..layout.levels {
+        let (rows, tail) = rest.split_at_mut(layout.entries(l) * features);
+        tasks.push((l, layout.level(l), rows));
+        rest = tail;
+    }
+    split::run(tasks, |(l, level, rows)| {
         for (point, grad) in coords.chunks_exact(2).zip(grad.chunks_exact(width)) {
             let grad = &grad[l * features..(l + 1) * features];
             let (corners, weights) = corners(&level, point[0], point[1]);
             for (&row, &w) in corners.iter().zip(&weights) {
-                let local = (row - level.offset) * features;
-                for (r, &g) in rows[local..local + features].iter_mut().zip(grad) {
-                    *r += w * g;
+                let local = &mut rows[(row - level.offset) * features..][..features];
+                for f in 0..features {
+                    local[f] += w * grad[f];
                 }
             }
         }
-        rows
-    })
-    .concat()
+    });
+    table
 }
 
 #[cfg(test)]

@@ -97,6 +97,11 @@ pub trait FusedOps: Backend {
         layout: GridLayout,
     ) -> FloatTensor<Self>;
 
+    /// The rows `rows` (each below n) of `values` `[n, width]`, in that
+    /// order: `[rows.len(), width]` (see [`kernels::gather_rows`]). No
+    /// gradient: a step's minibatch of data, not a parameter.
+    fn fused_gather_rows(values: FloatTensor<Self>, rows: Vec<usize>) -> FloatTensor<Self>;
+
     /// One Adam step of a parameter (any shape) from its gradient and its
     /// two moments (the parameter's shape; zeros before its first step):
     /// the new parameter, first moment and second moment (see
@@ -145,18 +150,23 @@ impl FusedOps for Flex {
         let batch = raw.shape()[0];
         let dim = layout.dim;
         let readout = split::head_readout(&layout, &f32_slice(&raw), &f32_slice(&targets));
-        let mut packed = Vec::with_capacity(batch * (1 + 2 * dim));
-        for ((log_prob, mode), mean) in readout
-            .log_prob
-            .iter()
-            .zip(readout.mode.chunks_exact(dim))
-            .zip(readout.mean.chunks_exact(dim))
-        {
-            packed.push(*log_prob);
-            packed.extend_from_slice(mode);
-            packed.extend_from_slice(mean);
+        let mut packed = vec![0.0; batch * (1 + 2 * dim)];
+        // Indexed: in the wasm (opt-level "s") `extend_from_slice` of a
+        // few values is a call of its own, twice for every pixel.
+        for (i, row) in packed.chunks_exact_mut(1 + 2 * dim).enumerate() {
+            row[0] = readout.log_prob[i];
+            for d in 0..dim {
+                row[1 + d] = readout.mode[i * dim + d];
+                row[1 + dim + d] = readout.mean[i * dim + d];
+            }
         }
         from_f32(packed, [batch, 1 + 2 * dim].into())
+    }
+
+    fn fused_gather_rows(values: FlexTensor, rows: Vec<usize>) -> FlexTensor {
+        let width = values.shape()[1];
+        let gathered = kernels::gather_rows(&f32_slice(&values), width, &rows);
+        from_f32(gathered, [rows.len(), width].into())
     }
 
     fn fused_adam(
@@ -370,6 +380,11 @@ impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
             Self::inner(targets),
             layout,
         ))
+    }
+
+    fn fused_gather_rows(values: FloatTensor<Self>, rows: Vec<usize>) -> FloatTensor<Self> {
+        // Data: a constant of the graph.
+        Self::from_inner(Flex::fused_gather_rows(Self::inner(values), rows))
     }
 
     fn fused_adam(

@@ -109,13 +109,24 @@ pub fn head_readout(layout: &HeadLayout, raw: &[f32], targets: &[f32]) -> kernel
     let parts = run(tasks, |(raw, targets)| {
         kernels::head_readout(layout, raw, targets)
     });
+    // `concat` copies each part whole (a value-by-value `flat_map` is a
+    // loop of calls in the wasm, built at opt-level "s").
     kernels::Readout {
         log_prob: parts
             .iter()
-            .flat_map(|p| p.log_prob.iter().copied())
-            .collect(),
-        mode: parts.iter().flat_map(|p| p.mode.iter().copied()).collect(),
-        mean: parts.iter().flat_map(|p| p.mean.iter().copied()).collect(),
+            .map(|p| &p.log_prob[..])
+            .collect::<Vec<_>>()
+            .concat(),
+        mode: parts
+            .iter()
+            .map(|p| &p.mode[..])
+            .collect::<Vec<_>>()
+            .concat(),
+        mean: parts
+            .iter()
+            .map(|p| &p.mean[..])
+            .collect::<Vec<_>>()
+            .concat(),
     }
 }
 

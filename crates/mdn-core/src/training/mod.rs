@@ -37,7 +37,7 @@ use burn::optim::{
 };
 use burn::store::{ModuleRecord, RecordError};
 use burn::tensor::kind::BridgeTensor;
-use burn::tensor::{Bytes, Device, Int, Tensor, TensorData};
+use burn::tensor::{Bytes, Device, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -246,14 +246,11 @@ impl<M: Objective> Trainer<M> {
                 self.cursor = 0;
             }
             let end = (self.cursor + batch).min(n);
-            let rows = self.order[self.cursor..end].to_vec();
-            let len = rows.len();
+            let rows = &self.order[self.cursor..end];
             self.cursor = end;
-            let device = self.data.inputs.device();
-            let index = Tensor::<1, Int>::from_data(TensorData::new(rows, [len]), &device);
             (
-                self.data.inputs.clone().select(0, index.clone()),
-                self.data.targets.clone().select(0, index),
+                ops::minibatch_rows(self.data.inputs.clone(), rows),
+                ops::minibatch_rows(self.data.targets.clone(), rows),
             )
         };
         let loss = self.model.loss(inputs, targets);
