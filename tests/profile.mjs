@@ -4,7 +4,8 @@
 // profiler (the DevTools protocol's Profiler) records the benchmark's worker
 // and each of the pool's, from the end of the first epoch to the end of the
 // last; then prints, per epoch and per thread, the milliseconds of each kind
-// of work and of the functions that took the most.
+// of work and of the functions that took the most, and for how much of the
+// time the pool's threads were busy together.
 //
 //   bash scripts/build.sh && node tests/profile.mjs [--workload w5] [--threads 2]
 //     [--epochs 21] [--interval-us 1000] [--top 25] [--json FILE]
@@ -130,6 +131,37 @@ function selfTimes(profile, epochCount) {
   return times;
 }
 
+// The share of the profiled span in which 0, 1, … of the threads were
+// busy at once (a sample outside the "asleep" kind), read on a common
+// clock every interval: where it is mostly one of two, the split passes
+// ran on one thread while the other slept.
+function busyAtOnce(profiles, stepUs) {
+  const timelines = profiles.map((profile) => {
+    const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+    let t = profile.startTime;
+    return profile.samples.map((id, i) => {
+      t += profile.timeDeltas[i];
+      const frame = nodes.get(id).callFrame;
+      return [t, kindOf(shortName(frame.functionName || frame.url || '(anonymous)')) !== 'asleep'];
+    });
+  });
+  const counts = new Array(profiles.length + 1).fill(0);
+  if (timelines.some((samples) => samples.length === 0)) return counts;
+  const start = Math.max(...timelines.map((samples) => samples[0][0]));
+  const end = Math.min(...timelines.map((samples) => samples.at(-1)[0]));
+  const at = timelines.map(() => 0);
+  for (let t = start; t < end; t += stepUs) {
+    let busy = 0;
+    timelines.forEach((samples, k) => {
+      while (at[k] + 1 < samples.length && samples[at[k] + 1][0] <= t) at[k]++;
+      if (samples[at[k]][1]) busy++;
+    });
+    counts[busy]++;
+  }
+  const total = counts.reduce((a, b) => a + b, 0) || 1;
+  return counts.map((count) => count / total);
+}
+
 const dir = namedDist();
 const server = await serveDist({ root: dir, mounts: { '/bench/': path.join(repoRoot, 'tests', 'bench') }, isolated: true });
 const port = await freePort();
@@ -180,7 +212,7 @@ try {
   for (const [session, label] of threadsSeen) {
     if (!stopped.has(session)) continue; // a thread that started after the samples ended
     const { profile } = await stopped.get(session);
-    perThread.push({ label, times: selfTimes(profile, epochCount) });
+    perThread.push({ label, times: selfTimes(profile, epochCount), profile });
   }
   cdp.close();
 
@@ -199,6 +231,12 @@ try {
   });
   console.log(`\n${'kind of work'.padEnd(18)}${header}`);
   for (const kind of kinds) console.log(`${kind.padEnd(18)}${byKind.map((sums) => column(sums[kind].toFixed(1))).join('')}`);
+  const pool = perThread.filter(({ label }) => label !== 'worker');
+  const atOnce = pool.length > 1 ? busyAtOnce(pool.map(({ profile }) => profile), intervalUs) : null;
+  if (atOnce) {
+    const shares = atOnce.map((share, busy) => `${busy}: ${(100 * share).toFixed(1)} %`).join(', ');
+    console.log(`\npool threads busy at once, share of the profiled span: ${shares}`);
+  }
   const names = new Set(perThread.flatMap(({ times }) => [...times.keys()]));
   const rows = [...names]
     .map((name) => ({ name, ms: perThread.map(({ times }) => times.get(name) ?? 0) }))
@@ -209,7 +247,7 @@ try {
   }
   if (jsonFile) {
     const threadsOut = perThread.map(({ label, times }, i) => ({ label, by_kind: byKind[i], functions: Object.fromEntries(times) }));
-    fs.writeFileSync(jsonFile, JSON.stringify({ workload, threads: result.threads, interval_us: intervalUs, epoch_ms: result.epochMs, threads_profiled: threadsOut }, null, 1));
+    fs.writeFileSync(jsonFile, JSON.stringify({ workload, threads: result.threads, interval_us: intervalUs, epoch_ms: result.epochMs, pool_busy_at_once: atOnce, threads_profiled: threadsOut }, null, 1));
   }
 } finally {
   await browser.close();
