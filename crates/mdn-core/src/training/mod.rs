@@ -255,9 +255,12 @@ impl<M: Objective> Trainer<M> {
         };
         let loss = self.model.loss(inputs, targets);
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        self.model = self
-            .optim
-            .step(self.learning_rate, self.model.clone(), grads);
+        // The optimiser takes the model by value. Handed a clone, it would
+        // find each parameter's storage shared with `self.model` and copy it
+        // before updating it in place (copy-on-write): the whole model, every
+        // step. The last good model stands in meanwhile, as after a rollback.
+        let model = std::mem::replace(&mut self.model, self.last_good.model.clone());
+        self.model = self.optim.step(self.learning_rate, model, grads);
         self.steps += 1;
         let epoch_done = self.cursor >= n;
         if epoch_done {
