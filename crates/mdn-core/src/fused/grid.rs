@@ -5,7 +5,8 @@
 //!
 //! The forward pass splits the batch over rayon's threads; the backward
 //! pass splits the levels, whose rows of the table are disjoint, so no two
-//! threads ever add into the same row.
+//! threads ever add into the same row. Both split only batches that
+//! `split` would split by rows (in the wasm, from 512 rows on).
 
 use super::split;
 use crate::spec::{GridLayout, GridLevel};
@@ -103,7 +104,7 @@ pub fn backward(layout: &GridLayout, coords: &[f32], grad: &[f32]) -> Vec<f32> {
         tasks.push((l, layout.level(l), rows));
         rest = tail;
     }
-    split::run(tasks, |(l, level, rows)| {
+    split::run_over(batch, tasks, |(l, level, rows)| {
         for (point, grad) in coords.chunks_exact(2).zip(grad.chunks_exact(width)) {
             let grad = &grad[l * features..(l + 1) * features];
             let (corners, weights) = corners(&level, point[0], point[1]);

@@ -48,15 +48,34 @@ pub fn rows_per_task(rows: usize, min_rows: usize) -> usize {
 }
 
 /// `f` applied to every task, over the pool with the `rayon` feature (on
-/// the calling thread without it, or when there is only one task); the
-/// results in the tasks' order.
+/// the calling thread without it, when there is only one task, or when the
+/// pool has one thread: handing the tasks to it would only put the caller
+/// to sleep meanwhile, at the cost of two wake-ups); the results in the
+/// tasks' order.
 pub fn run<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Send + Sync) -> Vec<R> {
     #[cfg(feature = "rayon")]
-    if tasks.len() > 1 {
+    if tasks.len() > 1 && rayon::current_num_threads() > 1 {
         use rayon::prelude::*;
         return tasks.into_par_iter().map(f).collect();
     }
     tasks.into_iter().map(f).collect()
+}
+
+/// [`run`] for a pass over `rows` rows cut into tasks some other way than
+/// by rows (the grid's backward pass, by level): the tasks run in order on
+/// the calling thread where [`rows_per_task`] would not split the rows
+/// (below [`SPLIT_FROM_ROWS`]), so that a small batch's pass hands nothing
+/// over, whatever its cut.
+pub fn run_over<T: Send, R: Send>(
+    rows: usize,
+    tasks: Vec<T>,
+    f: impl Fn(T) -> R + Send + Sync,
+) -> Vec<R> {
+    if threads(rows) > 1 {
+        run(tasks, f)
+    } else {
+        tasks.into_iter().map(f).collect()
+    }
 }
 
 /// The values of raw outputs and of targets in one mixture-head task, or
