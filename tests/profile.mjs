@@ -117,15 +117,25 @@ async function devtools(port) {
   return { send, on: (listener) => listeners.push(listener), close: () => ws.close() };
 }
 
+// One thread's samples in order: when each was taken (µs, the profile's
+// clock) and the function it was in.
+function samples(profile) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  let t = profile.startTime;
+  return profile.samples.map((id, i) => {
+    t += profile.timeDeltas[i];
+    const frame = nodes.get(id).callFrame;
+    return { t, name: shortName(frame.functionName || frame.url || '(anonymous)') };
+  });
+}
+
 // Self time per function and epoch of one thread's profile.
 function selfTimes(profile, epochCount) {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const times = new Map();
-  profile.samples.forEach((id, i) => {
-    const frame = nodes.get(id).callFrame;
-    const name = shortName(frame.functionName || frame.url || '(anonymous)');
+  const taken = samples(profile);
+  taken.forEach(({ name }, i) => {
     // A sample's time is the gap to the next one.
-    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000 / epochCount;
+    const ms = ((taken[i + 1]?.t ?? taken[i].t) - taken[i].t) / 1000 / epochCount;
     times.set(name, (times.get(name) ?? 0) + ms);
   });
   return times;
@@ -136,25 +146,19 @@ function selfTimes(profile, epochCount) {
 // clock every interval: where it is mostly one of two, the split passes
 // ran on one thread while the other slept.
 function busyAtOnce(profiles, stepUs) {
-  const timelines = profiles.map((profile) => {
-    const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-    let t = profile.startTime;
-    return profile.samples.map((id, i) => {
-      t += profile.timeDeltas[i];
-      const frame = nodes.get(id).callFrame;
-      return [t, kindOf(shortName(frame.functionName || frame.url || '(anonymous)')) !== 'asleep'];
-    });
-  });
+  const timelines = profiles.map((profile) =>
+    samples(profile).map(({ t, name }) => [t, kindOf(name) !== 'asleep']),
+  );
   const counts = new Array(profiles.length + 1).fill(0);
-  if (timelines.some((samples) => samples.length === 0)) return counts;
-  const start = Math.max(...timelines.map((samples) => samples[0][0]));
-  const end = Math.min(...timelines.map((samples) => samples.at(-1)[0]));
+  if (timelines.some((timeline) => timeline.length === 0)) return counts;
+  const start = Math.max(...timelines.map((timeline) => timeline[0][0]));
+  const end = Math.min(...timelines.map((timeline) => timeline.at(-1)[0]));
   const at = timelines.map(() => 0);
   for (let t = start; t < end; t += stepUs) {
     let busy = 0;
-    timelines.forEach((samples, k) => {
-      while (at[k] + 1 < samples.length && samples[at[k] + 1][0] <= t) at[k]++;
-      if (samples[at[k]][1]) busy++;
+    timelines.forEach((timeline, k) => {
+      while (at[k] + 1 < timeline.length && timeline[at[k] + 1][0] <= t) at[k]++;
+      if (timeline[at[k]][1]) busy++;
     });
     counts[busy]++;
   }
