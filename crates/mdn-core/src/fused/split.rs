@@ -128,25 +128,19 @@ pub fn head_readout(layout: &HeadLayout, raw: &[f32], targets: &[f32]) -> kernel
     let parts = run(tasks, |(raw, targets)| {
         kernels::head_readout(layout, raw, targets)
     });
-    // `concat` copies each part whole (a value-by-value `flat_map` is a
-    // loop of calls in the wasm, built at opt-level "s").
-    kernels::Readout {
-        log_prob: parts
-            .iter()
-            .map(|p| &p.log_prob[..])
-            .collect::<Vec<_>>()
-            .concat(),
-        mode: parts
-            .iter()
-            .map(|p| &p.mode[..])
-            .collect::<Vec<_>>()
-            .concat(),
-        mean: parts
-            .iter()
-            .map(|p| &p.mean[..])
-            .collect::<Vec<_>>()
-            .concat(),
+    // Each part appended whole (a value-by-value `flat_map` is a loop of
+    // calls in the wasm, built at opt-level "s").
+    let mut readout = kernels::Readout {
+        log_prob: Vec::with_capacity(targets.len() / layout.dim),
+        mode: Vec::with_capacity(targets.len()),
+        mean: Vec::with_capacity(targets.len()),
+    };
+    for part in &parts {
+        readout.log_prob.extend_from_slice(&part.log_prob);
+        readout.mode.extend_from_slice(&part.mode);
+        readout.mean.extend_from_slice(&part.mean);
     }
+    readout
 }
 
 #[cfg(test)]
