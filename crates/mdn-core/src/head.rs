@@ -1,6 +1,7 @@
 //! The output layer of an MDN: one dense layer from features to the raw
 //! mixture parameters ([`HeadLayout`]), read as a [`Mixture`] or, for
-//! training, straight to each sample's log-density.
+//! training, straight to each sample's log-density ([`ops::head_log_prob`]).
+//! The model runs the layer as the last of its dense stack.
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
@@ -78,26 +79,24 @@ pub struct MixtureHead {
 }
 
 impl MixtureHead {
-    /// Mixture parameters for `features` `[batch, features]`.
+    /// Mixture parameters for `features` `[batch, features]` (the head
+    /// alone; the model runs its layer as the last of its dense stack).
     pub fn forward(&self, features: Tensor<2>) -> Mixture {
-        self.outputs(features).mixture()
+        let raw = ops::mlp(&[(&self.linear, Activation::Identity)], features);
+        self.read(raw).mixture()
     }
 
-    /// log p(y_i | x_i), `[batch]` in nats, of the mixtures for `features`
-    /// `[batch, features]` at `targets` `[batch, D]`: what `forward` then
-    /// [`Mixture::log_prob`] give, the training loss's per-sample term
-    /// ([`ops::head_log_prob`] runs it as one pass on the CPU).
-    pub fn log_prob(&self, features: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-        let raw = ops::dense(&self.linear, features, Activation::Identity);
-        ops::head_log_prob(raw, targets, &self.layout())
+    /// Its dense layer, `[features, outputs]`: the last layer of the
+    /// model's stack ([`ops::mlp`]).
+    pub(crate) fn linear(&self) -> &Linear {
+        &self.linear
     }
 
-    /// The raw outputs for `features` `[batch, features]`, from which a
-    /// repaint reads its colours and the mixture a view may need, with one
-    /// pass through the head's layer.
-    pub fn outputs(&self, features: Tensor<2>) -> HeadOutput {
+    /// The head's raw outputs `raw` `[batch, outputs]` (its layer's, for
+    /// some features), read as a repaint's colours or as the mixtures.
+    pub fn read(&self, raw: Tensor<2>) -> HeadOutput {
         HeadOutput {
-            raw: ops::dense(&self.linear, features, Activation::Identity),
+            raw,
             layout: self.layout(),
         }
     }

@@ -109,20 +109,24 @@ pub struct Mdn {
 impl Mdn {
     /// The mixture p(y|x) for positions `[batch, input_dim]`.
     pub fn forward(&self, inputs: Tensor<2>) -> Mixture {
-        self.head.forward(self.features(inputs))
+        self.outputs(inputs).mixture()
     }
 
     /// log p(y_i | x_i) of every sample, `[batch]` in nats, for positions
     /// `[batch, input_dim]` and targets `[batch, D]` (see
     /// [`MixtureHead::log_prob`]).
     pub fn log_prob(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-        self.head.log_prob(self.features(inputs), targets)
+        ops::head_log_prob(self.raw(inputs), targets, &self.head.layout())
     }
 
-    /// The trunk's output for positions `[batch, input_dim]`: what the
-    /// head reads.
-    fn features(&self, positions: Tensor<2>) -> Tensor<2> {
-        forward_trunk(&self.trunk, self.encoding.forward(positions))
+    /// The head's raw outputs `[batch, outputs]` for positions `[batch,
+    /// input_dim]`: the trunk and the head's layer, one stack of dense
+    /// layers (one pass each way on the CPU, [`ops::mlp`]).
+    fn raw(&self, positions: Tensor<2>) -> Tensor<2> {
+        let layers: Vec<_> = trunk_layers(&self.trunk)
+            .chain([(self.head.linear(), Activation::Identity)])
+            .collect();
+        ops::mlp(&layers, self.encoding.forward(positions))
     }
 
     /// Negative log-likelihood averaged over the batch, `[1]`, in nats: the
@@ -134,7 +138,7 @@ impl Mdn {
     /// The head's raw outputs for positions `[batch, input_dim]`, read as a
     /// repaint's colours or as the mixtures (see [`HeadOutput`]).
     pub fn outputs(&self, inputs: Tensor<2>) -> HeadOutput {
-        self.head.outputs(self.features(inputs))
+        self.head.read(self.raw(inputs))
     }
 
     /// The output head (K, D and covariance kind).
@@ -175,18 +179,16 @@ impl Regressor {
 
     /// Predictions `[batch, output_dim]` for inputs `[batch, input_dim]`.
     pub fn forward(&self, inputs: Tensor<2>) -> Tensor<2> {
-        ops::dense(
-            &self.out,
-            forward_trunk(&self.trunk, inputs),
-            Activation::Identity,
-        )
+        let layers: Vec<_> = trunk_layers(&self.trunk)
+            .chain([(&self.out, Activation::Identity)])
+            .collect();
+        ops::mlp(&layers, inputs)
     }
 }
 
-fn forward_trunk(trunk: &[Linear], inputs: Tensor<2>) -> Tensor<2> {
-    trunk
-        .iter()
-        .fold(inputs, |h, layer| ops::dense(layer, h, Activation::Tanh))
+/// The trunk's layers, each with its tanh, for [`ops::mlp`].
+fn trunk_layers(trunk: &[Linear]) -> impl Iterator<Item = (&Linear, Activation)> {
+    trunk.iter().map(|layer| (layer, Activation::Tanh))
 }
 
 fn trunk(input_dim: usize, hidden: &[usize], rng: &mut StdRng, device: &Device) -> Vec<Linear> {

@@ -1,7 +1,8 @@
 //! Where the backend is chosen: the operations the model is built from,
 //! each with a body per backend, picked here and nowhere else.
 //!
-//! - [`dense`]: act(x W + b), a dense layer and its activation;
+//! - [`mlp`]: a stack of dense layers act(x W + b), the trunk and the
+//!   head's layer;
 //! - [`head_log_prob`]: the mixture head's log-density from its raw outputs;
 //! - [`head_readout`]: the same with each sample's mode and mean, for a
 //!   repaint;
@@ -39,13 +40,23 @@ use crate::fused::{FusedOps, MAX_DIM};
 use crate::mixture::Mixture;
 use crate::spec::{Activation, GRID_HASH_PRIME, GridLayout, HeadLayout};
 
-/// act(x W + b), `[batch, fan_out]`, of a burn `Linear` layer for inputs
-/// x `[batch, fan_in]`. The fused tanh is within 1.4e-7 of the exact value.
-pub fn dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
+/// The last output of a stack of burn `Linear` layers, each followed by
+/// its activation (y_l = act_l(y_{l−1} W_l + b_l), y_0 = x), for inputs x
+/// `[batch, fan_in]` of the first: `[batch, fan_out]` of the last (x itself
+/// for no layer). On flex the whole stack is one pass forward and one
+/// backward; the fused tanh is within 1.4e-7 of the exact value.
+pub fn mlp(layers: &[(&Linear, Activation)], x: Tensor<2>) -> Tensor<2> {
     #[cfg(feature = "flex")]
-    if on_flex(&x) && layer.bias.is_some() {
-        return fused_dense(layer, x, activation);
+    if on_flex(&x) && !layers.is_empty() && layers.iter().all(|(layer, _)| layer.bias.is_some()) {
+        return fused_mlp(layers, x);
     }
+    layers
+        .iter()
+        .fold(x, |h, &(layer, activation)| dense(layer, h, activation))
+}
+
+/// act(x W + b), `[batch, fan_out]`, of one layer off flex.
+fn dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
     #[cfg(feature = "wgpu")]
     if on_cube(&x) && layer.bias.is_some() {
         return cube_dense(layer, x, activation);
@@ -377,16 +388,27 @@ fn on_flex<const D: usize>(tensor: &Tensor<D>) -> bool {
     tensor.dtype() == DType::F32 && tensor.device().without_autodiff() == Device::flex()
 }
 
+/// The stack as one fused operation: its parameters packed into one
+/// tensor (each W flattened, then its b), whose gradient burn's `cat`
+/// hands back to every layer's parameters.
 #[cfg(feature = "flex")]
-fn fused_dense(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
-    let Some(bias) = &layer.bias else {
-        return composed_dense(layer, x, activation);
-    };
-    Tensor::from_dispatch(<Dispatch as FusedOps>::fused_linear(
+fn fused_mlp(layers: &[(&Linear, Activation)], x: Tensor<2>) -> Tensor<2> {
+    let mut params = Vec::with_capacity(2 * layers.len());
+    let mut stack = Vec::with_capacity(layers.len());
+    for &(layer, activation) in layers {
+        let [fan_in, fan_out] = layer.weight.dims();
+        params.push(layer.weight.val().reshape([fan_in * fan_out]));
+        params.extend(layer.bias.as_ref().map(|bias| bias.val()));
+        stack.push(crate::fused::mlp::Layer {
+            fan_in,
+            fan_out,
+            activation,
+        });
+    }
+    Tensor::from_dispatch(<Dispatch as FusedOps>::fused_mlp(
         x.into_dispatch(),
-        layer.weight.val().into_dispatch(),
-        bias.val().into_dispatch(),
-        activation,
+        Tensor::cat(params, 0).into_dispatch(),
+        stack,
     ))
 }
 
@@ -538,75 +560,100 @@ mod tests {
         }
     }
 
-    /// The fused dense layer against burn's composed one (`Linear::forward`,
-    /// flex's tanh): values, and the gradients of the input, the weight and
-    /// the bias, for both activations and a batch that reaches tanh's
-    /// saturation.
+    /// The fused stack against burn's composed layers (`Linear::forward`,
+    /// flex's tanh): values, and the gradients of the input and of every
+    /// weight and bias, for both activations and a batch that reaches
+    /// tanh's saturation.
     #[test]
-    fn fused_dense_layer_matches_the_composed_layer() {
-        check_dense(&Device::flex().autodiff(), fused_dense, 300);
+    fn fused_stack_matches_the_composed_layers() {
+        check_stack(&Device::flex().autodiff(), 300);
     }
 
-    /// As on flex, on a cubecl device (lavapipe here) against burn's
-    /// composed layer there: 300 rows split into blocks of 60 for the
-    /// weight gradient and summed in two rounds for the bias's, and 1000
-    /// (blocks of 50), 40 (no split) and 67 (prime: the product whole).
+    /// As on flex, on a cubecl device (lavapipe here), where the stack is
+    /// one dense kernel per layer, against burn's composed layers there:
+    /// 300 rows split into blocks of 60 for the weight gradient and summed
+    /// in two rounds for the bias's, and 1000 (blocks of 50), 40 (no split)
+    /// and 67 (prime: the product whole).
     #[cfg(feature = "wgpu")]
     #[test]
     fn cube_dense_layer_matches_the_composed_layer() {
         let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice).autodiff();
         for batch in [300, 1000, 40, 67] {
-            check_dense(&device, cube_dense, batch);
+            check_stack(&device, batch);
         }
     }
 
-    /// `body` against burn's composed dense layer (`Linear::forward`, the
-    /// backend's tanh) on `device`: values, and the gradients of the input,
-    /// the weight and the bias, for both activations and a batch of `batch`
-    /// rows that reaches tanh's saturation.
-    fn check_dense(
-        device: &Device,
-        body: fn(&Linear, Tensor<2>, Activation) -> Tensor<2>,
-        batch: usize,
-    ) {
-        let (fan_in, fan_out) = (6, 9);
-        let mut rng = StdRng::seed_from_u64(7);
-        let mut values = |n: usize, scale: f32| -> Vec<f32> {
-            (0..n).map(|_| rng.random_range(-scale..scale)).collect()
-        };
-        // burn's initialiser as in `LinearConfig::init` (U(±1/√fan_in)), but
-        // drawn from the seeded generator so that every run checks the same
-        // layer.
+    /// A layer `fan_in` → `fan_out` with burn's initialiser as in
+    /// `LinearConfig::init` (U(±1/√fan_in)), drawn from `rng` so that
+    /// every run checks the same layer.
+    fn seeded_layer(rng: &mut StdRng, fan_in: usize, fan_out: usize, device: &Device) -> Linear {
         let k = (1.0 / fan_in as f32).sqrt();
-        let weight = TensorData::new(values(fan_in * fan_out, k), [fan_in, fan_out]);
-        let bias = TensorData::new(values(fan_out, k), [fan_out]);
-        let layer = Linear {
+        let mut values =
+            |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-k..k)).collect() };
+        let weight = TensorData::new(values(fan_in * fan_out), [fan_in, fan_out]);
+        let bias = TensorData::new(values(fan_out), [fan_out]);
+        Linear {
             weight: Param::from_tensor(Tensor::from_data(weight, device)),
             bias: Some(Param::from_tensor(Tensor::from_data(bias, device))),
+        }
+    }
+
+    /// [`mlp`] on `device` against burn's composed layers there, for a
+    /// stack 6 → 9 (each activation in turn) → 4 (identity) and a batch of
+    /// `batch` rows: values, and the gradients of the input and of both
+    /// layers' weights and biases.
+    fn check_stack(device: &Device, batch: usize) {
+        let (fan_in, hidden, fan_out) = (6, 9, 4);
+        let mut rng = StdRng::seed_from_u64(7);
+        let first = seeded_layer(&mut rng, fan_in, hidden, device);
+        let second = seeded_layer(&mut rng, hidden, fan_out, device);
+        let mut values = |n: usize, scale: f32| -> Vec<f32> {
+            (0..n).map(|_| rng.random_range(-scale..scale)).collect()
         };
         let x = values(batch * fan_in, 12.0);
         let c = values(batch * fan_out, 1.0);
         let c = Tensor::<2>::from_data(TensorData::new(c, [batch, fan_out]), device);
-        let run = |body: fn(&Linear, Tensor<2>, Activation) -> Tensor<2>, activation| {
+        let run = |fused: bool, activation| {
             let x = Tensor::<2>::from_data(TensorData::new(x.clone(), [batch, fan_in]), device)
                 .require_grad();
-            let y = body(&layer, x.clone(), activation);
+            let layers = [(&first, activation), (&second, Activation::Identity)];
+            let y = if fused {
+                mlp(&layers, x.clone())
+            } else {
+                layers.iter().fold(x.clone(), |h, &(layer, activation)| {
+                    composed_dense(layer, h, activation)
+                })
+            };
             let grads = (y.clone() * c.clone()).sum().backward();
-            let bias = layer.bias.as_ref().expect("layers have a bias").val();
-            [
+            let mut got = vec![
                 values_of(y),
                 values_of(x.grad(&grads).expect("x takes part in the graph")),
-                values_of(layer.weight.val().grad(&grads).expect("weight takes part")),
-                values_of(bias.grad(&grads).expect("bias takes part in the graph")),
-            ]
+            ];
+            for layer in [&first, &second] {
+                let bias = layer.bias.as_ref().expect("layers have a bias").val();
+                got.push(values_of(
+                    layer.weight.val().grad(&grads).expect("weight takes part"),
+                ));
+                got.push(values_of(
+                    bias.grad(&grads).expect("bias takes part in the graph"),
+                ));
+            }
+            got
         };
         for activation in [Activation::Identity, Activation::Tanh] {
-            let fused = run(body, activation);
-            let composed = run(composed_dense, activation);
+            let fused = run(true, activation);
+            let composed = run(false, activation);
             for (j, (fused, composed)) in fused.iter().zip(&composed).enumerate() {
-                let what = ["y", "grad x", "grad weight", "grad bias"][j];
+                let what = [
+                    "y",
+                    "grad x",
+                    "grad weight 1",
+                    "grad bias 1",
+                    "grad weight 2",
+                    "grad bias 2",
+                ][j];
                 let what = format!("{activation:?} batch {batch} {what}");
-                // The weight's and the bias's gradients are sums over the
+                // The weights' and the biases' gradients are sums over the
                 // batch, added in another order by the fused blocks than by
                 // burn's matmul: their rounding follows the size of the
                 // gradient, not of one element that cancels to near zero

@@ -10,8 +10,8 @@
 //! one loop over the samples suffices (W1 on a Zen 3 core: 5.1 → 1.5 ms
 //! per step with the head and tanh fused). A dense layer is a matrix
 //! product, a bias add and tanh; fused, each thread takes its block of rows
-//! through all three while they are in cache (W2 with two threads: see
-//! [`linear`]). This module gives these to flex as a burn backend
+//! through all three, and through every layer of the stack, while they are
+//! in cache (W2 with two threads: see [`mlp`]). This module gives these to flex as a burn backend
 //! extension (`#[backend_extension]`) with hand-written backward steps;
 //! [`crate::ops`] decides where they run (on flex) and where burn's
 //! composed tensor operations run instead (every other backend, where the
@@ -22,8 +22,8 @@
 //! - `lanes`: tanh and its backward pass, and the head's transcendental
 //!   passes, in explicit 128-bit lanes for the wasm build, where rustc's
 //!   opt-level "s" vectorises nothing;
-//! - [`linear`]: a dense layer's forward and backward on slices (gemm for
-//!   the products);
+//! - [`mlp`]: a stack of dense layers forward and backward on slices, one
+//!   pass each way (gemm for the products);
 //! - [`grid`]: the learned multiresolution grid's interpolation and its
 //!   backward pass;
 //! - [`adam`]: Adam's update of a parameter and its moments, one pass;
@@ -36,7 +36,7 @@ pub mod grid;
 pub mod kernels;
 #[cfg(any(target_arch = "wasm32", test))]
 pub mod lanes;
-pub mod linear;
+pub mod mlp;
 mod split;
 
 use std::borrow::Cow;
@@ -51,8 +51,8 @@ use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, ba
 use burn::tensor::TensorData;
 
 use crate::adam::AdamStep;
-use crate::spec::{Activation, GridLayout, HeadLayout};
-use linear::Dense;
+use crate::spec::{GridLayout, HeadLayout};
+use mlp::Layer;
 
 pub use kernels::MAX_DIM;
 
@@ -61,13 +61,15 @@ pub use kernels::MAX_DIM;
 /// which [`crate::ops`] prevents.
 #[backend_extension(Flex, Autodiff)]
 pub trait FusedOps: Backend {
-    /// act(x W + b) for x `[batch, fan_in]`, W `[fan_in, fan_out]`, b
-    /// `[fan_out]`: `[batch, fan_out]`.
-    fn fused_linear(
+    /// The last output `[batch, fan_out]` of the stack of dense layers
+    /// `layers` (y_l = act_l(y_{l−1} W_l + b_l), y_0 = x) for x `[batch,
+    /// fan_in]` of the first layer, with the parameters `params` packed as
+    /// [`mlp`] reads them: each W_l `[fan_in, fan_out]` row-major, then its
+    /// b_l `[fan_out]`.
+    fn fused_mlp(
         x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        bias: FloatTensor<Self>,
-        activation: Activation,
+        params: FloatTensor<Self>,
+        layers: Vec<Layer>,
     ) -> FloatTensor<Self>;
 
     /// The mixture head's log-density of [`crate::ops::head_log_prob`],
@@ -117,21 +119,10 @@ pub trait FusedOps: Backend {
 }
 
 impl FusedOps for Flex {
-    fn fused_linear(
-        x: FlexTensor,
-        weight: FlexTensor,
-        bias: FlexTensor,
-        activation: Activation,
-    ) -> FlexTensor {
-        let dense = dense_shape(&x, &weight);
-        let y = linear::forward(
-            dense,
-            &f32_slice(&x),
-            &f32_slice(&weight),
-            &f32_slice(&bias),
-            activation,
-        );
-        from_f32(y, [dense.rows, dense.fan_out].into())
+    fn fused_mlp(x: FlexTensor, params: FlexTensor, layers: Vec<Layer>) -> FlexTensor {
+        let rows = x.shape()[0];
+        let y = mlp::infer(&layers, &f32_slice(&x), &f32_slice(&params));
+        from_f32(y, [rows, last_width(&layers)].into())
     }
 
     fn fused_grid(coords: FlexTensor, table: FlexTensor, layout: GridLayout) -> FlexTensor {
@@ -190,82 +181,65 @@ impl FusedOps for Flex {
 }
 
 impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
-    fn fused_linear(
+    fn fused_mlp(
         x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        bias: FloatTensor<Self>,
-        activation: Activation,
+        params: FloatTensor<Self>,
+        layers: Vec<Layer>,
     ) -> FloatTensor<Self> {
+        /// ∂L/∂x (where x has a gradient to take) and ∂L/∂θ of every layer
+        /// from ∂L/∂y of the last, one pass back through the stack.
         #[derive(Debug)]
-        struct LinearBackward;
+        struct MlpBackward;
 
-        impl Backward<Flex, 3> for LinearBackward {
-            /// The forward pass's input x, weight W and output y.
-            type State = (FlexTensor, FlexTensor, FlexTensor, Activation);
+        impl Backward<Flex, 2> for MlpBackward {
+            /// The forward pass's input x, packed parameters and every
+            /// layer's output.
+            type State = (FlexTensor, FlexTensor, Vec<FlexTensor>, Vec<Layer>);
 
             fn backward(
                 self,
-                ops: Ops<Self::State, 3>,
+                ops: Ops<Self::State, 2>,
                 grads: &mut Gradients,
                 _: &mut Checkpointer,
             ) {
                 let upstream = grads.consume::<Flex>(&ops.node);
-                let (x, weight, y, activation) = ops.state;
-                let dense = dense_shape(&x, &weight);
-                let mut layer_grads = None;
-                map_f32(upstream, |grad| {
-                    layer_grads = Some(linear::backward(
-                        dense,
-                        &f32_slice(&x),
-                        &f32_slice(&weight),
-                        &f32_slice(&y),
-                        activation,
-                        grad,
-                    ));
-                });
-                let Some(layer_grads) = layer_grads else {
-                    return;
-                };
-                let [x_parent, weight_parent, bias_parent] = ops.parents;
-                let Dense {
-                    rows,
-                    fan_in,
-                    fan_out,
-                } = dense;
-                if let Some(parent) = x_parent {
-                    grads.register::<Flex>(
-                        parent.id,
-                        from_f32(layer_grads.x, [rows, fan_in].into()),
-                    );
+                let (x, params, outputs, layers) = ops.state;
+                let [x_parent, params_parent] = ops.parents;
+                let outputs: Vec<_> = outputs.iter().map(f32_slice).collect();
+                let outputs: Vec<&[f32]> = outputs.iter().map(AsRef::as_ref).collect();
+                let stack_grads = mlp::backward(
+                    &layers,
+                    &f32_slice(&x),
+                    &f32_slice(&params),
+                    &outputs,
+                    &f32_slice(&upstream),
+                    x_parent.is_some(),
+                );
+                if let (Some(parent), Some(grad_x)) = (x_parent, stack_grads.x) {
+                    grads.register::<Flex>(parent.id, from_f32(grad_x, x.shape()));
                 }
-                if let Some(parent) = weight_parent {
-                    let grad = from_f32(layer_grads.weight, [fan_in, fan_out].into());
+                if let Some(parent) = params_parent {
+                    let grad = from_f32(stack_grads.params, params.shape());
                     grads.register::<Flex>(parent.id, grad);
-                }
-                if let Some(parent) = bias_parent {
-                    grads.register::<Flex>(parent.id, from_f32(layer_grads.bias, [fan_out].into()));
                 }
             }
         }
 
-        let nodes = [x.node(), weight.node(), bias.node()];
-        let (x, weight, bias) = (
-            x.into_primitive(),
-            weight.into_primitive(),
-            bias.into_primitive(),
-        );
-        match LinearBackward
-            .prepare::<C>(nodes)
-            .compute_bound()
-            .stateful()
-        {
+        let nodes = [x.node(), params.node()];
+        let (x, params) = (x.into_primitive(), params.into_primitive());
+        match MlpBackward.prepare::<C>(nodes).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
-                let y = Flex::fused_linear(x.clone(), weight.clone(), bias, activation);
-                prep.finish((x, weight, y.clone(), activation), y)
+                let rows = x.shape()[0];
+                let outputs: Vec<FlexTensor> =
+                    mlp::forward(&layers, &f32_slice(&x), &f32_slice(&params))
+                        .into_iter()
+                        .zip(&layers)
+                        .map(|(y, layer)| from_f32(y, [rows, layer.fan_out].into()))
+                        .collect();
+                let y = outputs[outputs.len() - 1].clone();
+                prep.finish((x, params, outputs, layers), y)
             }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(Flex::fused_linear(x, weight, bias, activation))
-            }
+            OpsKind::UnTracked(prep) => prep.finish(Flex::fused_mlp(x, params, layers)),
         }
     }
 
@@ -410,15 +384,9 @@ impl<C: CheckpointStrategy> FusedOps for Autodiff<Flex, C> {
     }
 }
 
-/// The sizes of a dense layer with input `x` `[rows, fan_in]` and weight
-/// `[fan_in, fan_out]`.
-fn dense_shape(x: &FlexTensor, weight: &FlexTensor) -> Dense {
-    let (x, weight) = (x.shape(), weight.shape());
-    Dense {
-        rows: x[0],
-        fan_in: x[1],
-        fan_out: weight[1],
-    }
+/// The output width of a stack of dense layers (its last layer's).
+fn last_width(layers: &[Layer]) -> usize {
+    layers.last().map_or(0, |layer| layer.fan_out)
 }
 
 /// The values of an f32 flex tensor in row-major order: borrowed when the
