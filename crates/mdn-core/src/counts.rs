@@ -9,7 +9,7 @@
 //!   runtime, through cubecl's launch observer
 //!   (`cubecl::logging::LaunchObservation`, which the launch path calls on
 //!   the issuing thread before the kernel reaches the device), counted while
-//!   a [`DispatchCounter`] lives. Buffer copies and fills that are not
+//!   a `DispatchCounter` (`wgpu` feature) lives. Buffer copies and fills that are not
 //!   kernels are not counted.
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -134,7 +134,7 @@ impl MixtureHead {
 }
 
 /// A head's raw outputs `[batch, layout.outputs()]` (see
-/// [`MixtureHead::outputs`]), read two ways.
+/// [`MixtureHead::read`]), read two ways.
 #[derive(Clone, Debug)]
 pub struct HeadOutput {
     raw: Tensor<2>,

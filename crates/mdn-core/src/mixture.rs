@@ -134,7 +134,7 @@ impl Mixture {
     /// space so that no density underflows).
     ///
     /// `targets` is `[batch, D]`. (Training goes through
-    /// [`crate::head::MixtureHead::log_prob`], which fuses this on the CPU.)
+    /// [`crate::model::Mdn::log_prob`], which fuses this on the CPU.)
     pub fn log_prob(&self, targets: Tensor<2>) -> Tensor<1> {
         let batch = self.mu.dims()[0];
         let joint = self.log_pi.clone() + self.component_log_prob(targets);

@@ -114,7 +114,7 @@ impl Mdn {
 
     /// log p(y_i | x_i) of every sample, `[batch]` in nats, for positions
     /// `[batch, input_dim]` and targets `[batch, D]` (see
-    /// [`MixtureHead::log_prob`]).
+    /// [`ops::head_log_prob`]).
     pub fn log_prob(&self, inputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
         ops::head_log_prob(self.raw(inputs), targets, &self.head.layout())
     }

@@ -78,7 +78,7 @@ pub fn queue_module<M: Module>(module: &M, reading: &mut Reading) -> HashMap<Par
 }
 
 /// The record of `module` ([`Module::into_record`]'s, as burnpack bytes,
-/// which [`ModuleRecord::from_bytes`] reads) with each float parameter's
+/// which burn's `ModuleRecord::from_bytes` reads) with each float parameter's
 /// value the one read back for it (`data`, at the index
 /// [`queue_module`] gave): the same bytes burn writes, each tensor named
 /// by its path in the module (`trunk.0.weight`) and carrying its

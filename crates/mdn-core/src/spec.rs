@@ -3,7 +3,7 @@
 //! and the constants the maths shares.
 //!
 //! A leaf: the composed tensor maths ([`crate::mixture`]) and the fused CPU
-//! kernels ([`crate::fused`]) both read it, and neither reads the other.
+//! kernels (`crate::fused`) both read it, and neither reads the other.
 
 /// ln(2π), the constant of the Gaussian log-density.
 pub const LN_2PI: f32 = 1.837_877_1;

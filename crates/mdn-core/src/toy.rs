@@ -183,7 +183,7 @@ pub struct ToySnapshot {
     pub samples: Vec<f32>,
     /// The least-squares prediction of y, `[G]` (empty without the baseline).
     pub mse_y: Vec<f32>,
-    /// log p(grid_y[h] | grid_x[g]), `[G, H]` row-major, nats (of the
+    /// log p(`grid_y[h]` | `grid_x[g]`), `[G, H]` row-major, nats (of the
     /// reader's y), at temperatures 1 (empty, like the next three, in a
     /// snapshot without panels).
     pub log_density: Vec<f32>,
@@ -643,7 +643,7 @@ impl Mixture1d<'_> {
 
     /// log p(y) of every y in `ys`, nats: logsumexp_k(ln π_k − ln σ_k −
     /// ½ ln 2π − ½ z_k²), z_k = (y − μ_k) / σ_k. The logs are taken once
-    /// for all `ys`, and only the terms within [`NEGLIGIBLE_NATS`] of the
+    /// for all `ys`, and only the terms within `NEGLIGIBLE_NATS` of the
     /// largest are exponentiated (a few of K where the components are
     /// apart), so a column of the density grid costs little more than its
     /// arithmetic.

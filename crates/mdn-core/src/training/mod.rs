@@ -1,6 +1,6 @@
 //! The training loop: Adam on full batches or shuffled minibatches, with a
 //! guard against divergence, in three parts: the trainer (here), the guard
-//! ([`guard`]) and the trainer's state for a model file ([`state`]).
+//! (`guard`) and the trainer's state for a model file (`state`).
 //!
 //! A step only queues device work and returns the loss as a device tensor:
 //! nothing here waits for a GPU readback, so a caller can run many steps and
