@@ -123,9 +123,7 @@ impl Mdn {
     /// input_dim]`: the trunk and the head's layer, one stack of dense
     /// layers (one pass each way on the CPU, [`ops::mlp`]).
     fn raw(&self, positions: Tensor<2>) -> Tensor<2> {
-        let layers: Vec<_> = trunk_layers(&self.trunk)
-            .chain([(self.head.linear(), Activation::Identity)])
-            .collect();
+        let layers = dense_stack(&self.trunk, self.head.linear());
         ops::mlp(&layers, self.encoding.forward(positions))
     }
 
@@ -179,16 +177,18 @@ impl Regressor {
 
     /// Predictions `[batch, output_dim]` for inputs `[batch, input_dim]`.
     pub fn forward(&self, inputs: Tensor<2>) -> Tensor<2> {
-        let layers: Vec<_> = trunk_layers(&self.trunk)
-            .chain([(&self.out, Activation::Identity)])
-            .collect();
-        ops::mlp(&layers, inputs)
+        ops::mlp(&dense_stack(&self.trunk, &self.out), inputs)
     }
 }
 
-/// The trunk's layers, each with its tanh, for [`ops::mlp`].
-fn trunk_layers(trunk: &[Linear]) -> impl Iterator<Item = (&Linear, Activation)> {
-    trunk.iter().map(|layer| (layer, Activation::Tanh))
+/// The trunk's layers, each with its tanh, then the output layer `out`
+/// without one: a model's dense stack for [`ops::mlp`].
+fn dense_stack<'a>(trunk: &'a [Linear], out: &'a Linear) -> Vec<(&'a Linear, Activation)> {
+    trunk
+        .iter()
+        .map(|layer| (layer, Activation::Tanh))
+        .chain([(out, Activation::Identity)])
+        .collect()
 }
 
 fn trunk(input_dim: usize, hidden: &[usize], rng: &mut StdRng, device: &Device) -> Vec<Linear> {

@@ -168,23 +168,34 @@ fn infer_in_blocks(
         .zip(x.chunks(block * fan_in))
         .collect();
     split::run(tasks, |(y, x)| {
+        // Two buffers per task, each hidden layer reading one and writing
+        // the other, reused from chunk to chunk.
+        let (mut read, mut write) = (Vec::new(), Vec::new());
         let block_rows = x.len() / fan_in;
         for start in (0..block_rows).step_by(chunk) {
             let rows = start..(start + chunk).min(block_rows);
             let mut params = layer_params(layers, params);
-            let mut input = x[rows.start * fan_in..rows.end * fan_in].to_vec();
+            let mut input = &x[rows.start * fan_in..rows.end * fan_in];
             for layer in hidden {
                 let (weight, bias) = params.next().expect("a layer's parameters");
-                let mut output = Vec::with_capacity(rows.len() * layer.fan_out);
-                let spare = &mut output.spare_capacity_mut()[..rows.len() * layer.fan_out];
-                layer_forward(*layer, &input, weight, bias, spare);
+                let values = rows.len() * layer.fan_out;
+                write.clear();
+                write.reserve(values);
+                layer_forward(
+                    *layer,
+                    input,
+                    weight,
+                    bias,
+                    &mut write.spare_capacity_mut()[..values],
+                );
                 // SAFETY: `layer_forward` wrote every element.
-                unsafe { output.set_len(rows.len() * layer.fan_out) };
-                input = output;
+                unsafe { write.set_len(values) };
+                std::mem::swap(&mut read, &mut write);
+                input = &read;
             }
             let (weight, bias) = params.next().expect("the last layer's parameters");
             let y = &mut y[rows.start * fan_out..rows.end * fan_out];
-            layer_forward(last[0], &input, weight, bias, y);
+            layer_forward(last[0], input, weight, bias, y);
         }
     });
     // SAFETY: as in `forward_in_blocks`, for the last layer, whose every
@@ -320,6 +331,8 @@ fn block_backward<'a>(
             unsafe { next.set_len(n * layer.fan_in) };
             g = next;
         } else if let Some(grad_x) = grad_x {
+            // The first layer, the last step: the return ends the loop
+            // where the borrow checker sees `grad_x` moved.
             matmul_uninit(grad_x, g_view, weight.transposed());
             return;
         }

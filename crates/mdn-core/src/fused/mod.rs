@@ -11,11 +11,11 @@
 //! per step with the head and tanh fused). A dense layer is a matrix
 //! product, a bias add and tanh; fused, each thread takes its block of rows
 //! through all three, and through every layer of the stack, while they are
-//! in cache (W2 with two threads: see [`mlp`]). This module gives these to flex as a burn backend
-//! extension (`#[backend_extension]`) with hand-written backward steps;
-//! [`crate::ops`] decides where they run (on flex) and where burn's
-//! composed tensor operations run instead (every other backend, where the
-//! GPU runs them as fast kernels).
+//! in cache (W2 with two threads: see [`mlp`]). This module gives these to
+//! flex as a burn backend extension (`#[backend_extension]`) with
+//! hand-written backward steps; [`crate::ops`] decides where they run (on
+//! flex) and where burn's composed tensor operations run instead (every
+//! other backend, where the GPU runs them as fast kernels).
 //!
 //! - [`kernels`]: the loops on `f32` slices (vectorisable `exp`, `ln` and
 //!   `tanh`, the head's log-density and its gradients);
